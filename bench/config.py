@@ -1,0 +1,91 @@
+"""What a benchmark run is given: sizes, database, targets; and the environment the
+application runs in during the run (the production settings, on the bench database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT = Path(__file__).resolve().parent.parent
+PYTHON = PROJECT / ".venv" / "bin" / "python"
+MUTUALIS = PROJECT / ".venv" / "bin" / "mutualis"
+GUNICORN = PROJECT / ".venv" / "bin" / "gunicorn"
+
+# The sizes of issue 3's speed section at scale 1.0.
+FULL_TICKETS = 1_000_000
+FULL_REPLIES = 5_000_000
+# Tickets are spread over this many years (growing 35 % a year, desk_calendar.GROWTH).
+YEARS = 6
+
+# Server time at the 95th percentile (issue 3, "Speed"), in milliseconds. Never lowered: a
+# missed target is reported with the figure.
+LIST_TARGET_MS = 50.0
+CREATE_TARGET_MS = 30.0
+PANEL_TARGET_MS = 300.0  # issue 5: every dashboard panel
+REPORT_TARGET_MS = 3000.0  # issue 5: a member report PDF
+
+
+def paris_today() -> dt.date:
+    """The reference date of a run: today where the operator is."""
+    return dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+
+
+@dataclass
+class Config:
+    scale: float = 1.0
+    database: str = "mutualis_bench"
+    # The server, without a database name: where `CREATE DATABASE` is sent.
+    server: str = "postgres://postgres@127.0.0.1:5432"
+    demo_scale: float = 1.0
+    seed: int = 2026
+    today: dt.date = field(default_factory=paris_today)
+    years: int = YEARS
+    iterations: int = 300
+    warmup: int = 20
+    clients: int = 1
+    workers: int = 2
+    reuse: bool = False  # measure the database as it is, without creating or loading it
+    drop: bool = False  # drop the database at the end (the smoke test)
+    results: Path = PROJECT / "bench" / "results"
+    docs: Path | None = PROJECT / "docs" / "benchmarks.md"
+    cases: tuple[str, ...] = ()  # empty: every case
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+
+    @property
+    def tickets(self) -> int:
+        return max(1, round(FULL_TICKETS * self.scale))
+
+    @property
+    def replies(self) -> int:
+        return max(1, round(FULL_REPLIES * self.scale))
+
+    @property
+    def database_url(self) -> str:
+        return f"{self.server.rstrip('/')}/{self.database}"
+
+    @property
+    def var_dir(self) -> Path:
+        """Static files and uploads of the run, outside the project's var/."""
+        return Path(tempfile.gettempdir()) / f"mutualis-{self.database}"
+
+    def environment(self) -> dict[str, str]:
+        """The environment of every process of the run: production settings, the bench
+        database, persistent connections as behind gunicorn (docs/configuration.md), and
+        cookies over plain HTTP since the client talks to 127.0.0.1 without TLS."""
+        return {
+            **os.environ,
+            "MUTUALIS_ENV": "prod",
+            "DJANGO_SETTINGS_MODULE": "mutualis.settings.prod",
+            "DATABASE_URL": self.database_url,
+            "DATABASE_CONN_MAX_AGE": "60",
+            "SECRET_KEY": self.secret,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "MUTUALIS_INSECURE_COOKIES": "1",
+            "MUTUALIS_VAR_DIR": str(self.var_dir),
+            "LOG_LEVEL": "WARNING",
+        }

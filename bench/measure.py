@@ -1,0 +1,226 @@
+"""Running the cases: warm-up, timed iterations, the server's own times, percentiles, and
+the query plans (EXPLAIN ANALYZE, BUFFERS) of each page's slowest queries."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import connection
+from django.test import Client as InProcess
+from django.test.utils import CaptureQueriesContext
+from django.urls import Resolver404, resolve
+
+from mutualis.demo.logins import DEMO_PASSWORD
+from mutualis.people.models import User
+
+from .cases import Case, Setup
+from .client import Client
+from .server import Server
+
+Say = Callable[[str], None]
+EXPLAINED_QUERIES = 2  # the slowest queries of a page, explained
+LOG_WAIT_SECONDS = 10
+# A sequential scan of a small table (kinds, teams, categories) is the right plan; one of
+# these tables, which grow with the tickets, is what an index should have avoided.
+BIG_TABLE_SCAN = re.compile(
+    r"Seq Scan on (servicedesk_ticket|servicedesk_ticketevent|servicedesk_comment|servicedesk_ticket_assets|registry_asset)\b"
+)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least `share` of the values at
+    or below it (p95 of 300 values is the 285th smallest)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    return {
+        "p50": percentile(values, 0.50),
+        "p95": percentile(values, 0.95),
+        "p99": percentile(values, 0.99),
+        "mean": sum(values) / len(values),
+        "max": max(values),
+    }
+
+
+@dataclass
+class Outcome:
+    case: Case
+    status: str = "measured"  # or "not available" (no such route yet), "failed"
+    server_ms: list[float] = field(default_factory=list)
+    client_ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    queries: int | None = None
+    plans: list[dict[str, Any]] = field(default_factory=list)
+    detail: str = ""
+    # The machine's 1-minute load average before and after: above the number of cores,
+    # something else competed for the processors while the case ran.
+    load: tuple[float, float] = (0.0, 0.0)
+
+    def as_dict(self) -> dict[str, Any]:
+        server, client = spread(self.server_ms), spread(self.client_ms)
+        target = self.case.target_ms
+        p95 = server.get("p95")
+        return {
+            "name": self.case.name,
+            "title": self.case.title,
+            "method": self.case.method,
+            "status": self.status,
+            "detail": self.detail,
+            "iterations": len(self.server_ms),
+            "http_statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "server_ms": server,
+            "client_ms": client,
+            "throughput_per_s": len(self.server_ms) / self.seconds if self.seconds else None,
+            "queries_per_request": self.queries,
+            "target_p95_ms": target,
+            "met": None if target is None or p95 is None else p95 <= target,
+            "margin_ms": None if target is None or p95 is None else round(target - p95, 2),
+            "plans": self.plans,
+            "load_average": self.load,
+        }
+
+
+def routed(path: str) -> bool:
+    """Whether the application has a view at `path` (the API routes arrive in parts)."""
+    try:
+        resolve(urlsplit(path).path)
+    except Resolver404:
+        return False
+    return True
+
+
+class Runner:
+    def __init__(
+        self, server: Server, setup: Setup, *, iterations: int, warmup: int, clients: int, say: Say
+    ) -> None:
+        self.server, self.setup, self.say = server, setup, say
+        self.iterations, self.warmup, self.clients = iterations, warmup, clients
+
+    def client(self, who: str) -> Client:
+        client = Client("127.0.0.1", self.server.port, token=self.setup.token if who == "token" else "")
+        if who == "member":
+            client.login(self.setup.user.email, DEMO_PASSWORD)
+        elif who == "desk":
+            client.login(self.setup.desk_email, DEMO_PASSWORD)
+        return client
+
+    def run(self, case: Case) -> Outcome:
+        before = os.getloadavg()[0]
+        outcome = self._run(case)
+        outcome.load = (before, os.getloadavg()[0])
+        return outcome
+
+    def _run(self, case: Case) -> Outcome:
+        outcome = Outcome(case)
+        if case.method == "CALL":
+            return self._call(outcome)
+        if not routed(case.path(0)):
+            outcome.status, outcome.detail = (
+                "not available",
+                f"no route for {urlsplit(case.path(0)).path} yet",
+            )
+            return outcome
+        per_client = max(1, self.iterations // self.clients)
+        clients = [self.client(case.who) for _ in range(self.clients)]
+        for index in range(self.warmup):
+            self._send(clients[0], case, index, "warmup")
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=self.clients) as pool:
+            answers = list(
+                pool.map(
+                    lambda pair: [
+                        self._send(pair[1], case, pair[0] * per_client + i, case.name)
+                        for i in range(per_client)
+                    ],
+                    enumerate(clients),
+                )
+            )
+        outcome.seconds = time.monotonic() - started
+        for status, seconds in (a for batch in answers for a in batch):
+            outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+            outcome.client_ms.append(seconds * 1000)
+        outcome.server_ms = self._server_times(case.name, len(outcome.client_ms))
+        if any(status >= 400 for status in outcome.statuses):
+            outcome.status = "failed"
+            outcome.detail = f"HTTP statuses {outcome.statuses}"
+        if case.method == "GET":
+            self._explain(outcome)
+        return outcome
+
+    def _server_times(self, tag: str, expected: int) -> list[float]:
+        """The server's times of the case's requests: gunicorn logs a request after it has
+        sent the response, so the last lines may land a moment after the client is done."""
+        deadline = time.monotonic() + LOG_WAIT_SECONDS
+        while True:
+            found = [ms for _status, ms in self.server.times().get(tag, [])]
+            if len(found) >= expected or time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
+
+    def _send(self, client: Client, case: Case, index: int, tag: str) -> tuple[int, float]:
+        body = case.body(index) if case.body else None
+        answer = client.request(
+            case.method,
+            case.path(index),
+            tag=tag,
+            form=None if case.json else body,
+            payload=body if case.json else None,
+        )
+        return answer.status, answer.seconds
+
+    def _call(self, outcome: Outcome) -> Outcome:
+        call = outcome.case.call
+        assert call is not None, f"{outcome.case.name}: a CALL case names its call"
+        iterations = min(outcome.case.iterations or self.iterations, self.iterations)
+        warmup = min(self.warmup, max(1, iterations // 5))
+        for index in range(warmup + iterations):
+            started = time.perf_counter()
+            call(index)
+            elapsed = (time.perf_counter() - started) * 1000
+            if index >= warmup:
+                outcome.server_ms.append(elapsed)
+                outcome.seconds += elapsed / 1000
+        outcome.detail = "wall time of the call in the bench process, same database connection settings"
+        return outcome
+
+    def _explain(self, outcome: Outcome) -> None:
+        """The page once more, in process, its queries captured; the slowest explained."""
+        case = outcome.case
+        client = InProcess(HTTP_HOST="127.0.0.1")
+        headers: dict[str, str] = {}
+        if case.who == "token":
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {self.setup.token}"
+        else:
+            email = self.setup.user.email if case.who == "member" else self.setup.desk_email
+            client.force_login(User.objects.get(email=email))
+        with CaptureQueriesContext(connection) as captured:
+            client.get(case.path(0), **headers)  # type: ignore[arg-type]
+        outcome.queries = len(captured.captured_queries)
+        slowest = sorted(captured.captured_queries, key=lambda q: float(q["time"]), reverse=True)
+        with connection.cursor() as cursor:
+            for query in [q for q in slowest if q["sql"].lstrip().upper().startswith("SELECT")][
+                :EXPLAINED_QUERIES
+            ]:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+                plan = [row[0] for row in cursor.fetchall()]
+                outcome.plans.append(
+                    {
+                        "sql": query["sql"],
+                        "ms": float(query["time"]) * 1000,
+                        "plan": plan,
+                        "seq_scans": [line.strip() for line in plan if BIG_TABLE_SCAN.search(line)],
+                    }
+                )

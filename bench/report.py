@@ -1,0 +1,170 @@
+"""The results of a run: a JSON file (bench/results/<time>.json) with everything measured,
+and a Markdown section of docs/benchmarks.md with the machine, the data, the method and
+the table of figures against their targets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .database import connect
+
+START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+POSTGRES_SETTINGS = ("shared_buffers", "work_mem", "effective_cache_size", "random_page_cost", "jit")
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def machine(config: Config) -> dict[str, Any]:
+    cpu = re.search(r"^model name\s*:\s*(.+)$", _read("/proc/cpuinfo"), re.MULTILINE)
+    memory = re.search(r"^MemTotal:\s*(\d+) kB", _read("/proc/meminfo"), re.MULTILINE)
+    with connect(config.database_url) as connection:
+        row = connection.execute("SHOW server_version").fetchone()
+        settings = {
+            name: str((connection.execute(f"SHOW {name}").fetchone() or [""])[0])
+            for name in POSTGRES_SETTINGS
+        }
+    versions = {name: importlib.metadata.version(name) for name in ("django", "gunicorn", "psycopg")}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu[1].strip() if cpu else platform.processor(),
+        "memory_gb": round(int(memory[1]) / 1024 / 1024, 1) if memory else None,
+        "os": platform.platform(),
+        "postgresql": row[0] if row else "",
+        "postgresql_settings": settings,
+        "python": sys.version.split()[0],
+        **versions,
+        "load_average": os.getloadavg(),
+    }
+
+
+def write_json(config: Config, results: dict[str, Any]) -> Path:
+    config.results.mkdir(parents=True, exist_ok=True)
+    path = config.results / f"{results['started'].replace(':', '').replace('-', '')[:15]}.json"
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+    return path
+
+
+def _minutes(started: str, finished: str) -> str:
+    seconds = (dt.datetime.fromisoformat(finished) - dt.datetime.fromisoformat(started)).total_seconds()
+    return f"{seconds / 60:.1f}"
+
+
+def _loads(results: dict[str, Any]) -> str:
+    seen = [load for case in results["cases"] for load in case.get("load_average", ())]
+    if not seen:
+        return f"{results['load_start'][0]:.2f} at start"
+    return f"{results['load_start'][0]:.2f} at start, {min(seen):.2f} to {max(seen):.2f} while measuring"
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f}"
+
+
+def _verdict(case: dict[str, Any]) -> str:
+    if case["status"] != "measured":
+        return case["status"]
+    if case["target_p95_ms"] is None:
+        return "no target"
+    p95, target = case["server_ms"]["p95"], case["target_p95_ms"]
+    if case["met"]:
+        return f"met ({target - p95:,.1f} ms to spare)"
+    return f"**missed by {p95 - target:,.1f} ms** (×{p95 / target:.1f})"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m, data, phases = results["machine"], results["data"], results["phases"]
+    setup = results["setup"]
+    tables = data["tables"]
+    lines = [
+        START,
+        f"## Latest run: {results['started'][:16].replace('T', ' ')} UTC, scale {results['config']['scale']:g}",
+        "",
+        f"**Machine**: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB of memory, {m['os']}; "
+        f"PostgreSQL {m['postgresql']} (shared_buffers {m['postgresql_settings']['shared_buffers']}, "
+        f"work_mem {m['postgresql_settings']['work_mem']}, server defaults); Python {m['python']}, "
+        f"Django {m['django']}, gunicorn {m['gunicorn']} ({results['config']['workers']} sync workers), "
+        f"psycopg {m['psycopg']}. 1-minute load average {_loads(results)} "
+        f"(near or above {m['cores']}, the number of cores, other work competed with the run).",
+        "",
+        "**Data**: "
+        + ", ".join(
+            f"{name.removeprefix('servicedesk_').removeprefix('registry_').removeprefix('people_')} "
+            f"{info['rows']:,} rows ({info['bytes'] / 1e9:,.2f} GB)"
+            for name, info in tables.items()
+        )
+        + f"; tickets over {results['config']['years']} years.",
+        "",
+        (
+            "**Generation**: "
+            + ", ".join(f"{name.replace('_', ' ')} {seconds:,.0f} s" for name, seconds in phases.items())
+            + f"; in all {sum(phases.values()) / 60:,.1f} min (the whole run, measurements included, "
+            f"{_minutes(results['started'], results['finished'])} min)."
+            if phases
+            else "**Generation**: none in this run (`--reuse`: the database loaded by an earlier run was "
+            f"measured again; the whole run took {_minutes(results['started'], results['finished'])} min)."
+        ),
+        "",
+        f"**Measured as** a member agent of “{setup['member']}” ({setup['member_tickets']:,} tickets, "
+        f"{setup['member_open_tickets']:,} open; {setup['category_tickets']:,} in the category listed; "
+        f"the search matches {setup.get('search_matches', 0):,}), "
+        f"through a logged-in session and an API token of the same membership; the desk queue as the "
+        f"service desk's agent. {results['config']['iterations']} timed requests per case after "
+        f"{results['config']['warmup']} warm-up ones, {results['config']['clients']} "
+        f"client{'s' if results['config']['clients'] > 1 else ''} at a time.",
+        "",
+        "| case | p50 ms | p95 ms | p99 ms | target p95 | result | queries | client p95 ms |",
+        "|---|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    for case in results["cases"]:
+        server, client = case["server_ms"], case["client_ms"]
+        target = case["target_p95_ms"]
+        lines.append(
+            f"| {case['title']} | {_ms(server.get('p50'))} | {_ms(server.get('p95'))} | {_ms(server.get('p99'))} "
+            f"| {_ms(target) if target else '—'} | {_verdict(case)} | {case['queries_per_request'] or '—'} "
+            f"| {_ms(client.get('p95'))} |"
+        )
+    lines += [
+        "",
+        "Slowest query of each page (time seen by the page, then EXPLAIN ANALYZE run in process after the "
+        "timed requests):",
+        "",
+    ]
+    for case in results["cases"]:
+        if case["plans"]:
+            plan = case["plans"][0]
+            scans = f"; sequential scans: {', '.join(plan['seq_scans'])}" if plan["seq_scans"] else ""
+            planning = next((line for line in plan["plan"] if line.startswith("Planning Time")), "")
+            execution = next((line for line in plan["plan"] if line.startswith("Execution Time")), "")
+            lines.append(f"- {case['name']}: {plan['ms']:.0f} ms in the page; {planning}, {execution}{scans}")
+    lines += ["", f"Raw results: `bench/results/` (JSON, with every plan). {END}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_docs(path: Path, section: str) -> None:
+    """Replace the results section of `path` (between the markers), or add it at the end."""
+    current = path.read_text() if path.exists() else "# Benchmarks\n"
+    if START in current and END in current:
+        before, rest = current.split(START, 1)
+        after = rest.split(END, 1)[1].lstrip("\n")
+        updated = before + section + ("\n" + after if after else "")
+    else:
+        updated = current.rstrip("\n") + "\n\n" + section
+    path.write_text(updated)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

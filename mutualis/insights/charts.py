@@ -1,0 +1,428 @@
+"""Accessible charts drawn on the server as SVG: no script, no library, no CDN.
+
+Each chart carries its data table (the text alternative, WCAG 2.2 1.1.1), names its series
+by text and by pattern or dash and marker, never by colour alone (1.4.1), draws in colours
+of at least 3:1 against white for graphics and 4.5:1 for text (1.4.11, 1.4.3), and scales to
+the width of a phone (a viewBox and width 100%, 1.4.10). The SVG stands alone (title, desc,
+legend inside it), so a PDF report can embed it as it is.
+
+Render one with `{% include "insights/_chart.html" with chart=c %}`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import formats
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+# Dark enough against white for graphics (>= 3:1) and for text (>= 4.5:1).
+COLOURS = ("#1d4f91", "#a8430c", "#2a6e35", "#6a3d9a", "#8a1c1c", "#4d4d4d")
+TEXT = "#1e1e1e"
+GRID = "#949494"  # 3:1 against white: the axis and its ticks are read, not decoration
+BAND_FILL = "#c9d7ec"
+# Lines: a dash pattern and a marker each, so series differ in grey print and to the colour-blind.
+DASHES = ("", "8 4", "2 3", "10 4 2 4", "14 6", "4 4")
+MARKERS = ("circle", "square", "triangle", "diamond", "cross", "circle")
+WIDTH = 640
+FONT = 13
+# Above this many bars, a value on each would overlap: the axis ticks and the table say them.
+MAX_VALUE_LABELS = 24
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    svg: SafeString
+    columns: list[str]  # the data table alternative: its headers…
+    rows: list[list[Any]]  # …and its rows, the first cell naming the row
+    # The tickets behind each cell (drill-down), aligned with `rows`; None where there is no link.
+    links: list[list[str | None]] = field(default_factory=list)
+
+    @property
+    def table(self) -> list[list[tuple[Any, str | None]]]:
+        """Rows of (value, link) for templates."""
+        out = []
+        for i, row in enumerate(self.rows):
+            row_links = self.links[i] if i < len(self.links) else []
+            out.append([(v, row_links[j] if j < len(row_links) else None) for j, v in enumerate(row)])
+        return out
+
+
+def number(value: float | None) -> str:
+    """A value as people read it: an integer without decimals, else one decimal, localised."""
+    if value is None:
+        return "–"
+    if float(value).is_integer():
+        return formats.number_format(int(value), force_grouping=True)
+    return formats.number_format(round(value, 1), 1, force_grouping=True)
+
+
+def _chart_id(title: str, *parts: Any) -> str:
+    digest = hashlib.sha1(repr((title, parts)).encode(), usedforsecurity=False).hexdigest()
+    return f"chart-{digest[:10]}"
+
+
+def _nice_max(value: float) -> tuple[float, float]:
+    """An axis top at or above `value` and a round tick step (1, 2 or 5 × 10^k)."""
+    if value <= 0:
+        return 1.0, 1.0
+    rough = value / 4
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+    if step < 1 and float(value).is_integer():
+        step = 1.0
+    return step * math.ceil(value / step - 1e-9), step
+
+
+def _text(x: float, y: float, content: str, *, anchor: str = "middle", extra: str = "") -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{FONT}" '
+        f'fill="{TEXT}"{extra}>{escape(content)}</text>'
+    )
+
+
+def _patterns(cid: str, count: int) -> str:
+    """Bar fills: solid, hatched, dotted, crossed… one per series, outlined in its colour."""
+    defs = []
+    for i in range(count):
+        colour = COLOURS[i % len(COLOURS)]
+        kind = i % 5
+        pid = f"{cid}-p{i}"
+        if kind == 0:
+            body = f'<rect width="8" height="8" fill="{colour}"/>'
+        elif kind == 1:
+            body = f'<rect width="8" height="8" fill="#fff"/><path d="M-2 2l4-4M0 8l8-8M6 10l4-4" stroke="{colour}" stroke-width="2.5"/>'
+        elif kind == 2:
+            body = f'<rect width="8" height="8" fill="#fff"/><circle cx="4" cy="4" r="2.2" fill="{colour}"/>'
+        elif kind == 3:
+            body = f'<rect width="8" height="8" fill="#fff"/><path d="M0 0l8 8M8 0l-8 8" stroke="{colour}" stroke-width="1.8"/>'
+        else:
+            body = f'<rect width="8" height="8" fill="#fff"/><path d="M0 2h8M0 6h8" stroke="{colour}" stroke-width="2"/>'
+        defs.append(
+            f'<pattern id="{pid}" width="8" height="8" patternUnits="userSpaceOnUse">{body}</pattern>'
+        )
+    return "".join(defs)
+
+
+def _marker(kind: str, x: float, y: float, colour: str) -> str:
+    if kind == "square":
+        return f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}"/>'
+    if kind == "triangle":
+        return f'<path d="M{x:.1f} {y - 5:.1f}l5 9h-10z" fill="{colour}"/>'
+    if kind == "diamond":
+        return f'<path d="M{x:.1f} {y - 5:.1f}l5 5-5 5-5-5z" fill="{colour}"/>'
+    if kind == "cross":
+        return f'<path d="M{x - 4:.1f} {y - 4:.1f}l8 8M{x + 4:.1f} {y - 4:.1f}l-8 8" stroke="{colour}" stroke-width="2.5"/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
+
+
+def _legend(entries: list[str], names: list[str], top: float) -> tuple[str, float]:
+    """Swatches and names, wrapped over as many lines as needed; returns (svg, height)."""
+    parts, x, y = [], 8.0, top
+    for swatch, name in zip(entries, names, strict=True):
+        width = 30 + 7.2 * len(name) + 18
+        if x + width > WIDTH - 8 and x > 8:
+            x, y = 8.0, y + 22
+        parts.append(f'<g transform="translate({x:.1f},{y:.1f})">{swatch}')
+        parts.append(_text(30, 5, name, anchor="start") + "</g>")
+        x += width
+    return "".join(parts), (y - top) + 22
+
+
+def _svg(cid: str, title: str, desc: str, height: float, body: str) -> SafeString:
+    return mark_safe(  # noqa: S308 - every text put in it went through escape()
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{cid}-title {cid}-desc" '
+        f'viewBox="0 0 {WIDTH} {height:.0f}" width="100%" preserveAspectRatio="xMidYMin meet" '
+        f'class="chart-svg" font-family="system-ui, sans-serif">'
+        f'<title id="{cid}-title">{escape(title)}</title><desc id="{cid}-desc">{escape(desc)}</desc>'
+        f"{body}</svg>"
+    )
+
+
+def _link(url: str | None, inner: str, label: str) -> str:
+    if not url:
+        return inner
+    return f'<a href="{escape(url)}" aria-label="{escape(label)}">{inner}</a>'
+
+
+def _describe(value_label: str, labels: Sequence[str], series: Mapping[str, Sequence[Any]]) -> str:
+    """A one-sentence summary for the SVG's desc: what is measured and where it peaks."""
+    best: tuple[float, str, str] | None = None
+    for name, values in series.items():
+        for label, value in zip(labels, values, strict=False):
+            if value is not None and (best is None or value > best[0]):
+                best = (value, label, name)
+    if best is None:
+        return _("%(measure)s: no data.") % {"measure": value_label}
+    where = best[1] if len(series) == 1 else f"{best[1]}, {best[2]}"
+    return _("%(measure)s; highest: %(value)s (%(where)s). The table below gives every value.") % {
+        "measure": value_label,
+        "value": number(best[0]),
+        "where": where,
+    }
+
+
+def bar_chart(
+    *,
+    title: str,
+    labels: list[str],
+    series: Mapping[str, Sequence[float]],
+    value_label: str,
+    horizontal: bool = False,
+    label_header: str = "",
+    links: Mapping[str, Sequence[str | None]] | None = None,
+) -> Chart:
+    """Grouped bars, one group per label and one bar per series. `links`: per series, the
+    URL of the tickets behind each bar (drawn as links in the SVG and in the table)."""
+    names = list(series)
+    cid = _chart_id(title, labels, series)
+    links = links or {}
+    top_value = max((v for values in series.values() for v in values if v is not None), default=0)
+    axis_max, step = _nice_max(float(top_value))
+    swatches = [
+        f'<rect width="22" height="12" y="-5" fill="url(#{cid}-p{i})" stroke="{COLOURS[i % len(COLOURS)]}"/>'
+        for i in range(len(names))
+    ]
+    legend, legend_height = _legend(swatches, names, 12) if len(names) > 1 else ("", 0.0)
+    body = [f"<defs>{_patterns(cid, len(names))}</defs>", legend]
+    bars = len(labels) * max(len(names), 1)
+    show_values = bars <= MAX_VALUE_LABELS
+    if horizontal:
+        left = min(220.0, 16 + 7.0 * max((len(s) for s in labels), default=4))
+        right = WIDTH - 56
+        band = max(len(names), 1) * 18 + 10
+        top = legend_height + 16
+        height = top + band * len(labels) + 34
+        plot_bottom = top + band * len(labels)
+        scale = (right - left) / axis_max
+        tick = 0.0
+        while tick <= axis_max + 1e-9:
+            x = left + tick * scale
+            body.append(
+                f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{plot_bottom:.1f}" stroke="{GRID}" stroke-width="0.6" stroke-dasharray="2 3"/>'
+            )
+            body.append(_text(x, plot_bottom + 16, number(tick)))
+            tick += step
+        body.append(_text((left + right) / 2, plot_bottom + 32, value_label))
+        for li, label in enumerate(labels):
+            y0 = top + li * band + 5
+            body.append(
+                _text(left - 6, y0 + band / 2, label[:32], anchor="end", extra=' dominant-baseline="middle"')
+            )
+            for si, name in enumerate(names):
+                value = series[name][li] or 0
+                y = y0 + si * 18
+                width = value * scale
+                url = (links.get(name) or [None] * len(labels))[li]
+                rect = (
+                    f'<rect x="{left:.1f}" y="{y:.1f}" width="{width:.1f}" height="14" '
+                    f'fill="url(#{cid}-p{si})" stroke="{COLOURS[si % len(COLOURS)]}"/>'
+                )
+                body.append(_link(url, rect, f"{label}, {name}: {number(value)}"))
+                if show_values:
+                    body.append(_text(left + width + 4, y + 11, number(value), anchor="start"))
+        body.append(
+            f'<line x1="{left:.1f}" y1="{top:.1f}" x2="{left:.1f}" y2="{plot_bottom:.1f}" stroke="{TEXT}"/>'
+        )
+    else:
+        left, right = 56.0, WIDTH - 12
+        top = legend_height + 16
+        rotate = len(labels) > 8 or max((len(s) for s in labels), default=0) * len(labels) * 7 > right - left
+        label_room = min(110.0, 10 + 6.0 * max((len(s) for s in labels), default=4)) if rotate else 24.0
+        plot_height = 220.0
+        plot_bottom = top + plot_height
+        height = plot_bottom + label_room + 22
+        scale = plot_height / axis_max
+        tick = 0.0
+        while tick <= axis_max + 1e-9:
+            y = plot_bottom - tick * scale
+            body.append(
+                f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" stroke="{GRID}" stroke-width="0.6" stroke-dasharray="2 3"/>'
+            )
+            body.append(_text(left - 6, y + 4, number(tick), anchor="end"))
+            tick += step
+        body.append(
+            _text(
+                14,
+                top + plot_height / 2,
+                value_label,
+                extra=f' transform="rotate(-90 14 {top + plot_height / 2:.1f})"',
+            )
+        )
+        group = (right - left) / max(len(labels), 1)
+        bar = min(40.0, (group - 6) / max(len(names), 1))
+        for li, label in enumerate(labels):
+            x0 = left + li * group + (group - bar * len(names)) / 2
+            for si, name in enumerate(names):
+                value = series[name][li] or 0
+                h = value * scale
+                x = x0 + si * bar
+                url = (links.get(name) or [None] * len(labels))[li]
+                rect = (
+                    f'<rect x="{x:.1f}" y="{plot_bottom - h:.1f}" width="{max(bar - 1, 1):.1f}" height="{h:.1f}" '
+                    f'fill="url(#{cid}-p{si})" stroke="{COLOURS[si % len(COLOURS)]}"/>'
+                )
+                body.append(_link(url, rect, f"{label}, {name}: {number(value)}"))
+                if show_values:
+                    body.append(_text(x + bar / 2, plot_bottom - h - 4, number(value)))
+            cx = left + li * group + group / 2
+            if rotate:
+                body.append(
+                    _text(
+                        cx,
+                        plot_bottom + 14,
+                        label[:24],
+                        anchor="end",
+                        extra=f' transform="rotate(-45 {cx:.1f} {plot_bottom + 14:.1f})"',
+                    )
+                )
+            else:
+                body.append(_text(cx, plot_bottom + 18, label))
+        body.append(
+            f'<line x1="{left:.1f}" y1="{plot_bottom:.1f}" x2="{right:.1f}" y2="{plot_bottom:.1f}" stroke="{TEXT}"/>'
+        )
+    columns = [label_header or _("Label"), *names]
+    rows = [[label, *(series[n][i] for n in names)] for i, label in enumerate(labels)]
+    table_links = [
+        [None, *((links.get(n) or [None] * len(labels))[i] for n in names)] for i in range(len(labels))
+    ]
+    svg = _svg(cid, title, _describe(value_label, labels, series), height, "".join(body))
+    return Chart(title=title, svg=svg, columns=columns, rows=rows, links=table_links)
+
+
+def line_chart(
+    *,
+    title: str,
+    x_labels: list[str],
+    series: Mapping[str, Sequence[float | None]],
+    value_label: str,
+    band: tuple[Sequence[float | None], Sequence[float | None]] | None = None,
+    band_label: str = "",
+    label_header: str = "",
+) -> Chart:
+    """Lines over `x_labels`; a None breaks the line. `band` (low, high) is drawn as a shaded
+    area behind, e.g. a forecast's interval, named `band_label` in the legend and the table."""
+    names = list(series)
+    cid = _chart_id(title, x_labels, series, band)
+    values = [v for vs in series.values() for v in vs if v is not None]
+    if band:
+        values += [v for v in band[1] if v is not None]
+    axis_max, step = _nice_max(float(max(values, default=0)))
+    swatches = [
+        f'<line x1="0" x2="22" y1="1" y2="1" stroke="{COLOURS[i % len(COLOURS)]}" stroke-width="2.5" '
+        f'stroke-dasharray="{DASHES[i % len(DASHES)]}"/>'
+        + _marker(MARKERS[i % len(MARKERS)], 11, 1, COLOURS[i % len(COLOURS)])
+        for i in range(len(names))
+    ]
+    legend_names = list(names)
+    if band:
+        swatches.append(
+            f'<rect width="22" height="12" y="-5" fill="{BAND_FILL}" stroke="{GRID}" stroke-dasharray="3 2"/>'
+        )
+        legend_names.append(band_label or _("Interval"))
+    legend, legend_height = _legend(swatches, legend_names, 12)
+    left, right = 56.0, WIDTH - 16
+    top = legend_height + 16
+    longest = max((len(s) for s in x_labels), default=0)
+    rotate = len(x_labels) > 12 or longest * len(x_labels) * 7 > right - left
+    label_room = min(90.0, 10 + 6.0 * max((len(s) for s in x_labels), default=4)) if rotate else 24.0
+    plot_height = 220.0
+    plot_bottom = top + plot_height
+    height = plot_bottom + label_room + 22
+    scale = plot_height / axis_max
+    # Each point in the middle of its slot, as bars are: the first and last labels fit.
+    gap = (right - left) / max(len(x_labels), 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return left + (i + 0.5) * gap, plot_bottom - v * scale
+
+    body = [legend]
+    tick = 0.0
+    while tick <= axis_max + 1e-9:
+        y = plot_bottom - tick * scale
+        body.append(
+            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" stroke="{GRID}" stroke-width="0.6" stroke-dasharray="2 3"/>'
+        )
+        body.append(_text(left - 6, y + 4, number(tick), anchor="end"))
+        tick += step
+    body.append(
+        _text(
+            14,
+            top + plot_height / 2,
+            value_label,
+            extra=f' transform="rotate(-90 14 {top + plot_height / 2:.1f})"',
+        )
+    )
+    if band:
+        low, high = band
+        # One polygon per run of points where both bounds are known.
+        run: list[int] = []
+        for i in [*range(len(x_labels)), -1]:
+            if i >= 0 and i < len(low) and i < len(high) and low[i] is not None and high[i] is not None:
+                run.append(i)
+                continue
+            if run:
+                upper = [xy(j, float(high[j] or 0)) for j in run]
+                lower = [xy(j, float(low[j] or 0)) for j in reversed(run)]
+                points = " ".join(f"{x:.1f},{y:.1f}" for x, y in upper + lower)
+                body.append(
+                    f'<polygon points="{points}" fill="{BAND_FILL}" stroke="{GRID}" stroke-dasharray="3 2"/>'
+                )
+                run = []
+    for si, name in enumerate(names):
+        colour, dash = COLOURS[si % len(COLOURS)], DASHES[si % len(DASHES)]
+        path, pen_down = [], False
+        for i, v in enumerate(series[name]):
+            if v is None:
+                pen_down = False
+                continue
+            x, y = xy(i, float(v))
+            path.append(f"{'L' if pen_down else 'M'}{x:.1f} {y:.1f}")
+            pen_down = True
+        if path:
+            body.append(
+                f'<path d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="2.5" stroke-dasharray="{dash}"/>'
+            )
+        for i, v in enumerate(series[name]):
+            if v is not None:
+                body.append(_marker(MARKERS[si % len(MARKERS)], *xy(i, float(v)), colour))
+    every = max(1, math.ceil(len(x_labels) / 12)) if not rotate else max(1, math.ceil(len(x_labels) / 24))
+    for i, label in enumerate(x_labels):
+        if i % every:
+            continue
+        x = left + (i + 0.5) * gap
+        if rotate:
+            body.append(
+                _text(
+                    x,
+                    plot_bottom + 14,
+                    label[:20],
+                    anchor="end",
+                    extra=f' transform="rotate(-45 {x:.1f} {plot_bottom + 14:.1f})"',
+                )
+            )
+        else:
+            body.append(_text(x, plot_bottom + 18, label))
+    body.append(
+        f'<line x1="{left:.1f}" y1="{plot_bottom:.1f}" x2="{right:.1f}" y2="{plot_bottom:.1f}" stroke="{TEXT}"/>'
+    )
+    columns = [label_header or _("Label"), *names]
+    rows: list[list[Any]] = [
+        [label, *(series[n][i] if i < len(series[n]) else None for n in names)]
+        for i, label in enumerate(x_labels)
+    ]
+    if band:
+        low_name = _("%(band)s – low") % {"band": band_label or _("Interval")}
+        high_name = _("%(band)s – high") % {"band": band_label or _("Interval")}
+        columns += [low_name, high_name]
+        for i, row in enumerate(rows):
+            row += [band[0][i] if i < len(band[0]) else None, band[1][i] if i < len(band[1]) else None]
+    svg = _svg(cid, title, _describe(value_label, x_labels, series), height, "".join(body))
+    return Chart(title=title, svg=svg, columns=columns, rows=rows)

@@ -1,0 +1,16 @@
+"""Incidentology's own tables (issue 5); the figures read the service desk's."""
+
+from .forecasts import AssetRisk, BatchState, ForecastBatch, ForecastRun
+from .reports import GeneratedReport, ReportDelivery, ReportKind, ReportStatus, ReportSubscription
+
+__all__ = [
+    "AssetRisk",
+    "BatchState",
+    "ForecastBatch",
+    "ForecastRun",
+    "GeneratedReport",
+    "ReportDelivery",
+    "ReportKind",
+    "ReportStatus",
+    "ReportSubscription",
+]

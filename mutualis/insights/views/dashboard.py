@@ -1,0 +1,84 @@
+"""The incidentology dashboard (/insights/): the operator's staff see their operator's
+figures, a member's users and elected officials their member's (a site contact, their
+sites'), all through the tenancy door. Each panel is also a page of its own
+(/insights/panel/<name>/, an HTML fragment taking the same filters, and its tables as CSV or
+XLSX with ?export=csv|xlsx), so that each can be loaded, timed and downloaded alone; the
+dashboard includes them all on the server, and works without script."""
+
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import Any
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mutualis.lib.tabular import EXPORT_FORMATS, Column, export_response
+from mutualis.people.tenancy import ScopedRequest
+from mutualis.web.decorators import member_area
+
+from ..figures import member_month, sentences
+from ..filters import InsightFilter
+from .dashboard_panels import PANELS, Context, PanelData, panels_for
+
+
+def _context(request: ScopedRequest, form: InsightFilter) -> Context:
+    return Context(
+        scope=request.scope,
+        values=form.values(),
+        today=timezone.localdate(),
+        now=timezone.now(),
+        by=request.GET.get("by", ""),
+        query=form.query(),
+    )
+
+
+@member_area
+def dashboard(request: ScopedRequest) -> HttpResponse:
+    scope = request.scope
+    form = InsightFilter(scope, request.GET)
+    ctx = _context(request, form)
+    panels = [PANELS[name].build(ctx) for name in panels_for(scope)]
+    month = member_month(scope, ctx.today)
+    return render(
+        request,
+        "insights/dashboard.html",
+        {
+            "form": form,
+            "panels": panels,
+            "query": ctx.query,
+            "month_sentences": sentences(month),
+            "by": ctx.by,
+        },
+    )
+
+
+@member_area
+def panel(request: ScopedRequest, name: str) -> HttpResponse:
+    scope = request.scope
+    if name not in panels_for(scope):
+        raise Http404
+    form = InsightFilter(scope, request.GET)
+    ctx = _context(request, form)
+    data = PANELS[name].build(ctx)
+    fmt = request.GET.get("export", "")
+    if fmt in EXPORT_FORMATS:
+        return export(data, request.GET.get("table", ""), fmt)
+    return render(request, "insights/_panel.html", {"panel": data, "query": ctx.query, "by": ctx.by})
+
+
+def export(data: PanelData, table: str, fmt: str) -> HttpResponse:
+    """One of the panel's tables: its key figures ("facts") or its n-th chart's data."""
+    if table == "facts":
+        columns = [Column(_("Figure"), lambda f: f.label), Column(_("Value"), lambda f: f.value)]
+        return export_response(columns, data.facts, filename=f"insights-{data.name}-figures", fmt=fmt)
+    try:
+        chart = data.charts[int(table or 0)]
+    except (ValueError, IndexError) as exc:
+        raise Http404 from exc
+    chart_columns = [Column(header, itemgetter(i)) for i, header in enumerate(chart.columns)]
+    rows: list[Any] = chart.rows
+    suffix = f"-{int(table)}" if table and table != "0" else ""
+    return export_response(chart_columns, rows, filename=f"insights-{data.name}{suffix}", fmt=fmt)

@@ -1,0 +1,100 @@
+"""The tasks this process knows: declared at import time by `@task` and `@periodic`.
+
+A worker runs a job by looking its name up here, so every process must import the same
+modules: `JobsConfig.ready()` imports the `jobs.py` and `tasks.py` of every installed app,
+as Django's admin imports `admin.py`. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    func: Callable[..., Any]
+    max_attempts: int
+    retry_delay: timedelta
+
+    @property
+    def path(self) -> str:
+        return f"{self.func.__module__}.{self.func.__qualname__}"
+
+    def delay_before(self, attempt: int) -> timedelta:
+        """Exponential backoff: the wait after failed attempt n is retry_delay × 2^(n-1)."""
+        return self.retry_delay * 2 ** max(attempt - 1, 0)
+
+
+_tasks: dict[str, Task] = {}
+_periodic: dict[str, timedelta] = {}
+
+
+def task(
+    name: str, *, max_attempts: int = 5, retry_delay: timedelta = timedelta(seconds=30)
+) -> Callable[[F], F]:
+    """Register `func(**kwargs)` as the task `name`; `enqueue(name, **kwargs)` runs it later.
+
+    Declaring the same function again (a module imported twice, or `@task` stacked over
+    `@periodic`) updates its options; another function under a taken name is an error, so
+    that two parts cannot silently share a name.
+    """
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1.")
+    if retry_delay < timedelta(0):
+        raise ValueError("retry_delay cannot be negative.")
+
+    def register(func: F) -> F:
+        declared = Task(name=name, func=func, max_attempts=max_attempts, retry_delay=retry_delay)
+        existing = _tasks.get(name)
+        if existing is not None and existing.path != declared.path:
+            raise ValueError(f"The task name {name!r} is already used by {existing.path}.")
+        _tasks[name] = declared
+        return func
+
+    return register
+
+
+def periodic(name: str, *, every: timedelta) -> Callable[[F], F]:
+    """Run the task `name` every `every`, once per occurrence whatever the number of workers.
+
+    Either decorate the task's function (it is registered with the default options unless
+    `@task` declares it too) or call `periodic("name", every=…)` for a task declared elsewhere.
+    """
+    if every <= timedelta(0):
+        raise ValueError("A periodic task needs a positive interval.")
+    _periodic[name] = every
+
+    def register(func: F) -> F:
+        if name not in _tasks:
+            task(name)(func)
+        return func
+
+    return register
+
+
+def get_task(name: str) -> Task:
+    try:
+        return _tasks[name]
+    except KeyError:
+        raise ValueError(f"No task is registered under the name {name!r}.") from None
+
+
+def task_names() -> list[str]:
+    return sorted(_tasks)
+
+
+def periodic_tasks() -> dict[str, timedelta]:
+    return dict(_periodic)
+
+
+def check_periodic_tasks() -> None:
+    """Every periodic declaration names a registered task (run once all apps are imported)."""
+    missing = sorted(set(_periodic) - set(_tasks))
+    if missing:
+        raise ValueError(f"Periodic tasks without a registered task: {', '.join(missing)}.")

@@ -1,0 +1,16 @@
+from django.contrib.auth.decorators import login_required
+from django.urls import path
+
+from . import views
+
+app_name = "people"
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("switch/", views.switch_membership, name="switch"),
+    path("language/", views.set_language, name="language"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/", views.create_token, name="token-create"),
+    path("profile/tokens/<int:pk>/revoke/", views.revoke_token, name="token-revoke"),
+    path("password/", login_required(views.MutualisPasswordChangeView.as_view()), name="password-change"),
+]

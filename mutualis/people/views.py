@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordChangeView
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import throttle
+from .forms import LoginForm, TokenForm
+from .middleware import remember_language
+from .models import ApiToken, User
+from .tenancy import SESSION_KEY, ScopedRequest, get_visible_or_404
+
+
+def _client_address(request: HttpRequest) -> str | None:
+    # Behind the reverse proxy the client's address is the last hop it added; the proxy
+    # must overwrite, not append to, X-Forwarded-For for this to be trustworthy.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and settings.TRUST_X_FORWARDED_FOR:
+        return forwarded.split(",")[-1].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return str(reverse_lazy(settings.LOGIN_REDIRECT_URL))
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request))
+    form = LoginForm(request, data=request.POST or None)
+    status = 200
+    retry_after = 0
+    if request.method == "POST":
+        email = request.POST.get("email", "")
+        address = _client_address(request)
+        retry_after = throttle.retry_after_seconds(email, address)
+        if retry_after:
+            status = 429
+        elif form.is_valid() and form.user is not None:
+            throttle.clear_failures(email)
+            login(request, form.user)
+            response = HttpResponseRedirect(_safe_next(request))
+            remember_language(response, form.user.language)
+            return response
+        else:
+            if email:
+                throttle.record_failure(email, address)
+            status = 400
+    page = render(
+        request,
+        "people/login.html",
+        {
+            "form": form,
+            "next": _safe_next(request),
+            "retry_minutes": -(-retry_after // 60) if retry_after else 0,
+        },
+        status=status,
+    )
+    if retry_after:
+        page["Retry-After"] = str(retry_after)
+    return page
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, _("You are logged out."))
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+@require_POST
+def switch_membership(request: ScopedRequest) -> HttpResponse:
+    """Act for another of one's members; a membership that is not the user's is a 404."""
+    wanted = request.POST.get("membership", "")
+    choice = next((m for m in request.scope.memberships if str(m.pk) == wanted), None)
+    if choice is None:
+        raise Http404
+    request.session[SESSION_KEY] = choice.pk
+    messages.success(request, _("You now act for %(name)s.") % {"name": choice.acts_for})
+    return redirect("web:home")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language; kept on the account of a logged-in person."""
+    language = request.POST.get("language", "")
+    response = HttpResponseRedirect(_safe_next(request))
+    if language in dict(settings.LANGUAGES):
+        remember_language(response, language)
+        user = request.user
+        if isinstance(user, User) and user.language != language:
+            user.language = language
+            user.save(update_fields=["language"])
+    return response
+
+
+@login_required
+def profile(request: ScopedRequest) -> HttpResponse:
+    scope = request.scope
+    tokens = ApiToken.objects.filter(membership__user=request.user).select_related("membership__member")
+    form = TokenForm()
+    return render(request, "people/profile.html", {"tokens": tokens, "form": form, "scope": scope})
+
+
+@login_required
+@require_POST
+def create_token(request: ScopedRequest) -> HttpResponse:
+    scope = request.scope
+    form = TokenForm(request.POST)
+    if scope.membership is None or not form.is_valid():
+        tokens = ApiToken.objects.filter(membership__user=request.user).select_related("membership__member")
+        return render(
+            request, "people/profile.html", {"tokens": tokens, "form": form, "scope": scope}, status=400
+        )
+    token, clear = ApiToken.issue(
+        membership=scope.membership, name=form.cleaned_data["name"], can_write=form.cleaned_data["can_write"]
+    )
+    return render(request, "people/token_created.html", {"token": token, "clear": clear})
+
+
+@login_required
+@require_POST
+def revoke_token(request: ScopedRequest, pk: int) -> HttpResponse:
+    token = get_visible_or_404(ApiToken, request.scope, pk=pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("people:profile")
+
+
+class MutualisPasswordChangeView(PasswordChangeView):
+    template_name = "people/password_change.html"
+    success_url = reverse_lazy("people:profile")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        messages.success(self.request, _("Your password has been changed."))
+        return super().form_valid(form)

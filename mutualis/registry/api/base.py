@@ -1,0 +1,86 @@
+"""What every registry API view shares: JSON in, keyset pages out, strict filters, the
+request's scope in reach, and problem details for addresses that lead nowhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
+
+from mutualis.people.tenancy import Scope
+
+from . import schema  # noqa: F401 - registers the bearer token scheme with drf-spectacular
+from .filters import ListFilters
+from .pagination import ApiPagination
+from .permissions import RegistryWritePermission, scope_of
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    # Bodies are JSON only: anything else is a 415, not a form parsed by accident.
+    parser_classes = [JSONParser]
+    permission_classes = [IsAuthenticated, RegistryWritePermission]
+    pagination_class = ApiPagination
+    filter_class: type[ListFilters] = ListFilters
+
+    @property
+    def scope(self) -> Scope:
+        # drf-spectacular builds views without a request to read their querysets' models:
+        # the anonymous scope sees nothing.
+        if getattr(self, "swagger_fake_view", False):
+            return Scope.anonymous()
+        return scope_of(self.request)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "scope": self.scope}
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Lists only: get_object() calls this too, and a detail takes no filters.
+        if self.action != "list":
+            return queryset
+        return self.apply_filters(queryset, self.filter_class)
+
+    def apply_filters(self, queryset: QuerySet[Any], filter_class: type[ListFilters]) -> QuerySet[Any]:
+        filters = filter_class(data=self.request.query_params, context=self.get_serializer_context())
+        filters.is_valid(raise_exception=True)
+        return filters.apply(queryset)
+
+    def parse(self, serializer_class: type[BaseSerializer], **kwargs: Any) -> dict[str, Any]:
+        """The request body, checked by `serializer_class`; a 400 problem when invalid."""
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+@extend_schema(exclude=True)
+class NoSuchEndpoint(APIView):
+    """Unknown addresses under the API's resources: a 404 problem, not an HTML page."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        path = request.path
+        try:
+            match = resolve(path + "/")
+        except Resolver404:
+            match = None
+        if (
+            not path.endswith("/")
+            and match is not None
+            and getattr(match.func, "view_class", None) is not NoSuchEndpoint
+        ):
+            raise NotFound(_("No API endpoint at %(path)s; did you mean %(path)s/?") % {"path": path})
+        raise NotFound(
+            _("No API endpoint at %(path)s; the endpoints are listed at /api/docs/.") % {"path": path}
+        )

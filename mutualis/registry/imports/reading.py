@@ -1,0 +1,335 @@
+"""From uploaded bytes to a header and rows, each row with the physical line it starts on.
+
+Office spreadsheets save "CSV" in many shapes: UTF-8 with a byte-order mark (Excel's "CSV
+UTF-8"), Windows-1252 (Excel's plain "CSV" on a French Windows), `;` as separator (French
+locale), `,` (English locale or LibreOffice), tab ("Unicode text", UTF-16), an Excel
+`sep=;` first line, quoted values spanning several lines. All of these are read; anything
+else gets a message saying what to do in the spreadsheet software.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .columns import ImportSpec, normalize
+from .report import WHOLE_FILE, Report
+
+DELIMITERS = (";", "\t", ",")  # by preference when a header line counts as many of each
+_SEP_LINE = re.compile(r"^sep=(.)\s*$", re.IGNORECASE)
+# A valid multi-byte UTF-8 sequence: found in a file that is not UTF-8 as a whole, it means
+# the file mixes encodings (rows pasted from elsewhere), and no single decoding is right.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_SPREADSHEET_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx/.ods (zip), .xls (OLE2)
+
+
+class UnreadableFileError(Exception):
+    """The bytes cannot be read as CSV text at all; the message says why and what to do."""
+
+    def __init__(self, message: str, line: int = WHOLE_FILE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Table:
+    """A decoded CSV file: the columns found in its header, and its non-blank rows."""
+
+    # Our column name -> its position in the row, and its name as written in the header.
+    positions: dict[str, int] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    width: int = 0
+    header_line: int = 1
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, name of the encoding used)."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "UTF-8 (BOM)"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError(
+                _("The file says it is UTF-8 but is not: save it again as “CSV UTF-8”."),
+                _line_of(data, exc.start + len(codecs.BOM_UTF8)),
+            ) from exc
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError(
+                _("The file says it is UTF-16 but is not: save it as “CSV UTF-8”.")
+            ) from exc
+    if data.startswith(_SPREADSHEET_SIGNATURES):
+        raise UnreadableFileError(
+            _(
+                "This is a spreadsheet workbook, not a CSV file: in your spreadsheet software, use “Save as” and choose “CSV UTF-8”."
+            )
+        )
+    if b"\x00" in data[:65536]:
+        raise UnreadableFileError(
+            _("This is not a text file. Export your table as “CSV UTF-8” and upload that file.")
+        )
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError as exc:
+        if _UTF8_SEQUENCE.search(data):
+            raise UnreadableFileError(
+                _(
+                    "The file mixes encodings: most of it is UTF-8 but this line is not. Save the whole "
+                    "file again as “CSV UTF-8”."
+                ),
+                _line_of(data, exc.start),
+            ) from exc
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(
+            _("The file is neither UTF-8 nor Windows-1252 text (byte %(byte)s). Save it as “CSV UTF-8”.")
+            % {"byte": f"0x{data[exc.start]:02X}"},
+            _line_of(data, exc.start),
+        ) from exc
+
+
+def _count_outside_quotes(line: str, char: str) -> int:
+    count, quoted = 0, False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c == char and not quoted:
+            count += 1
+    return count
+
+
+def detect_delimiter(header_line: str) -> str | None:
+    """The separator the header line uses most (quoted text aside), None if it has none.
+
+    Only the header is looked at: values may hold commas (opening hours, addresses) and
+    would mislead a guess made on the rows.
+    """
+    counts = {d: _count_outside_quotes(header_line, d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])  # max keeps the first of equals
+    return best if counts[best] else None
+
+
+def _csv_error_message(exc: csv.Error) -> str:
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return _(
+            'A quoted value starting on this row is never closed: a quote (") is missing, so the rest of the '
+            "file was read as one value. Nothing after this line was checked."
+        )
+    if "expected after" in text:
+        return _(
+            'A quoted value is followed by more text. Inside a quoted value, write a quote as two quotes (""). '
+            "Nothing after this line was checked."
+        )
+    if "field larger than field limit" in text:
+        return _("A value is longer than %(limit)s characters: a quote is probably missing.") % {
+            "limit": csv.field_size_limit()
+        }
+    return _("This line is not valid CSV (%(reason)s). Nothing after it was checked.") % {"reason": text}
+
+
+def read_table(data: bytes, spec: ImportSpec, report: Report) -> Table | None:
+    """Decode and split `data`; header problems and unreadable rows go to `report`.
+
+    Returns None when the rows cannot be checked (unreadable file, unusable header).
+    """
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        report.add(WHOLE_FILE, "", too_big_message(len(data)))
+        return None
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        report.add(WHOLE_FILE, "", _("The file is empty."))
+        return None
+    try:
+        text, report.encoding = decode(data)
+    except UnreadableFileError as exc:
+        report.add(exc.line, "", exc.message)
+        return None
+    lines = io.StringIO(text, newline="")
+    line_no, header_line = 0, ""
+    for physical in lines:
+        line_no += 1
+        if physical.strip():
+            header_line = physical.rstrip("\r\n")
+            break
+    if not header_line:
+        report.add(WHOLE_FILE, "", _("The file is empty."))
+        return None
+    delimiter: str | None
+    if match := _SEP_LINE.match(header_line):
+        # Excel's own hint: "sep=;" on the first line names the separator.
+        delimiter = match.group(1)
+        header_line = next(lines, "").rstrip("\r\n")
+        line_no += 1
+        if not header_line.strip():
+            report.add(line_no, "", _("The header line (the column names) is missing after “sep=”."))
+            return None
+    else:
+        delimiter = detect_delimiter(header_line)
+    report.delimiter = delimiter or ";"
+    # The reader goes on from the header line, so its line count is the file's minus those skipped.
+    skipped = line_no - 1
+    reader = csv.reader(
+        io.StringIO(header_line + "\n" + lines.read(), newline=""), delimiter=report.delimiter, strict=True
+    )
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        report.add(line_no, "", _csv_error_message(exc))
+        return None
+    table = _read_header(header, line_no, delimiter, spec, report)
+    if table is None:
+        report.rows_checked = False
+        return None
+    while True:
+        start = skipped + reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            report.add(start, "", _csv_error_message(exc))
+            break
+        if any(c.strip() for c in cells):
+            table.rows.append((start, cells))
+    report.rows = len(table.rows)
+    if not table.rows and report.ok:
+        report.add(WHOLE_FILE, "", _("The file has a header line but no rows."))
+    return table
+
+
+def too_big_message(size: int) -> str:
+    return _("The file is %(size)s MB; files up to %(limit)s MB are accepted. Split it in several files.") % {
+        "size": f"{size / 1_048_576:.1f}",
+        "limit": f"{settings.IMPORT_MAX_BYTES / 1_048_576:.0f}",
+    }
+
+
+def _read_header(
+    header: list[str], line: int, delimiter: str | None, spec: ImportSpec, report: Report
+) -> Table | None:
+    # Spreadsheets often add empty columns at the right ("a;b;c;;;"): ignore them.
+    width = len(header)
+    while width and not header[width - 1].strip():
+        width -= 1
+    table = Table(width=width, header_line=line)
+    usable = True
+    if delimiter is None and spec.resolve(header[0]) is None:
+        report.add(
+            line,
+            "",
+            _(
+                "No column separator found in the header line “%(header)s”. Separate columns with a "
+                "semicolon (;), a comma (,) or a tab."
+            )
+            % {"header": header[0][:80]},
+        )
+        return None
+    if not any(spec.resolve(cell) for cell in header[:width]):
+        # Not one known name: the first line is data, or the file is another kind of file.
+        report.add(
+            line,
+            "",
+            _("The first line must name the columns (%(names)s…); none of its cells is a known column name.")
+            % {"names": ";".join(c.name for c in spec.columns[:4])},
+        )
+        return None
+    for position, cell in enumerate(header[:width]):
+        written = cell.strip().lstrip("\ufeff")
+        name = spec.resolve(written)
+        if not written:
+            report.add(line, "", _("Column %(n)s has no name: name it or delete it.") % {"n": position + 1})
+        elif name is None:
+            report.add(line, written, _unknown_column_message(written, spec))
+        elif name in table.positions:
+            first = table.positions[name]
+            report.add(
+                line,
+                written,
+                _(
+                    "Columns %(a)s (“%(first)s”) and %(b)s (“%(second)s”) are both the column “%(name)s”: keep one."
+                )
+                % {
+                    "a": first + 1,
+                    "first": table.names[name],
+                    "b": position + 1,
+                    "second": written,
+                    "name": name,
+                },
+            )
+            usable = False
+        else:
+            table.positions[name] = position
+            table.names[name] = written
+    for column in spec.columns:
+        if column.required and column.name not in table.positions:
+            others = ", ".join(a for a in column.aliases)
+            message = _("The required column “%(name)s” is missing.") % {"name": column.name}
+            if others:
+                message += " " + _("It may also be called: %(others)s.") % {"others": others}
+            report.add(line, column.name, message)
+            usable = False
+    if spec.header_rules:
+        for message in spec.header_rules(set(table.positions)):
+            report.add(line, "", message)
+            usable = False
+    return table if usable else None
+
+
+def _unknown_column_message(written: str, spec: ImportSpec) -> str:
+    close = difflib.get_close_matches(normalize(written), spec.accepted_names(), n=1, cutoff=0.6)
+    if close:
+        return _("Unknown column “%(name)s”: did you mean “%(close)s”?") % {
+            "name": written,
+            "close": close[0],
+        }
+    return _("Unknown column “%(name)s”. The columns are: %(known)s.") % {
+        "name": written,
+        "known": ", ".join(c.name for c in spec.columns),
+    }
+
+
+def row_values(line: int, cells: list[str], table: Table, report: Report) -> dict[str, str] | None:
+    """The row's cells by column name, trimmed; None (with a problem reported) when the row
+    does not have as many cells as the header: its values would land in the wrong columns."""
+    count = len(cells)
+    if count > table.width and any(c.strip() for c in cells[table.width :]):
+        extra = next(c for c in cells[table.width :] if c.strip())
+        report.add(
+            line,
+            "",
+            _(
+                "This row has %(count)s cells but the header has %(width)s: is there a separator inside "
+                "a value that should be quoted? First extra value: “%(extra)s”."
+            )
+            % {"count": count, "width": table.width, "extra": extra.strip()[:60]},
+        )
+        return None
+    if count < table.width:
+        report.add(
+            line,
+            "",
+            _("This row has %(count)s cells but the header has %(width)s: a separator is missing.")
+            % {"count": count, "width": table.width},
+        )
+        return None
+    return {name: _clean(cells[position]) for name, position in table.positions.items()}
+
+
+def _clean(cell: str) -> str:
+    # Non-breaking spaces come from spreadsheets' number formats and copy-pasted web pages.
+    return cell.replace("\u00a0", " ").replace("\u202f", " ").strip()

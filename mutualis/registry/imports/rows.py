@@ -1,0 +1,209 @@
+"""Checking rows one cell at a time: every problem of a row is reported, not only the first.
+
+An importer reads a row through `Row`: `row.text(...)` for plain text, `row.value(column,
+parser)` for anything parsed. A parser raises `CellError` with a message a person can act
+on; `Row` records it against the row's line and the column's name as written in the file,
+and the importer carries on with the next cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Generic, TypeVar
+
+from django.utils.translation import gettext as _
+
+from .columns import normalize
+from .report import Report
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+
+class CellError(Exception):
+    """A cell's value is wrong; the message says what to write instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Row:
+    def __init__(self, line: int, values: dict[str, str], names: dict[str, str], report: Report) -> None:
+        self.line = line
+        self.values = values
+        self.names = names
+        self.report = report
+        self.failed = False
+
+    def has(self, column: str) -> bool:
+        """Whether the file has this column at all (an absent column leaves a field as it is)."""
+        return column in self.values
+
+    def fail(self, column: str, message: str) -> None:
+        self.failed = True
+        self.report.add(self.line, self.names.get(column, column), message)
+
+    def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str:
+        value = self.values.get(column, "")
+        if not value:
+            if required:
+                self.fail(column, _("This value is required; the cell is empty."))
+            return ""
+        if max_length is not None and len(value) > max_length:
+            self.fail(
+                column,
+                _("At most %(max)s characters; this one has %(length)s.")
+                % {"max": max_length, "length": len(value)},
+            )
+            return ""
+        return value
+
+    def value(
+        self, column: str, parse: Callable[[str], T], *, required: bool = False, max_length: int | None = None
+    ) -> T | None:
+        raw = self.text(column, required=required, max_length=max_length)
+        if not raw:
+            return None
+        try:
+            return parse(raw)
+        except CellError as exc:
+            self.fail(column, exc.message)
+            return None
+
+
+class Duplicates(Generic[K]):
+    """Values that must be unique within the file: each line holding a repeated value gets a
+    problem naming the other lines, so either copy can be fixed."""
+
+    def __init__(self) -> None:
+        self._lines: dict[K, list[tuple[Row, str]]] = defaultdict(list)
+
+    def add(self, key: K, row: Row, column: str) -> None:
+        self._lines[key].append((row, column))
+
+    def report(self, message: Callable[[K, list[int]], str]) -> None:
+        for key, rows in self._lines.items():
+            if len(rows) < 2:
+                continue
+            for row, column in rows:
+                others = [r.line for r, _c in rows if r is not row]
+                row.fail(column, message(key, others))
+
+
+def lines_list(lines: list[int]) -> str:
+    shown = ", ".join(str(n) for n in lines[:10])
+    return shown + (", …" if len(lines) > 10 else "")
+
+
+class NameIndex(Generic[T]):
+    """Reference rows (kinds of site, types of equipment…) found by code or by name,
+    ignoring case and accents, with a suggestion for a near miss."""
+
+    def __init__(
+        self, items: Iterable[T], keys: Callable[[T], Iterable[str]], label: Callable[[T], str]
+    ) -> None:
+        self._items: dict[str, T] = {}
+        self._label = label
+        for item in items:
+            for key in keys(item):
+                self._items.setdefault(normalize(key), item)
+
+    def get(self, text: str) -> T | None:
+        return self._items.get(normalize(text))
+
+    def parse(self, text: str, unknown: str) -> T:
+        """The item named by `text`, or CellError with `unknown` (a message taking %(value)s)
+        followed by a suggestion or the list of what exists."""
+        found = self.get(text)
+        if found is not None:
+            return found
+        message = unknown % {"value": text}
+        close = difflib.get_close_matches(normalize(text), list(self._items), n=1, cutoff=0.6)
+        if close:
+            message += " " + _("Did you mean “%(close)s”?") % {"close": self._label(self._items[close[0]])}
+        else:
+            labels = sorted({self._label(i) for i in self._items.values()})
+            message += " " + _("Known values: %(known)s.") % {
+                "known": ", ".join(labels[:20]) + (", …" if len(labels) > 20 else "")
+            }
+        raise CellError(message)
+
+
+_DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# Spreadsheets export date cells with a midnight time; it carries no information.
+_MIDNIGHT = re.compile(r"[ T]00:00(:00)?$")
+
+
+def parse_date(text: str) -> dt.date:
+    """ISO (2024-09-01) or French (01/09/2024) dates."""
+    text = _MIDNIGHT.sub("", text)
+    if match := _DATE_ISO.match(text):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _DATE_FR.match(text):
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        raise CellError(_("“%(value)s” is not a date: write 2024-09-01 or 01/09/2024.") % {"value": text})
+    try:
+        day_value = dt.date(year, month, day)
+    except ValueError as exc:
+        raise CellError(_("“%(value)s” is not a date that exists.") % {"value": text}) from exc
+    if not 1900 <= year <= 2100:
+        raise CellError(_("“%(value)s”: the year is out of range.") % {"value": text})
+    return day_value
+
+
+def parse_number(text: str) -> Decimal:
+    """A number written the French way (1 289,90) or the English way (1289.90)."""
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text).removesuffix("€").removesuffix("EUR")
+    if "," in cleaned and "." in cleaned:
+        raise CellError(
+            _("“%(value)s” mixes commas and points: write 1289.90 or 1289,90, without thousands separators.")
+            % {"value": text}
+        )
+    try:
+        number = Decimal(cleaned.replace(",", "."))
+    except InvalidOperation as exc:
+        raise CellError(_("“%(value)s” is not a number.") % {"value": text}) from exc
+    if not number.is_finite():
+        raise CellError(_("“%(value)s” is not a number.") % {"value": text})
+    return number
+
+
+def parse_amount(text: str) -> Decimal:
+    """An amount in euros: at least 0, at most two decimals (the model stores cents)."""
+    amount = parse_number(text)
+    if amount < 0:
+        raise CellError(_("An amount cannot be negative."))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise CellError(_("“%(value)s” has more than two decimals.") % {"value": text})
+    if amount >= Decimal("1e10"):
+        raise CellError(_("“%(value)s” is too large an amount.") % {"value": text})
+    return amount.quantize(Decimal("0.01"))
+
+
+def coordinate_parser(limit: int) -> Callable[[str], Decimal]:
+    """Latitude (limit 90) or longitude (limit 180) in decimal degrees, rounded to six
+    decimals (about 10 cm, what the model stores): GPS tools give more."""
+
+    def parse(text: str) -> Decimal:
+        value = parse_number(text)
+        if not -limit <= value <= limit:
+            raise CellError(
+                _("%(value)s is out of range: decimal degrees between -%(limit)s and %(limit)s.")
+                % {"value": text, "limit": limit}
+            )
+        return value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+    return parse
+
+
+def zero_padded(text: str, length: int) -> str:
+    """Excel turns "01053" into 1053: a code of digits one short gets its leading zero back."""
+    return text.zfill(length) if text.isdigit() and len(text) == length - 1 else text

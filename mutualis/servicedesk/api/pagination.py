@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.request import Request
+
+from mutualis.registry.api.pagination import NewestFirstPagination
+
+from ..models.tickets import LIST_DEFERRED
+from ..selectors import rows_by_ids
+
+
+class TicketPagination(NewestFirstPagination):
+    """Keyset pages of tickets read in two steps, like the pages' lists (selectors.keyset_page):
+    the ids by the filters alone, then those rows with what a list shows. In one query the
+    planner joined ten tables before cutting the page, and re-ran a full-text search's
+    matches through them (bench/, docs/benchmarks.md)."""
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        if not isinstance(queryset, QuerySet):  # DRF allows sequences too: nothing to split then
+            return super().paginate_queryset(queryset, request, view)
+        ids = super().paginate_queryset(queryset.values("id"), request, view)
+        if ids is None:
+            return None
+        # The list's serializer shows neither the description nor the answers.
+        return rows_by_ids(queryset.defer(*LIST_DEFERRED), [row["id"] for row in ids])

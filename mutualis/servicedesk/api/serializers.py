@@ -1,0 +1,296 @@
+"""What the ticket API returns. Read-only: request bodies are parsed by `inputs`.
+
+A ticket carries small summaries of what it points at (member, site, type, team, people) so
+that a client lists tickets without one call per row; the views fetch those in the same
+query (`with_list_related()` and the view's `select_related`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from mutualis.people.models import User
+from mutualis.people.tenancy import Scope
+from mutualis.registry.api.serializers import (
+    AssetTypeRefSerializer,
+    MemberRefSerializer,
+    SiteKindRefSerializer,
+    SiteRefSerializer,
+)
+from mutualis.registry.models import Asset
+
+from .. import lifecycle, permissions, selectors
+from ..models import Attachment, Category, Comment, FormField, IncidentType, Team, Ticket, TicketEvent
+from .fields import PriorityField, TicketChannelField, TicketStateField
+
+
+class _ReadOnly(serializers.ModelSerializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+        return fields
+
+
+class PersonRefSerializer(_ReadOnly):
+    class Meta:
+        model = User
+        fields = ["id", "full_name"]
+
+
+class TeamRefSerializer(_ReadOnly):
+    class Meta:
+        model = Team
+        fields = ["id", "code", "name"]
+
+
+class IncidentTypeRefSerializer(_ReadOnly):
+    class Meta:
+        model = IncidentType
+        fields = ["id", "name"]
+
+
+class CategoryRefSerializer(_ReadOnly):
+    class Meta:
+        model = Category
+        fields = ["id", "name"]
+
+
+class TicketFileSerializer(_ReadOnly):
+    url = serializers.SerializerMethodField(help_text="Where to download the file (with the same token).")
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "internal", "created_at", "url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, attachment: Attachment) -> str:
+        # Files are listed with their ticket in hand: its number is their address.
+        ticket: Ticket = self.context["ticket"]
+        return reverse(
+            "desk-api:ticket-file", args=[ticket.number, attachment.pk], request=self.context.get("request")
+        )
+
+
+class TicketAssetSerializer(_ReadOnly):
+    asset_type = AssetTypeRefSerializer()
+
+    class Meta:
+        model = Asset
+        fields = ["id", "inventory_tag", "label", "asset_type"]
+
+
+class AnswerSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    # DRF takes declared fields out of the class body, so this name does not replace the
+    # Field.label attribute it shadows for mypy.
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="The question, as asked when the ticket was declared."
+    )
+    kind = serializers.CharField()
+    value = serializers.JSONField(help_text="For machines: text, number as text, ISO date, list, asset id.")
+    display = serializers.CharField(help_text="For people: the answer as the pages show it.")
+
+
+class TicketSerializer(_ReadOnly):
+    state = TicketStateField()
+    priority = PriorityField()
+    channel = TicketChannelField()
+    member = MemberRefSerializer()
+    site = SiteRefSerializer()
+    site_kind = SiteKindRefSerializer(source="site.kind")
+    incident_type = IncidentTypeRefSerializer()
+    category = CategoryRefSerializer()
+    team = TeamRefSerializer(allow_null=True)
+    assignee = PersonRefSerializer(allow_null=True)
+    requester = PersonRefSerializer(allow_null=True)
+    merged_into = serializers.IntegerField(
+        source="merged_into.number",
+        allow_null=True,
+        help_text="For a duplicate: the number of the ticket it was merged into.",
+    )
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "number",
+            "title",
+            "state",
+            "priority",
+            "channel",
+            "member",
+            "site",
+            "site_kind",
+            "incident_type",
+            "category",
+            "team",
+            "assignee",
+            "requester",
+            "merged_into",
+            "created_at",
+            "updated_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+        ]
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """A ticket with what its page shows: answers, equipment, files, what the caller may do."""
+
+    answers = AnswerSerializer(many=True)
+    assets = serializers.SerializerMethodField()
+    files = serializers.SerializerMethodField(
+        help_text="Internal files are listed for the operator's staff only."
+    )
+    allowed_transitions = serializers.SerializerMethodField(
+        help_text="The states the caller may move the ticket to now (POST …/transitions/)."
+    )
+    reopen_deadline = serializers.SerializerMethodField(
+        help_text="For a resolved ticket: until when its member may reopen it; null otherwise."
+    )
+
+    class Meta(TicketSerializer.Meta):
+        fields = [
+            *TicketSerializer.Meta.fields,
+            "description",
+            "answers",
+            "assets",
+            "files",
+            "allowed_transitions",
+            "reopen_deadline",
+            "take_charge_due",
+            "resolve_due",
+            "sla_paused_at",
+        ]
+        extra_kwargs = {
+            "take_charge_due": {"help_text": "Deadline to take charge (service level); null without one."},
+            "resolve_due": {"help_text": "Deadline to resolve; moves when the clock stops and resumes."},
+            "sla_paused_at": {
+                "help_text": "Since when the clock stands still (waiting, resolved); null if running."
+            },
+        }
+
+    @property
+    def scope(self) -> Scope:
+        scope: Scope = self.context["scope"]
+        return scope
+
+    @extend_schema_field(TicketAssetSerializer(many=True))
+    def get_assets(self, ticket: Ticket) -> Any:
+        return TicketAssetSerializer(ticket.assets.select_related("asset_type"), many=True).data
+
+    @extend_schema_field(TicketFileSerializer(many=True))
+    def get_files(self, ticket: Ticket) -> Any:
+        files = selectors.ticket_files(ticket, staff=self.scope.is_operator_staff)
+        return TicketFileSerializer(files, many=True, context={**self.context, "ticket": ticket}).data
+
+    @extend_schema_field(serializers.ListField(child=TicketStateField()))
+    def get_allowed_transitions(self, ticket: Ticket) -> list[str]:
+        if permissions.can_handle(self.scope):
+            return lifecycle.allowed_targets(ticket.state, staff=True)
+        return [
+            target
+            for target in lifecycle.allowed_targets(ticket.state, staff=False)
+            if permissions.member_may(self.scope, ticket, target)
+        ]
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_reopen_deadline(self, ticket: Ticket) -> str | None:
+        deadline = permissions.reopen_deadline(ticket)
+        # In the current time zone, like the ticket's other times.
+        return serializers.DateTimeField().to_representation(deadline) if deadline else None
+
+
+class TimelineEventSerializer(_ReadOnly):
+    actor = PersonRefSerializer(allow_null=True)
+
+    class Meta:
+        model = TicketEvent
+        fields = ["kind", "actor", "old_value", "new_value", "old_label", "new_label"]
+
+
+class TimelineCommentSerializer(_ReadOnly):
+    author = PersonRefSerializer(allow_null=True)
+
+    channel = TicketChannelField()
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "internal", "channel"]
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    """One line of `selectors.timeline`: an event (a change) or a comment with its files."""
+
+    at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=["event", "comment"])
+    internal = serializers.BooleanField(
+        help_text="Internal notes and changes: for the operator's staff only."
+    )
+    event = TimelineEventSerializer(
+        allow_null=True, help_text="For an event: what changed, from what to what."
+    )
+    comment = TimelineCommentSerializer(allow_null=True, help_text="For a comment: the reply or note.")
+    files = TicketFileSerializer(many=True, help_text="Files sent with the comment.")
+
+
+class TeamSerializer(_ReadOnly):
+    lead = PersonRefSerializer(allow_null=True)
+    members = PersonRefSerializer(many=True)
+
+    class Meta:
+        model = Team
+        fields = ["id", "code", "name", "email", "is_active", "lead", "members"]
+
+
+class QuestionSerializer(_ReadOnly):
+    help = serializers.CharField(source="help_text")
+    choices = serializers.ListField(
+        child=serializers.CharField(), help_text="For choice questions: the options."
+    )
+
+    class Meta:
+        model = FormField
+        fields = ["key", "label", "kind", "required", "help", "choices"]
+
+
+class CatalogueTypeSerializer(_ReadOnly):
+    category = CategoryRefSerializer()
+    priority = PriorityField(
+        source="default_priority", help_text="The priority a declared ticket starts with."
+    )
+    asset_type = AssetTypeRefSerializer(
+        allow_null=True,
+        help_text="The type of equipment to pick among the site's (GET /api/v1/assets/?site={id}&asset_type={code}).",
+    )
+    questions = QuestionSerializer(many=True, source="fields", help_text="The form: send answers by `key`.")
+
+    class Meta:
+        model = IncidentType
+        fields = [
+            "id",
+            "name",
+            "description",
+            "category",
+            "priority",
+            "asset_type",
+            "asset_required",
+            "questions",
+        ]
+
+
+class CatalogueSectionSerializer(serializers.Serializer):
+    category = serializers.CharField(help_text="The category's path, e.g. “Réseau > Wi-Fi”.")
+    types = CatalogueTypeSerializer(many=True)
+
+
+class SiteCatalogueSerializer(serializers.Serializer):
+    site = SiteRefSerializer()
+    site_kind = SiteKindRefSerializer(source="site.kind")
+    categories = CatalogueSectionSerializer(many=True)

@@ -1,0 +1,51 @@
+"""The ticket endpoints: the scoped list, declaring, one ticket, and (from the mixins)
+its conversation and handling. Views parse, call a verb of `servicedesk.services`, render."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .. import services
+from .conversation import ConversationActions
+from .filters import TicketFilters
+from .handling import HandlingActions
+from .inputs import TicketCreateSerializer
+from .schema import DECLARATION, problems
+from .serializers import TicketDetailSerializer, TicketSerializer
+
+
+@extend_schema(tags=["tickets"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the tickets in scope, newest first",
+        description="The operator's tickets for its staff, the member's for its people, those of their sites "
+        "for a site contact; filtered as on the ticket pages.",
+        parameters=[TicketFilters],
+        responses={200: TicketSerializer, **problems(400)},
+    ),
+    retrieve=extend_schema(
+        summary="One ticket, by its number",
+        responses={200: TicketDetailSerializer, **problems(404)},
+    ),
+    create=extend_schema(
+        summary="Declare an incident",
+        description="On a site in scope, with a type of that site's catalogue (GET /api/v1/sites/{id}/catalogue/). "
+        "`answers` go through the type's form: each refused answer is named `answers.<key>`. `assets` are "
+        "equipment of that site. Files come with a multipart/form-data body (`answers` and `assets` then as "
+        "JSON text); a file that is too large or not what its name says refuses the whole declaration. "
+        "Nothing is written unless everything is accepted.",
+        request=DECLARATION,
+        responses={201: TicketDetailSerializer, **problems(400, 403, 415)},
+    ),
+)
+class TicketViewSet(ConversationActions, HandlingActions, mixins.ListModelMixin):
+    def retrieve(self, request: Request, number: str) -> Response:
+        return Response(TicketDetailSerializer(self.get_object(), context=self.get_serializer_context()).data)
+
+    def create(self, request: Request) -> Response:
+        ticket = services.open_ticket(by=self.actor, **self.parse(TicketCreateSerializer))
+        location = self.reverse_action("detail", args=[ticket.number])
+        return self.ticket_response(ticket, status_code=201, headers={"Location": location})

@@ -1,0 +1,82 @@
+"""Sending the outbox: one job per email, through Django's email backend (SMTP in
+production, the console in development).
+
+The job is `servicedesk.send_email`; the jobs queue retries it with exponential backoff
+when the mail server refuses or cannot be reached, and the email keeps each failure
+(`attempts`, `last_error`) for the back-office. A retried email keeps its Message-ID, so
+a message the server took although the connection broke arrives twice at worst, and a
+mail client shows it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import F
+from django.utils import timezone
+
+from mutualis.jobs import task
+
+from ..models import OutboundEmail, OutboundState
+from . import identity
+
+logger = logging.getLogger("mutualis.servicedesk.mail")
+
+SEND_EMAIL = "servicedesk.send_email"
+# With the queue's 30 s doubled each time, 8 attempts span about two hours: a relay's
+# restart or a short outage, not a lost email.
+MAX_ATTEMPTS = 8
+
+
+def build_message(email: OutboundEmail) -> EmailMessage:
+    """The email as it leaves, with the headers that tie it to its ticket."""
+    ticket = email.ticket
+    thread = identity.thread_id(ticket.operator_id, ticket.number)
+    headers = {
+        "Message-ID": email.message_id,
+        # RFC 5322 §3.6.4: every email of a ticket answers the ticket's own (never sent)
+        # Message-ID, so mail clients show one conversation per ticket.
+        "In-Reply-To": thread,
+        "References": thread,
+        # RFC 3834 §5: sent by a program, not a person; well-behaved vacation responders
+        # do not answer it, and we do not answer theirs (mail/inbound).
+        "Auto-Submitted": "auto-generated",
+        # Exchange's own equivalent: no out-of-office or delivery receipts back.
+        "X-Auto-Response-Suppress": "All",
+        "X-Mutualis-Ticket": f"{ticket.operator_id}-{ticket.number}",
+        "X-Mutualis-Event": email.event,
+    }
+    return EmailMessage(
+        subject=f"{identity.subject_tag(ticket.number)} {email.subject}",
+        body=email.body,
+        from_email=formataddr((settings.SERVICEDESK_FROM_NAME, settings.SERVICEDESK_ADDRESS)),
+        to=[email.to],
+        reply_to=[identity.reply_address(ticket.operator_id, ticket.number)],
+        headers=headers,
+    )
+
+
+@task(SEND_EMAIL, max_attempts=MAX_ATTEMPTS)
+def send_email(*, email_id: int) -> None:
+    """Hand one queued email to the mail server; raise (so the queue retries) if refused."""
+    # Counting the attempt first, in its own statement, is what lets a change of state
+    # update an email nobody tried to send yet (notifications._pending_state_email locks
+    # rows with no attempt): this UPDATE waits for that transaction, and the text read
+    # next is the updated one; an email being sent is no longer updated, a new one is made.
+    started = OutboundEmail.objects.filter(pk=email_id).exclude(state=OutboundState.SENT)
+    if not started.update(attempts=F("attempts") + 1):
+        return  # deleted with its ticket, or a retry of an email that did leave
+    email = OutboundEmail.objects.select_related("ticket").get(pk=email_id)
+    try:
+        get_connection(fail_silently=False).send_messages([build_message(email)])
+    except (OSError, smtplib.SMTPException) as exc:
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            state=OutboundState.FAILED, last_error=f"{type(exc).__name__}: {exc}"
+        )
+        logger.warning("Email %s to %s not sent (attempt %s): %s", email.pk, email.to, email.attempts, exc)
+        raise
+    OutboundEmail.objects.filter(pk=email.pk).update(state=OutboundState.SENT, sent_at=timezone.now())

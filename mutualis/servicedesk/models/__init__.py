@@ -1,0 +1,80 @@
+"""The service desk: catalogue of incident types per kind of site, tickets and their life."""
+
+from .calendars import BusinessCalendar, Closure, OpeningRange, Weekday
+from .catalogue import CatalogueOverride, Category, FormField, FormFieldKind, IncidentType, Priority
+from .inbound import InboundEmail, InboundReason, InboundSource, InboundStatus
+from .notifications import (
+    EmailTemplate,
+    NotificationEvent,
+    NotificationPreference,
+    OutboundEmail,
+    OutboundState,
+)
+from .satisfaction import Rating, RatingChannel, SatisfactionRating
+from .service_levels import (
+    AlertLevel,
+    CategoryServiceLevel,
+    EscalationAction,
+    EscalationRule,
+    ServiceContract,
+    SlaBreach,
+    SlaPolicy,
+    SlaTarget,
+    Target,
+)
+from .settings import DeskSettings
+from .teams import Team
+from .tickets import (
+    Attachment,
+    Comment,
+    Ticket,
+    TicketChannel,
+    TicketCounter,
+    TicketEvent,
+    TicketEventKind,
+    TicketState,
+)
+
+__all__ = [
+    "AlertLevel",
+    "Attachment",
+    "BusinessCalendar",
+    "CatalogueOverride",
+    "Category",
+    "CategoryServiceLevel",
+    "Closure",
+    "Comment",
+    "DeskSettings",
+    "EmailTemplate",
+    "EscalationAction",
+    "EscalationRule",
+    "FormField",
+    "FormFieldKind",
+    "InboundEmail",
+    "InboundReason",
+    "InboundSource",
+    "InboundStatus",
+    "IncidentType",
+    "NotificationEvent",
+    "NotificationPreference",
+    "OpeningRange",
+    "OutboundEmail",
+    "OutboundState",
+    "Priority",
+    "Rating",
+    "RatingChannel",
+    "SatisfactionRating",
+    "ServiceContract",
+    "SlaBreach",
+    "SlaPolicy",
+    "SlaTarget",
+    "Target",
+    "Team",
+    "Ticket",
+    "TicketChannel",
+    "TicketCounter",
+    "TicketEvent",
+    "TicketEventKind",
+    "TicketState",
+    "Weekday",
+]

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from mutualis.people.tenancy import OperatorDataQuerySet
+from mutualis.registry.models import Operator
+
+
+class Team(models.Model):
+    """An operator team that handles tickets: service desk, field technicians, video…"""
+
+    operator = models.ForeignKey(
+        Operator, on_delete=models.PROTECT, related_name="teams", verbose_name=_("operator")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"))
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="teams", verbose_name=_("members")
+    )
+    # Who is told when the team's tickets are about to breach their service level (issue: SLAs).
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_teams",
+        verbose_name=_("team lead"),
+    )
+    email = models.EmailField(_("team mailbox"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OperatorDataQuerySet["Team"].as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [models.UniqueConstraint(fields=["operator", "code"], name="team_code_per_operator")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,355 @@
+"""Tickets, their timeline (events and comments) and their attachments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from mutualis.lib.search import SearchVectorField
+from mutualis.registry.models import Asset, Member, Operator, Site
+
+from .catalogue import Category, IncidentType, Priority
+from .teams import Team
+
+if TYPE_CHECKING:
+    from mutualis.people.tenancy import Scope
+
+
+class TicketState(models.TextChoices):
+    # A context: "closed" is "clos" for a ticket but "fermé" for a site's opening hours.
+    NEW = "new", pgettext_lazy("ticket state", "new")
+    ASSIGNED = "assigned", pgettext_lazy("ticket state", "assigned")
+    IN_PROGRESS = "in_progress", pgettext_lazy("ticket state", "in progress")
+    WAITING_MEMBER = "waiting_member", pgettext_lazy("ticket state", "waiting for the member")
+    WAITING_THIRD_PARTY = "waiting_third_party", pgettext_lazy("ticket state", "waiting for a third party")
+    RESOLVED = "resolved", pgettext_lazy("ticket state", "resolved")
+    CLOSED = "closed", pgettext_lazy("ticket state", "closed")
+    CANCELLED = "cancelled", pgettext_lazy("ticket state", "cancelled")
+
+
+OPEN_STATES = frozenset(
+    {
+        TicketState.NEW,
+        TicketState.ASSIGNED,
+        TicketState.IN_PROGRESS,
+        TicketState.WAITING_MEMBER,
+        TicketState.WAITING_THIRD_PARTY,
+    }
+)
+# The clock of a service level stops while the ball is in someone else's court.
+WAITING_STATES = frozenset({TicketState.WAITING_MEMBER, TicketState.WAITING_THIRD_PARTY})
+
+
+class TicketChannel(models.TextChoices):
+    WEB = "web", _("portal")
+    API = "api", _("API")
+    PHONE = "phone", _("phone (entered by the service desk)")
+    EMAIL = "email", _("email")
+    ALERT = "alert", _("alert from a sensor or an alarm")
+
+
+LIST_DEFERRED = (
+    "search_text",
+    "search_internal",
+    "search_vector",
+    "search_vector_internal",
+    "description",
+    "answers",
+)
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def visible_to(self, scope: Scope) -> TicketQuerySet:
+        """The tenancy door for tickets: the operator's for its staff, the member's for its
+        users, those of their sites for a site contact."""
+        if scope.operator_id is None:
+            return self.none()
+        if scope.is_operator_staff:
+            return self.filter(operator_id=scope.operator_id)
+        qs = self.filter(member_id=scope.member_id)
+        if scope.site_ids is not None:
+            qs = qs.filter(site_id__in=scope.site_ids)
+        return qs
+
+    def open(self) -> TicketQuerySet:
+        return self.filter(state__in=OPEN_STATES)
+
+    def with_list_related(self) -> TicketQuerySet:
+        """What a list of tickets shows, fetched in the same query."""
+        return self.select_related(
+            "member", "site", "site__kind", "incident_type", "category", "team", "assignee"
+        )
+
+    def for_lists(self) -> TicketQuerySet:
+        """`with_list_related`, without the columns no list shows: both search vectors and
+        texts, the description and the answers are most of a ticket row's bytes."""
+        return self.with_list_related().defer(*LIST_DEFERRED)
+
+
+class Ticket(models.Model):
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+", editable=False)
+    number = models.PositiveIntegerField(_("number"), editable=False)
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("member")
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("site"))
+    incident_type = models.ForeignKey(
+        IncidentType, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("incident type")
+    )
+    # Copied from the type when declared; staff may reclassify without changing the type.
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    # The form's answers as asked when declared: [{key, label, kind, value, display}], so a
+    # later change of the form does not change what the ticket says.
+    answers = models.JSONField(_("answers"), default=list, blank=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    state = models.CharField(_("state"), max_length=24, choices=TicketState.choices, default=TicketState.NEW)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("team")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assigned to"),
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requested_tickets",
+        verbose_name=_("requester"),
+    )
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=TicketChannel.choices, default=TicketChannel.WEB
+    )
+    assets = models.ManyToManyField(Asset, blank=True, related_name="tickets", verbose_name=_("equipment"))
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
+    )
+    created_at = models.DateTimeField(_("declared"), default=timezone.now)
+    updated_at = models.DateTimeField(_("last change"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Service level (issue 4): the policy the ticket is held to and its deadlines, set when
+    # declared (services.deadlines); the clock stops while the ticket waits (WAITING_STATES)
+    # or is resolved, and the business time it stood still is added to the deadlines.
+    sla_policy = models.ForeignKey(
+        "servicedesk.SlaPolicy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("service level"),
+    )
+    take_charge_due = models.DateTimeField(_("take charge before"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("resolve before"), null=True, blank=True)
+    # When the sweep warns that a deadline is near (the deadline itself without a warning),
+    # and the deadline it last warned about: warned once, unless the deadline moves.
+    take_charge_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolve_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    take_charge_warned_for = models.DateTimeField(null=True, blank=True, editable=False)
+    resolve_warned_for = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_at = models.DateTimeField(_("clock stopped since"), null=True, blank=True)
+    sla_paused_time = models.DurationField(_("business time stopped"), default=timedelta, editable=False)
+    # Search: normalised public text (title, description, answers, public replies) and
+    # internal notes, kept apart so a member's search never matches an internal note.
+    search_text = models.TextField(default="", editable=False)
+    search_internal = models.TextField(default="", editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_vector_internal = SearchVectorField(null=True, editable=False)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            # The number people quote on the phone; unique within the operator.
+            models.UniqueConstraint(fields=["operator", "number"], name="ticket_number_per_operator"),
+        ]
+        indexes = [
+            # Lists are paged newest first by id (keyset): each list's filter + id.
+            models.Index(fields=["member", "id"], name="ticket_member_id"),
+            models.Index(fields=["member", "state", "id"], name="ticket_member_state_id"),
+            # A member's list of one category, and its capped count from the index alone
+            # (docs/benchmarks.md: 142 ms without it for a member with 65,000 tickets).
+            models.Index(fields=["member", "category", "id"], name="ticket_member_category_id"),
+            models.Index(fields=["site", "id"], name="ticket_site_id"),
+            models.Index(fields=["requester", "id"], name="ticket_requester_id"),
+            models.Index(fields=["team", "state", "id"], name="ticket_team_state_id"),
+            models.Index(fields=["assignee", "state", "id"], name="ticket_assignee_state_id"),
+            models.Index(fields=["operator", "state", "id"], name="ticket_operator_state_id"),
+            # A member's ticket page, found by its number: (operator, number) is unique but a
+            # member's lookup does not name the operator (docs/benchmarks.md).
+            models.Index(fields=["member", "number"], name="ticket_member_number"),
+            # Incidentology's panels and reports read a period of declarations, for the
+            # operator or one member: a range on created_at (docs/benchmarks.md).
+            models.Index(fields=["operator", "created_at"], name="ticket_operator_created"),
+            models.Index(fields=["member", "created_at"], name="ticket_member_created"),
+            # The sweep (servicedesk.sla) and the desk's "near or past deadline" filter read
+            # open tickets whose warning time has come, every few minutes. Partial, on open
+            # tickets only: a few thousand rows out of a million, so the index stays small and
+            # each run reads only the tickets it acts on (a breach is past its warning too).
+            models.Index(
+                fields=["take_charge_warn_at"],
+                condition=models.Q(state__in=sorted(OPEN_STATES), first_response_at__isnull=True),
+                name="ticket_take_charge_warn",
+            ),
+            models.Index(
+                fields=["resolve_warn_at"],
+                condition=models.Q(state__in=sorted(OPEN_STATES)),
+                name="ticket_resolve_warn",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"n° {self.number} – {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class TicketCounter(models.Model):
+    """The last ticket number given by an operator (locked while a ticket is numbered)."""
+
+    operator = models.OneToOneField(Operator, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ticket counter")
+
+    def __str__(self) -> str:
+        return f"{self.operator_id}: {self.last}"
+
+
+class TicketEventKind(models.TextChoices):
+    CREATED = "created", _("declared")
+    STATE = "state", _("state changed")
+    ASSIGNEE = "assignee", _("assignee changed")
+    TEAM = "team", _("team changed")
+    PRIORITY = "priority", _("priority changed")
+    CATEGORY = "category", _("category changed")
+    INCIDENT_TYPE = "incident_type", _("incident type changed")
+    ASSET_LINKED = "asset_linked", _("equipment linked")
+    ASSET_UNLINKED = "asset_unlinked", _("equipment unlinked")
+    MERGED_INTO = "merged_into", _("merged into another ticket")
+    MERGED_FROM = "merged_from", _("a duplicate was merged in")
+    ATTACHMENT = "attachment", _("file attached")
+    DEADLINE = "deadline", _("deadlines changed")
+    ESCALATED = "escalated", _("escalated")
+    RATED = "rated", _("satisfaction rated")
+
+
+class TicketEvent(models.Model):
+    """One change of a ticket: who, when, from what to what."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=TicketEventKind.choices)
+    # Stable values (codes, ids) for machines and a readable label for people, each side.
+    old_value = models.CharField(max_length=100, blank=True)
+    new_value = models.CharField(max_length=100, blank=True)
+    old_label = models.CharField(max_length=250, blank=True)
+    new_label = models.CharField(max_length=250, blank=True)
+    public = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [
+            # The timeline of a ticket, and state histories for service levels.
+            models.Index(fields=["ticket", "at"], name="ticket_event_timeline"),
+            # Reopenings (resolved → in progress), for incidentology's reopen rate: a few
+            # rows among millions of events, found without reading the others.
+            models.Index(
+                fields=["ticket"],
+                name="ticket_event_reopened",
+                condition=models.Q(kind="state", old_value="resolved", new_value="in_progress"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.old_value}→{self.new_value}"
+
+
+class Comment(models.Model):
+    """A public reply, seen by the member, or an internal note, seen by operator staff only."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(_("message"))
+    internal = models.BooleanField(_("internal note"), default=False)
+    channel = models.CharField(max_length=8, choices=TicketChannel.choices, default=TicketChannel.WEB)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.body[:40]}"
+
+
+def attachment_path(attachment: Attachment, filename: str) -> str:
+    # A name of ours, never the uploaded one: nothing a person types reaches the file system.
+    now = timezone.now()
+    return f"tickets/{attachment.ticket.operator_id}/{now:%Y/%m}/{attachment.sha256[:2]}/{attachment.sha256}"
+
+
+class Attachment(models.Model):
+    """A file attached to a ticket (or to one of its comments). Served only by a view that
+    checks the ticket is visible, and for an internal note's file, that the reader is staff."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    internal = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name

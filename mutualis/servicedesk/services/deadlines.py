@@ -1,0 +1,248 @@
+"""A ticket's service level: which policy holds it, its deadlines, and the clock that stops
+while the ticket waits for the member or a third party (or stands resolved).
+
+Called by the verbs, never by pages: `for_new_ticket` by open_ticket, `on_first_response`
+by records.touch, `on_state_change` by records.apply_state, `recompute` by change_priority
+and reclassify. A deadline is `created_at` plus the target's business minutes plus the
+business time the clock stood still; on resuming, what was left when it stopped is counted
+again from the moment it resumes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from mutualis.registry.models import Commune, Site
+
+from ..calendars import NeverOpen, Schedule, region_of_commune
+from ..models import (
+    Category,
+    CategoryServiceLevel,
+    ServiceContract,
+    SlaBreach,
+    SlaPolicy,
+    SlaTarget,
+    Target,
+    Ticket,
+    TicketEventKind,
+    TicketState,
+)
+from ..models.tickets import WAITING_STATES
+
+if TYPE_CHECKING:
+    from mutualis.people.models import User
+
+# The clock stands still while the ball is in someone else's court, and while the ticket
+# stands resolved (a reopened ticket gets back the time it had left).
+STOPPED_STATES = WAITING_STATES | {TicketState.RESOLVED}
+ENDED_STATES = frozenset({TicketState.CLOSED, TicketState.CANCELLED})
+ZERO = dt.timedelta(0)
+
+
+def policy_for(*, operator_id: int, member_id: int, category_id: int, on: dt.date) -> SlaPolicy | None:
+    """The policy a ticket is held to: its category's (or a parent category's), else the
+    member's contract in force on `on`, else the operator's default; None without any."""
+    chain = (
+        Category.objects.filter(pk=category_id).values_list("pk", "parent_id", "parent__parent_id").first()
+    )
+    if chain is not None:
+        found = {
+            row.category_id: row.policy_id
+            for row in CategoryServiceLevel.objects.filter(category_id__in=[pk for pk in chain if pk])
+        }
+        for pk in chain:
+            if pk in found:
+                return _load(found[pk])
+    contract = (
+        ServiceContract.objects.in_force(on).filter(member_id=member_id).order_by("-starts_on", "-pk").first()
+    )
+    if contract is not None:
+        return _load(contract.policy_id)
+    default = SlaPolicy.objects.filter(operator_id=operator_id, is_default=True).values_list("pk", flat=True)
+    return _load(default[0]) if default else None
+
+
+def _load(policy_id: int, *, targets: bool = True) -> SlaPolicy:
+    """A policy with its calendar's hours and closures, and its targets (four queries;
+    three without the targets, which showing deadlines does not need)."""
+    related = ["calendar__opening_ranges", "calendar__closures", *(["targets"] if targets else [])]
+    return SlaPolicy.objects.select_related("calendar").prefetch_related(*related).get(pk=policy_id)
+
+
+@dataclass
+class Clock:
+    """What computing one ticket's deadlines needs, read once."""
+
+    policy: SlaPolicy
+    schedule: Schedule
+    region: str
+    _targets: dict[int, SlaTarget] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, policy: SlaPolicy, region: str) -> Clock:
+        return cls(policy, Schedule.of(policy.calendar), region)
+
+    def minutes(self, target: str, priority: int) -> int | None:
+        if self._targets is None:
+            self._targets = {row.priority: row for row in self.policy.targets.all()}
+        row = self._targets.get(priority)
+        return row.minutes(target) if row is not None else None
+
+    def deadlines(
+        self,
+        start: dt.datetime,
+        priority: int,
+        stopped: dt.timedelta = ZERO,
+        only: tuple[str, ...] = tuple(Target),
+    ) -> dict[str, Any]:
+        """Each target's deadline and warning time, `stopped` business time later than
+        from `start` alone; None for a target the policy does not set."""
+        fields: dict[str, Any] = {}
+        for target in only:
+            minutes = self.minutes(target, priority)
+            due = warn = None
+            if minutes:
+                try:
+                    due = self.schedule.add(start, dt.timedelta(minutes=minutes) + stopped, self.region)
+                    warning = dt.timedelta(minutes=self.policy.warning_minutes(minutes)) + stopped
+                    warn = self.schedule.add(start, warning, self.region) if warning > ZERO else start
+                except NeverOpen:
+                    due = warn = None
+            fields[f"{target}_due"] = due
+            fields[f"{target}_warn_at"] = warn
+        return fields
+
+
+def region_of(site: Site) -> str:
+    """The holiday region of a site, by its commune's INSEE code."""
+    if Site._meta.get_field("commune").is_cached(site):
+        return region_of_commune(site.commune.code)
+    code = Commune.objects.filter(pk=site.commune_id).values_list("code", flat=True).first()
+    return region_of_commune(code or "")
+
+
+def clock_of(ticket: Ticket, *, targets: bool = True) -> Clock | None:
+    """The ticket's policy, calendar and holiday region (`targets`: to compute deadlines)."""
+    if ticket.sla_policy_id is None:
+        return None
+    return Clock.of(_load(ticket.sla_policy_id, targets=targets), region_of(ticket.site))
+
+
+def for_new_ticket(*, site: Site, category_id: int, priority: int, created_at: dt.datetime) -> dict[str, Any]:
+    """The service-level fields of a ticket about to be declared."""
+    policy = policy_for(
+        operator_id=site.operator_id,
+        member_id=site.member_id,
+        category_id=category_id,
+        on=timezone.localdate(created_at),
+    )
+    if policy is None:
+        return {}
+    return {"sla_policy": policy, **Clock.of(policy, region_of(site)).deadlines(created_at, priority)}
+
+
+def _breach(ticket: Ticket, target: str, due: dt.datetime, at: dt.datetime) -> None:
+    # Once per ticket and deadline (the constraint): the sweep may have seen it first.
+    SlaBreach.objects.bulk_create(
+        [
+            SlaBreach(
+                ticket_id=ticket.pk,
+                target=target,
+                due_at=due,
+                breached_at=at,
+                priority=ticket.priority,
+                policy_id=ticket.sla_policy_id,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def on_first_response(ticket: Ticket, at: dt.datetime) -> None:
+    """The operator takes charge: late, when after its deadline."""
+    if ticket.take_charge_due is not None and at > ticket.take_charge_due:
+        _breach(ticket, Target.TAKE_CHARGE, ticket.take_charge_due, at)
+
+
+def on_state_change(ticket: Ticket, old: str, new: str, at: dt.datetime) -> dict[str, Any]:
+    """The fields a state change sets on the clock (stopping or resuming it), and a late
+    resolution's breach."""
+    if ticket.sla_policy_id is None:
+        return {}
+    fields: dict[str, Any] = {}
+    if new == TicketState.RESOLVED and ticket.resolve_due is not None and at > ticket.resolve_due:
+        _breach(ticket, Target.RESOLVE, ticket.resolve_due, at)
+    if new in STOPPED_STATES and ticket.sla_paused_at is None:
+        fields["sla_paused_at"] = at
+    elif new not in STOPPED_STATES and new not in ENDED_STATES and ticket.sla_paused_at is not None:
+        fields.update(_resume(ticket, at))
+    return fields
+
+
+def _resume(ticket: Ticket, at: dt.datetime) -> dict[str, Any]:
+    clock = clock_of(ticket)
+    stopped_at = ticket.sla_paused_at
+    fields: dict[str, Any] = {"sla_paused_at": None}
+    if clock is None or stopped_at is None:
+        return fields
+    schedule, region = clock.schedule, clock.region
+    fields["sla_paused_time"] = ticket.sla_paused_time + max(ZERO, schedule.between(stopped_at, at, region))
+    pending = [Target.RESOLVE] if ticket.first_response_at else [Target.TAKE_CHARGE, Target.RESOLVE]
+    for target in pending:
+        due = getattr(ticket, f"{target}_due")
+        if due is None:
+            continue
+        left = schedule.between(stopped_at, due, region)
+        if left <= ZERO:
+            continue  # missed before the clock stopped: the deadline stays where it was
+        new_due = schedule.add(at, left, region)
+        fields[f"{target}_due"] = new_due
+        warn = getattr(ticket, f"{target}_warn_at")
+        warn_left = schedule.between(stopped_at, warn, region) if warn is not None else ZERO
+        fields[f"{target}_warn_at"] = schedule.add(at, warn_left, region) if warn_left > ZERO else at
+        if getattr(ticket, f"{target}_warned_for") == due:
+            # Warned already about this deadline, which only moved by the time stopped.
+            fields[f"{target}_warned_for"] = new_due
+    return fields
+
+
+def _stamp(ticket: Ticket) -> str:
+    return ";".join(d.isoformat() if d else "" for d in (ticket.take_charge_due, ticket.resolve_due))
+
+
+def recompute(ticket: Ticket, *, by: User | None, at: dt.datetime | None = None) -> None:
+    """Deadlines again from the declaration, after a change of priority or category: the
+    policy is found again (a category may have its own), a deadline already met stays, and
+    the timeline keeps the old deadlines."""
+    from .records import record, touch  # records calls into this module
+
+    if not ticket.is_open:
+        return
+    now = at or timezone.now()
+    policy = policy_for(
+        operator_id=ticket.operator_id,
+        member_id=ticket.member_id,
+        category_id=ticket.category_id,
+        on=timezone.localdate(ticket.created_at),
+    )
+    fields: dict[str, Any] = {"sla_policy_id": policy.pk if policy else None}
+    targets = tuple(t for t in Target if not (t == Target.TAKE_CHARGE and ticket.first_response_at))
+    if policy is None:
+        fields.update({f"{t}_{suffix}": None for t in targets for suffix in ("due", "warn_at")})
+    else:
+        clock = Clock.of(policy, region_of(ticket.site))
+        fields.update(clock.deadlines(ticket.created_at, ticket.priority, ticket.sla_paused_time, targets))
+    if ticket.sla_paused_at is not None and policy is None:
+        fields["sla_paused_at"] = None
+    before = _stamp(ticket)
+    changed = {name: value for name, value in fields.items() if getattr(ticket, name) != value}
+    if not changed:
+        return
+    touch(ticket, at=now, **changed)
+    after = _stamp(ticket)
+    if after != before:
+        record(ticket, TicketEventKind.DEADLINE, by=by, old=before, new=after, at=now)

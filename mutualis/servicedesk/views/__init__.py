@@ -1,0 +1,1 @@
+"""The service desk's pages: members declare and follow, the operator's staff handle."""

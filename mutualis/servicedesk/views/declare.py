@@ -1,0 +1,146 @@
+"""Declaring an incident, in three steps a person can bookmark or go back through:
+the site (`?site=`), the incident type from that site's catalogue (`&type=`), the form.
+
+The service desk declares the same way for a caller (channel "phone"), for any site of
+the operator, naming the caller among the member's people.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from mutualis.people.tenancy import ScopedRequest
+from mutualis.registry.models import Site
+from mutualis.web.decorators import member_area
+
+from .. import services
+from ..answers import answer_form_class, answers_from
+from ..catalogue import catalogue, offered_types
+from ..forms import DeclareForm
+from ..models import IncidentType, TicketChannel
+from ..permissions import can_declare
+
+# Up to this many sites are listed to pick from; beyond, the person searches by name
+# (the service desk picks among thousands).
+SITES_LISTED = 30
+
+
+def _id(value: str) -> int:
+    if not value.isdigit():
+        raise Http404
+    return int(value)
+
+
+@member_area
+def declare(request: ScopedRequest) -> HttpResponse:
+    scope = request.scope
+    if not can_declare(scope):
+        raise PermissionDenied
+    sites = Site.objects.visible_to(scope).filter(is_active=True).select_related("kind", "member")
+    if not request.GET.get("site"):
+        return _pick_site(request, sites)
+    site = get_object_or_404(sites, pk=_id(request.GET["site"]))
+    one_site = sites.order_by()[:2].count() == 1
+    if not request.GET.get("type"):
+        return _pick_type(request, site, one_site)
+    types = offered_types(site).prefetch_related("fields")
+    incident_type = get_object_or_404(types, pk=_id(request.GET["type"]))
+    return _fill(request, site, incident_type, one_site)
+
+
+def _pick_site(request: ScopedRequest, sites: QuerySet[Site]) -> HttpResponse:
+    total = sites.count()
+    if total == 1:
+        return redirect(f"{reverse('servicedesk:declare')}?site={sites.get().pk}")
+    query = request.GET.get("site_q", "").strip()[:100]
+    shown = sites
+    if query:
+        shown = sites.filter(Q(name__icontains=query) | Q(member__name__icontains=query))
+    elif total > SITES_LISTED:
+        shown = sites.none()
+    listed = list(shown.order_by("name", "pk")[: SITES_LISTED + 1])
+    return render(
+        request,
+        "servicedesk/declare_site.html",
+        {
+            "sites": listed[:SITES_LISTED],
+            "truncated": len(listed) > SITES_LISTED,
+            "searchable": total > SITES_LISTED or bool(query),
+            "query": query,
+            "total": total,
+        },
+    )
+
+
+def _pick_type(request: ScopedRequest, site: Site, one_site: bool) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    return render(
+        request,
+        "servicedesk/declare_type.html",
+        {"site": site, "sections": catalogue(site, query), "query": query, "one_site": one_site},
+    )
+
+
+def _fill(request: ScopedRequest, site: Site, incident_type: IncidentType, one_site: bool) -> HttpResponse:
+    scope = request.scope
+    posted = request.method == "POST"
+    form = DeclareForm(
+        scope, site, incident_type, request.POST if posted else None, request.FILES if posted else None
+    )
+    answers = answer_form_class(incident_type, site)(request.POST if posted else None, prefix="answer")
+    if posted:
+        # Both forms are validated, so every problem is listed at once.
+        valid = [form.is_valid(), answers.is_valid()]
+        if all(valid):
+            stored, assets = answers_from(answers, incident_type)
+            if form.cleaned_data.get("asset"):
+                assets.append(form.cleaned_data["asset"])
+            try:
+                ticket = services.open_ticket(
+                    site=site,
+                    incident_type=incident_type,
+                    title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"],
+                    answers=stored,
+                    assets=assets,
+                    files=form.cleaned_data["files"],
+                    by=request.user,
+                    requester=form.cleaned_data.get("requester"),
+                    channel=TicketChannel.PHONE if scope.is_operator_staff else TicketChannel.WEB,
+                )
+            except ValidationError as exc:
+                _show_refusal(form, exc)
+            else:
+                messages.success(
+                    request, _("Your request n° %(number)s is recorded.") % {"number": ticket.number}
+                )
+                return redirect("servicedesk:ticket-detail", number=ticket.number)
+    return render(
+        request,
+        "servicedesk/declare_form.html",
+        {
+            "site": site,
+            "incident_type": incident_type,
+            "form": form,
+            "answers": answers,
+            "error_forms": [f for f in (form, answers) if f.errors],
+            "one_site": one_site,
+        },
+    )
+
+
+def _show_refusal(form: forms.Form, exc: ValidationError) -> None:
+    """Put the verb's refusal next to the field it is about, or above the form."""
+    errors: dict[str, Any] = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+    for name, problems in errors.items():
+        field = {"assets": "asset"}.get(name, name)
+        form.add_error(field if field in form.fields else None, problems)

@@ -1,0 +1,53 @@
+"""The members' ticket list: theirs, their sites', their member's; filtered, paged, exported."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from mutualis.people.tenancy import Scope, ScopedRequest
+from mutualis.web.decorators import member_area
+
+from ..forms import TicketFilterForm
+from ..permissions import can_declare
+from ..selectors import View, default_view, filter_tickets, tickets_for
+from .common import export, listing
+
+
+def views_for(scope: Scope) -> list[tuple[str, str]]:
+    """The views a person can switch between, their default first."""
+    if scope.is_operator_staff:
+        return [(View.ALL, _("All tickets"))]
+    whole = (
+        (View.SITES, _("My sites")) if scope.site_ids is not None else (View.MEMBER, _("All of my member"))
+    )
+    if not can_declare(scope):  # elected officials declare nothing: "mine" would be empty
+        return [whole]
+    return [whole, (View.MINE, _("Declared by me"))]
+
+
+@member_area
+def ticket_list(request: ScopedRequest) -> HttpResponse:
+    scope = request.scope
+    views = views_for(scope)
+    view = request.GET.get("view", "")
+    if view not in dict(views):
+        view = default_view(scope)
+    form = TicketFilterForm(scope, request.GET or None)
+    tickets = filter_tickets(tickets_for(scope, view), form.filters() if request.GET else {}, scope=scope)
+    download = export(request, tickets)
+    if download is not None:
+        return download
+    return render(
+        request,
+        "servicedesk/ticket_list.html",
+        {
+            "form": form,
+            "listing": listing(request, tickets),
+            "views": views,
+            "view": view,
+            "keep": [("view", view)],
+            "can_declare": can_declare(scope),
+        },
+    )

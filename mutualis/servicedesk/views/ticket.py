@@ -1,0 +1,167 @@
+"""The ticket page, and what a member does there: reply, cancel their new ticket, reopen a
+resolved one. The operator's handling panel on the same page posts to `staff`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mutualis.people.tenancy import ScopedRequest
+from mutualis.web.decorators import member_area
+
+from .. import services
+from ..forms import (
+    AssignForm,
+    LinkAssetForm,
+    MergeForm,
+    NoteForm,
+    PriorityForm,
+    ReclassifyForm,
+    ReopenForm,
+    ReplyForm,
+    RouteForm,
+    TransitionForm,
+)
+from ..models import Ticket, TicketState
+from ..permissions import can_handle, can_reply, member_may, reopen_deadline
+from ..satisfaction.box import satisfaction_box
+from ..selectors import ticket_files, timeline
+from ..services.conversation import FINAL_STATES
+from ..services.handling import MERGEABLE_STATES
+from .common import error_text, visible_ticket
+from .service_level import service_level
+from .timeline import lines
+
+
+def ticket_page(request: ScopedRequest, ticket: Ticket, **forms_: forms.Form) -> HttpResponse:
+    """The page, with the forms a failed POST hands back (bound, with their errors)."""
+    scope = request.scope
+    staff = scope.is_operator_staff
+    replying = can_reply(scope) and ticket.state not in FINAL_STATES
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "staff": staff,
+        "lines": lines(timeline(ticket, staff=staff)),
+        "files": list(ticket_files(ticket, staff=staff)),
+        "assets": list(ticket.assets.select_related("asset_type").order_by("inventory_tag")),
+        "reply_form": forms_.get("reply") or (ReplyForm(ticket) if replying else None),
+        "may_cancel": not staff and member_may(scope, ticket, TicketState.CANCELLED),
+        "may_reopen": not staff
+        and ticket.state == TicketState.RESOLVED
+        and member_may(scope, ticket, TicketState.IN_PROGRESS),
+        "reopen_until": reopen_deadline(ticket),
+        "reopen_form": forms_.get("reopen") or ReopenForm(),
+        "can_reply": can_reply(scope),
+        "satisfaction": satisfaction_box(scope, ticket, forms_.get("rating")),
+        **service_level(ticket, staff=staff),
+    }
+    if can_handle(scope):
+        context.update(_staff_panel(request, ticket, forms_))
+    context["error_forms"] = [f for f in forms_.values() if f.errors]
+    return render(request, "servicedesk/ticket_detail.html", context)
+
+
+def _staff_panel(request: ScopedRequest, ticket: Ticket, bound: dict[str, forms.Form]) -> dict[str, Any]:
+    scope = request.scope
+    transition = TransitionForm(ticket)
+    return {
+        "handling": True,
+        "may_take": ticket.is_open and ticket.assignee_id != request.user.pk,
+        "assign_form": AssignForm(scope, initial={"assignee": ticket.assignee_id})
+        if ticket.is_open
+        else None,
+        "route_form": RouteForm(scope, initial={"team": ticket.team_id}) if ticket.is_open else None,
+        "transition_form": transition if transition.offered else None,
+        "priority_form": PriorityForm(initial={"priority": ticket.priority}) if ticket.is_open else None,
+        "reclassify_form": ReclassifyForm(scope, initial={"incident_type": ticket.incident_type_id}),
+        "link_form": LinkAssetForm(),
+        "merge_form": MergeForm() if ticket.state in MERGEABLE_STATES else None,
+        "note_form": bound.get("note") or NoteForm(ticket),
+    }
+
+
+@member_area
+def ticket_detail(request: ScopedRequest, number: int) -> HttpResponse:
+    return ticket_page(request, visible_ticket(request.scope, number))
+
+
+def to_ticket(ticket: Ticket, anchor: str = "") -> HttpResponse:
+    response = redirect("servicedesk:ticket-detail", number=ticket.number)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+@member_area
+@require_POST
+def reply(request: ScopedRequest, number: int) -> HttpResponse:
+    scope = request.scope
+    ticket = visible_ticket(scope, number)
+    if not can_reply(scope):
+        raise PermissionDenied
+    form = ReplyForm(ticket, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.reply(
+                ticket=ticket,
+                body=form.cleaned_data["body"],
+                by=request.user,
+                as_staff=can_handle(scope),
+                files=form.cleaned_data["files"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Your reply is sent."))
+            return to_ticket(ticket, "timeline")
+    return ticket_page(request, ticket, reply=form)
+
+
+@member_area
+@require_POST
+def cancel(request: ScopedRequest, number: int) -> HttpResponse:
+    """A member cancels their own ticket while the operator has not started on it."""
+    scope = request.scope
+    ticket = visible_ticket(scope, number)
+    if not can_reply(scope):
+        raise PermissionDenied
+    try:
+        services.transition(ticket=ticket, to=TicketState.CANCELLED, by=request.user, as_staff=False)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Your request n° %(number)s is cancelled.") % {"number": ticket.number})
+    return to_ticket(ticket)
+
+
+@member_area
+@require_POST
+def reopen(request: ScopedRequest, number: int) -> HttpResponse:
+    """A member says a resolved problem is not solved, within the operator's delay."""
+    scope = request.scope
+    ticket = visible_ticket(scope, number)
+    if not can_reply(scope):
+        raise PermissionDenied
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return ticket_page(request, ticket, reopen=form)
+    try:
+        services.transition(
+            ticket=ticket,
+            to=TicketState.IN_PROGRESS,
+            by=request.user,
+            as_staff=False,
+            note=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Your request n° %(number)s is reopened.") % {"number": ticket.number})
+    return to_ticket(ticket)

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("", include("mutualis.web.urls")),
+    path("accounts/", include("mutualis.people.urls")),
+    path("", include("mutualis.registry.urls")),
+    path("", include("mutualis.servicedesk.urls")),
+    path("insights/", include("mutualis.insights.urls")),
+    path("api/v1/", include("mutualis.servicedesk.api.urls")),
+    path("api/v1/", include("mutualis.registry.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("backoffice/", admin.site.urls),
+]
+
+handler404 = "mutualis.web.errors.not_found"
+handler500 = "mutualis.web.errors.server_error"

@@ -1,0 +1,46 @@
+"""The main menu, by role: what each kind of person needs to reach first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from mutualis.people.roles import Role
+from mutualis.people.tenancy import Scope
+from mutualis.servicedesk.permissions import can_declare
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    section: str
+
+
+def menu_for(scope: Scope) -> list[NavItem]:
+    if scope.membership is None:
+        return []
+    items = [NavItem(str(_("Home")), reverse("web:home"), "home")]
+    if scope.is_operator_staff:
+        # The desk's queue first: handling tickets is most of the staff's day.
+        items.append(NavItem(str(_("Queue")), reverse("servicedesk:desk"), "desk"))
+        items.append(NavItem(str(_("Members")), reverse("registry:member-list"), "members"))
+    else:
+        # Members follow their requests; those who may declare get a shortcut to it.
+        items.append(NavItem(str(_("Requests")), reverse("servicedesk:ticket-list"), "tickets"))
+        if can_declare(scope):
+            items.append(NavItem(str(_("Declare")), reverse("servicedesk:declare"), "declare"))
+    # Incidentology: the operator's figures for its staff, their member's for members' users
+    # and elected officials (the tenancy door scopes them).
+    items.append(NavItem(str(_("Insights")), reverse("insights:dashboard"), "insights"))
+    items += [
+        NavItem(str(_("Sites")), reverse("registry:site-list"), "sites"),
+        NavItem(str(_("Equipment")), reverse("registry:asset-list"), "assets"),
+    ]
+    if scope.role == Role.OPERATOR_ADMIN:
+        items.append(NavItem(str(_("Imports")), reverse("registry:import-list"), "imports"))
+    if scope.is_operator_staff:
+        items.append(NavItem(str(_("Back-office")), reverse("admin:index"), "backoffice"))
+    return items

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Set up and run Mutualis on its embedded default: SQLite, demo data at the real scale.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh main
+export MUTUALIS_ENV=dev
+host=${HOST:-127.0.0.1}
+port=${PORT:-8000}
+# Links in the emails the worker sends point at this server.
+export MUTUALIS_SITE_URL=${MUTUALIS_SITE_URL:-http://$host:$port}
+.venv/bin/mutualis migrate --verbosity 0
+.venv/bin/mutualis demo_data
+# Background jobs (docs/jobs.md): a worker on the same SQLite file, no other server. It
+# finishes its current job and stops when the web server stops (Ctrl-C or otherwise).
+.venv/bin/mutualis worker &
+worker=$!
+trap 'kill -TERM "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT
+printf '\n\033[1mMutualis is starting at http://%s:%s/\033[0m  (Ctrl-C to stop)\n\n' "$host" "$port"
+.venv/bin/mutualis runserver "$host:$port"

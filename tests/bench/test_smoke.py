@@ -1,0 +1,94 @@
+"""`python -m bench` end to end at a tiny scale, on the real PostgreSQL server: database
+created, registry and tickets loaded with COPY, gunicorn started, every case measured,
+results written, database dropped. No timing is asserted: this keeps the bench from rotting."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dj_database_url
+import psycopg
+import pytest
+
+from bench.report import END, START
+
+pytestmark = pytest.mark.postgres_only
+
+PROJECT = Path(__file__).resolve().parents[2]
+CASES = {
+    "list_open", "list_category", "list_parent_category", "list_deep", "list_search", "api_list_open", "api_list_category",
+    "api_search", "ticket_page", "api_ticket", "desk_queue", "create_verb", "create_page", "create_api",
+    "panel_volumes", "panel_breakdown", "panel_backlog", "panel_durations", "panel_sla", "panel_reopen",
+    "panel_satisfaction", "panel_load", "member_panel_volumes", "member_panel_breakdown", "member_panel_backlog",
+    "member_panel_durations", "member_panel_sla", "member_panel_reopen", "member_panel_satisfaction",
+    "member_report_pdf",
+}  # fmt: skip
+
+
+def _server() -> tuple[str, dict[str, object]]:
+    """The server of the suite's DATABASE_URL, as the bench takes it (without a database)."""
+    config = dj_database_url.parse(os.environ["DATABASE_URL"])
+    user = config["USER"] or "postgres"
+    password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
+    host, port = config["HOST"] or "127.0.0.1", config["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}", {
+        "host": host,
+        "port": port,
+        "user": user,
+        "password": config["PASSWORD"] or None,
+    }
+
+
+def _databases(params: dict[str, object]) -> set[str]:
+    with psycopg.connect(dbname="postgres", connect_timeout=5, **params) as connection:  # type: ignore[arg-type]
+        return {row[0] for row in connection.execute("SELECT datname FROM pg_database")}
+
+
+def test_the_bench_runs_end_to_end_at_a_tiny_scale(tmp_path: Path):
+    server, params = _server()
+    try:
+        _databases(params)
+    except psycopg.Error as exc:
+        pytest.fail(f"PostgreSQL is unreachable at {server}, which DATABASE_URL names: {exc}")
+    database = f"mutualis_bench_smoke_{os.getpid()}"
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text(f"# Benchmarks\n\nBefore.\n\n{START}\nold\n{END}\n\nAfter.\n")
+
+    done = subprocess.run(  # noqa: S603 - the project's own command, with arguments written here
+        [
+            sys.executable, "-m", "bench", "--scale", "0.001", "--demo-scale", "0.02", "--iterations", "5",
+            "--warmup", "1", "--database", database, "--server", server, "--results", str(tmp_path),
+            "--docs", str(docs), "--drop",
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    (path,) = tmp_path.glob("*.json")
+    results = json.loads(path.read_text())
+    tables = results["data"]["tables"]
+    assert tables["servicedesk_ticket"]["rows"] == 1_000
+    assert 4_500 <= tables["servicedesk_comment"]["rows"] <= 5_500
+    assert tables["servicedesk_ticketevent"]["rows"] > tables["servicedesk_ticket"]["rows"]
+    assert {case["name"] for case in results["cases"]} == CASES
+    for case in results["cases"]:
+        assert case["status"] == "measured", case
+        assert case["iterations"] == 5, case["name"]
+        assert {"p50", "p95", "p99"} <= set(case["server_ms"]), case["name"]
+        assert all(200 <= int(status) < 400 for status in case["http_statuses"]), case
+        if case["method"] == "GET":
+            assert case["plans"], case["name"]
+    text = docs.read_text()
+    assert text.startswith("# Benchmarks\n\nBefore.")
+    assert text.rstrip().endswith("After.")
+    assert "old" not in text
+    assert text.count("| ") > len(CASES)
+    assert database not in _databases(params)

@@ -1,0 +1,60 @@
+"""Automated WCAG 2.1 A/AA checks (axe-core, pinned in package.json) on every page kind.
+
+axe finds what a machine can find (contrast, names, labels, landmarks, headings order,
+ARIA misuse); the keyboard and phone tests cover some of the rest, a human audit the remainder.
+"""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.test_roles import log_in
+from tests.conftest import Cast
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def violations(page: Page) -> list[str]:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make setup` (npm ci).")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
+        ".map(v => v.id + ': ' + v.help + ' [' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ') + ']')",
+        WCAG_AA,
+    )
+    return list(result)
+
+
+def test_login_page(live_server, page: Page, db: None) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert violations(page) == []
+
+
+@pytest.mark.parametrize("who", ["alice", "olivia"])
+def test_pages_of_each_role(live_server, page: Page, cast: Cast, who: str) -> None:
+    log_in(page, live_server.url, getattr(cast, who).email)
+    paths = [
+        "/",
+        "/sites/",
+        "/equipment/",
+        f"/sites/{cast.site_a.pk}/",
+        f"/equipment/{cast.asset_a.pk}/",
+        f"/members/{cast.member_a.pk}/",
+        "/accounts/profile/",
+        "/accessibility/",
+        "/equipment/999999/",
+    ]
+    if who == "olivia":
+        paths.append("/members/")
+    found = {}
+    for path in paths:
+        page.goto(live_server.url + path)
+        problems = violations(page)
+        if problems:
+            found[path] = problems
+    assert found == {}

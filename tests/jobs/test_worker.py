@@ -1,0 +1,99 @@
+"""`mutualis worker`: runs what is due, stops gracefully, reports."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from mutualis.jobs import Job, JobState, enqueue, task
+from mutualis.jobs.runner import Worker
+
+from .conftest import Calls
+from .factories import JobFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_worker_once_runs_what_is_due_and_exits(calls: Calls) -> None:
+    enqueue("tests.record", ticket_id=7)
+    enqueue("tests.boom")
+    out = io.StringIO()
+
+    call_command("worker", "--once", stdout=out)
+
+    assert "2 job(s) run: 1 done, 1 to retry, 0 failed" in out.getvalue()
+    assert dict(Job.objects.values_list("name", "state")) == {
+        "tests.record": JobState.DONE,
+        "tests.boom": JobState.QUEUED,
+    }
+
+
+def test_worker_logs_each_job(calls: Calls, caplog: pytest.LogCaptureFixture) -> None:
+    job = enqueue("tests.boom")
+    caplog.set_level("INFO", logger="mutualis.jobs")
+    call_command("worker", "--once", stdout=io.StringIO())
+    assert f"Job {job.pk} tests.boom failed (attempt 1/3), will retry." in caplog.text
+
+
+def test_worker_stops_after_the_current_job_on_sigterm(calls: Calls) -> None:
+    @task("tests.deploy_in_progress")
+    def deploy_in_progress() -> None:
+        # systemd stops the worker while this job runs.
+        os.kill(os.getpid(), signal.SIGTERM)
+        calls.add({"finished": True})
+
+    first = enqueue("tests.deploy_in_progress")
+    second = enqueue("tests.record")
+    handler_before = signal.getsignal(signal.SIGTERM)
+
+    call_command("worker", "--sleep", "0.01", stdout=io.StringIO())  # returns once stopped
+
+    assert Job.objects.get(pk=first.pk).state == JobState.DONE  # finished, not cut short
+    assert Job.objects.get(pk=second.pk).state == JobState.QUEUED  # left for the next worker
+    assert calls.seen == [{"finished": True}]
+    assert signal.getsignal(signal.SIGTERM) is handler_before
+
+
+def test_a_stopped_worker_takes_no_new_job(calls: Calls) -> None:
+    worker = Worker(concurrency=1, sleep=0.01)
+
+    @task("tests.last_before_stop")
+    def last_before_stop() -> None:
+        worker.stop()
+
+    enqueue("tests.last_before_stop")
+    enqueue("tests.record")
+    report = worker.run()
+    assert (report.ran, report.done) == (1, 1)
+    assert calls.seen == []
+
+
+def test_worker_recovers_dead_workers_jobs(calls: Calls) -> None:
+    job = JobFactory(abandoned=True)
+    out = io.StringIO()
+    call_command("worker", "--once", stdout=out)
+    assert "1 recovered from dead workers" in out.getvalue()
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+
+
+@pytest.mark.parametrize("option", [["--concurrency", "0"], ["--sleep", "0"]])
+def test_worker_refuses_nonsense_options(option: list[str]) -> None:
+    with pytest.raises(CommandError):
+        call_command("worker", "--once", *option)
+
+
+def test_jobs_status_shows_the_queue_at_a_glance(calls: Calls) -> None:
+    JobFactory(failed=True, name="servicedesk.send_notification")
+    enqueue("tests.record")
+    out = io.StringIO()
+    call_command("jobs_status", stdout=out)
+    text = out.getvalue()
+    assert "queued   1" in text
+    assert "failed   1" in text
+    assert "servicedesk.send_notification" in text
+    assert "ConnectionRefusedError: [Errno 111] Connection refused" in text

@@ -1,0 +1,74 @@
+"""Helpers of the service desk's page tests: English pages, real files, ready tickets.
+
+Page tests read the English source texts (the person's language set to English), so they
+check what the pages say without depending on the French catalogue's wording.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from mutualis.people.models import User
+from mutualis.servicedesk import services
+from mutualis.servicedesk.models import Ticket
+from tests.conftest import Cast
+
+from .conftest import Desk
+
+
+def in_english(as_user, user: User) -> Client:  # type: ignore[no-untyped-def]
+    """The test client logged in as `user`, whose pages are in English."""
+    user.language = "en"
+    user.save(update_fields=["language"])
+    return as_user(user)
+
+
+def png_bytes(width: int = 2, height: int = 2) -> bytes:
+    """A small, valid PNG image (grey pixels), built by hand."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def photo(name: str = "ecran.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, png_bytes(), content_type="image/png")
+
+
+def program_named_pdf() -> SimpleUploadedFile:
+    """A Windows program renamed to look like a PDF."""
+    return SimpleUploadedFile("facture.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 120, "application/pdf")
+
+
+def broken_screen(cast: Cast, desk: Desk, *, by: User | None = None, title: str = "Écran fissuré") -> Ticket:
+    """A ticket declared by alice (or `by`) at the collège about its tablet."""
+    return services.open_ticket(
+        site=desk.college,
+        incident_type=desk.broken_screen,
+        title=title,
+        description="Tombée en classe.",
+        answers=[
+            {"key": "usable", "label": "Utilisable ?", "kind": "yes_no", "value": "no", "display": "Non"}
+        ],
+        assets=[desk.tablet],
+        by=by or cast.alice,
+    )
+
+
+def camera(cast: Cast, desk: Desk, *, title: str = "Caméra du parking") -> Ticket:
+    """A ticket declared by alice at the fire station."""
+    return services.open_ticket(
+        site=desk.station, incident_type=desk.camera_offline, title=title, by=cast.alice
+    )

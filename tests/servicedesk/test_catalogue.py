@@ -1,0 +1,40 @@
+"""A collège does not see the same catalogue as a fire station."""
+
+import pytest
+
+from mutualis.servicedesk.catalogue import catalogue, is_offered, offered_types
+from mutualis.servicedesk.models import CatalogueOverride
+from tests.conftest import Cast
+
+from .conftest import Desk
+
+pytestmark = pytest.mark.django_db
+
+
+def names(site) -> list[str]:  # type: ignore[no-untyped-def]
+    return [t.name for t in offered_types(site)]
+
+
+def test_each_kind_of_site_sees_its_own_catalogue(desk: Desk) -> None:
+    assert names(desk.college) == ["Écran cassé"]
+    assert names(desk.station) == ["Caméra hors ligne"]
+
+
+def test_a_member_can_be_given_or_hidden_a_type(cast: Cast, desk: Desk) -> None:
+    CatalogueOverride.objects.create(member=cast.member_a, incident_type=desk.camera_offline, enabled=True)
+    assert names(desk.college) == ["Écran cassé", "Caméra hors ligne"]
+    CatalogueOverride.objects.create(member=cast.member_a, incident_type=desk.broken_screen, enabled=False)
+    assert names(desk.college) == ["Caméra hors ligne"]
+    assert not is_offered(desk.college, desk.broken_screen)
+
+
+def test_inactive_types_and_categories_are_not_offered(desk: Desk) -> None:
+    desk.broken_screen.category.is_active = False
+    desk.broken_screen.category.save()
+    assert names(desk.college) == []
+
+
+def test_catalogue_search_ignores_accents_and_uses_keywords(desk: Desk) -> None:
+    assert [s.category for s in catalogue(desk.college, "ecran")] == ["Tablette"]
+    assert [t.name for s in catalogue(desk.college, "vitre") for t in s.types] == ["Écran cassé"]
+    assert catalogue(desk.college, "caméra") == []

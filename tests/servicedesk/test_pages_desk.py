@@ -1,0 +1,246 @@
+"""The desk: queues by team, filters, bulk assignment, the catalogue preview."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from mutualis.servicedesk import services
+from mutualis.servicedesk.models import CatalogueOverride, Ticket
+from tests.conftest import Cast
+from tests.factories import SiteFactory
+
+from .conftest import Desk
+from .factories import CategoryFactory, IncidentTypeFactory, TeamFactory
+from .pages import broken_screen, camera, in_english
+
+pytestmark = pytest.mark.django_db
+
+
+def numbers(page: str, tickets: list[Ticket]) -> set[int]:
+    return {t.number for t in tickets if f'href="/tickets/{t.number}/"' in page}
+
+
+@pytest.fixture
+def pile(cast: Cast, desk: Desk) -> dict[str, Ticket]:
+    """A screen taken by tess, an unassigned camera, an old resolved screen, and a ticket
+    of member B."""
+    taken = broken_screen(cast, desk)
+    services.take(ticket=taken, by=desk.tess)
+    old = broken_screen(cast, desk, title="Ancien")
+    services.transition(ticket=old, to="resolved", by=desk.tess, as_staff=True)
+    Ticket.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+    station_b = SiteFactory(member=cast.member_b, kind=desk.station_kind, name="Caserne de Nanterre")
+    theirs = services.open_ticket(
+        site=station_b, incident_type=desk.camera_offline, title="Nanterre", by=cast.charlie
+    )
+    return {"taken": taken, "camera": camera(cast, desk), "old": old, "theirs": theirs}
+
+
+def test_queues_by_tab(cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user) -> None:
+    everyone = list(pile.values())
+    client = in_english(as_user, desk.tess)
+    page = client.get("/desk/").content.decode()
+    assert numbers(page, everyone) == {pile[k].number for k in ("taken", "theirs", "camera")}  # open only
+    assert f'href="?queue=team-{desk.team.pk}"' in page
+    assert numbers(client.get("/desk/?queue=mine").content.decode(), everyone) == {pile["taken"].number}
+    unassigned = client.get("/desk/?queue=unassigned").content.decode()
+    assert numbers(unassigned, everyone) == {pile["theirs"].number, pile["camera"].number}
+    team = client.get(f"/desk/?queue=team-{desk.team.pk}&state=").content.decode()
+    assert numbers(team, everyone) == {pile["taken"].number, pile["old"].number}
+    # Another team's tab is not one of tess's tabs: it falls back to every ticket.
+    other = TeamFactory(operator=cast.operator)
+    assert numbers(client.get(f"/desk/?queue=team-{other.pk}").content.decode(), everyone) == numbers(
+        page, everyone
+    )
+
+
+def test_desk_filters(cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user) -> None:
+    everyone = list(pile.values())
+    client = as_user(cast.olivia)
+
+    def listed(query: str) -> set[int]:
+        return numbers(client.get(f"/desk/?{query}").content.decode(), everyone)
+
+    taken, cam, old, theirs = (pile[k].number for k in ("taken", "camera", "old", "theirs"))
+    assert listed("state=") == {taken, old, theirs, cam}
+    assert listed(f"member={cast.member_b.pk}") == {theirs}
+    assert listed(f"site_kind={desk.college_kind.pk}&state=") == {taken, old}
+    assert listed(f"category={desk.camera_offline.category_id}") == {theirs, cam}
+    assert listed(f"team={desk.team.pk}&state=") == {taken, old}
+    assert listed(f"assignee={desk.tess.pk}&state=") == {taken}
+    assert listed("assignee=none") == {theirs, cam}
+    assert listed("assignee=me") == set()
+    assert listed("older_than_days=30&state=") == {old}
+    assert listed("priority=2") == {theirs, cam}
+    assert listed("q=nanterre") == {theirs}
+    assert listed("assignee=banana&older_than_days=-3") == {taken, theirs, cam}
+
+
+def test_desk_export_follows_the_queue(cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user) -> None:
+    response = in_english(as_user, cast.olivia).get("/desk/?queue=unassigned&export=csv")
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 3
+    assert "Caméra du parking" in lines[1]
+    assert "Nanterre" in lines[2]
+
+
+def test_the_queue_reads_a_bounded_number_of_queries(
+    cast: Cast, desk: Desk, as_user, django_assert_max_num_queries
+) -> None:
+    for n in range(15):
+        broken_screen(cast, desk, title=f"Écran {n}")
+        camera(cast, desk, title=f"Caméra {n}")
+    client = as_user(desk.tess)
+    with django_assert_max_num_queries(14):
+        page = client.get("/desk/").content.decode()
+    assert page.count('name="bulk-tickets"') == 30
+
+
+def test_members_have_no_desk(cast: Cast, desk: Desk, as_user) -> None:
+    for who in (cast.alice, cast.bob, cast.charlie):
+        client = as_user(who)
+        assert client.get("/desk/").status_code == 403
+        assert client.get("/desk/catalogue/").status_code == 403
+        assert client.post("/desk/assign/", {"bulk-assignee": "none"}).status_code == 403
+
+
+def test_bulk_assign_says_how_many_and_names_the_skipped(
+    cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user
+) -> None:
+    client = in_english(as_user, cast.olivia)
+    picked = [pile["camera"].number, pile["theirs"].number, pile["old"].number]
+    response = client.post(
+        "/desk/assign/",
+        {
+            "bulk-tickets": picked,
+            "bulk-assignee": desk.tess.pk,
+            "bulk-team": desk.team.pk,
+            "back": "queue=unassigned",
+        },
+    )
+    assert response["Location"] == "/desk/?queue=unassigned"
+    page = client.get(response["Location"]).content.decode()
+    assert f"2 tickets assigned. Not assigned: n° {pile['old'].number} is resolved." in page
+    for key in ("camera", "theirs"):
+        pile[key].refresh_from_db()
+        assert (pile[key].assignee, pile[key].team, pile[key].state) == (desk.tess, desk.team, "assigned")
+
+
+def test_bulk_routing_to_a_team_keeps_each_technician(
+    cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user
+) -> None:
+    video = TeamFactory(operator=cast.operator, name="Vidéo")
+    client = in_english(as_user, cast.olivia)
+    client.post(
+        "/desk/assign/",
+        {"bulk-tickets": [pile["taken"].number, pile["camera"].number], "bulk-team": video.pk},
+    )
+    pile["taken"].refresh_from_db()
+    pile["camera"].refresh_from_db()
+    assert (pile["taken"].team, pile["taken"].assignee, pile["taken"].state) == (
+        video,
+        desk.tess,
+        "in_progress",
+    )
+    assert (pile["camera"].team, pile["camera"].assignee) == (video, None)
+
+
+def test_bulk_assign_refuses_bad_input_and_writes_nothing(
+    cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user
+) -> None:
+    client = in_english(as_user, cast.olivia)
+    nothing = client.post(
+        "/desk/assign/", {"bulk-tickets": [pile["camera"].number]}, follow=True
+    ).content.decode()
+    assert "Choose a technician, a team, or both." in nothing
+    none_ticked = client.post("/desk/assign/", {"bulk-assignee": desk.tess.pk}, follow=True).content.decode()
+    assert "Tick the tickets to assign." in none_ticked
+    unknown = client.post(
+        "/desk/assign/",
+        {"bulk-tickets": [pile["camera"].number, 999], "bulk-assignee": desk.tess.pk},
+        follow=True,
+    ).content.decode()
+    assert "Select a valid choice" in unknown
+    pile["camera"].refresh_from_db()
+    assert pile["camera"].assignee is None
+
+
+def test_ticket_numbers_are_resolved_within_the_operator(
+    cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user
+) -> None:
+    """Oscar's operator numbers its tickets from 1 too: his n° 1 is his own, never A's."""
+    elsewhere = services.open_ticket(
+        site=SiteFactory(member__operator=cast.other_operator, kind=desk.college_kind),
+        incident_type=IncidentTypeFactory(
+            category=CategoryFactory(operator=cast.other_operator), site_kinds=[desk.college_kind]
+        ),
+        title="Ailleurs",
+        by=cast.oscar,
+    )
+    assert elsewhere.number == pile["taken"].number == 1
+    client = in_english(as_user, cast.oscar)
+    refused = client.post(
+        "/desk/assign/", {"bulk-tickets": [pile["camera"].number], "bulk-assignee": "none"}, follow=True
+    ).content.decode()
+    assert "Select a valid choice" in refused
+    client.post("/desk/assign/", {"bulk-tickets": [1], "bulk-assignee": cast.oscar.pk})
+    elsewhere.refresh_from_db()
+    pile["taken"].refresh_from_db()
+    assert (elsewhere.assignee, pile["taken"].assignee) == (cast.oscar, desk.tess)
+    assert client.get(f"/tickets/{pile['camera'].number}/").status_code == 404
+
+
+def test_keep_assignee_needs_a_team(cast: Cast, desk: Desk, pile: dict[str, Ticket]) -> None:
+    with pytest.raises(ValidationError):
+        services.bulk_assign(
+            tickets=Ticket.objects.filter(pk=pile["camera"].pk),
+            assignee=None,
+            by=cast.olivia,
+            keep_assignee=True,
+        )
+
+
+def test_catalogue_preview_by_kind_of_site(cast: Cast, desk: Desk, as_user) -> None:
+    client = in_english(as_user, cast.olivia)
+    choosing = client.get("/desk/catalogue/").content.decode()
+    assert "Écran cassé" not in choosing
+    assert 'name="site_kind"' in choosing
+    college = client.get(f"/desk/catalogue/?site_kind={desk.college_kind.pk}").content.decode()
+    assert "Écran cassé" in college
+    assert "Depuis quand ?" in college
+    assert "Caméra hors ligne" not in college
+    assert "Edit the catalogue in the back-office" not in college  # olivia does not edit it
+    CatalogueOverride.objects.create(member=cast.member_a, incident_type=desk.camera_offline, enabled=True)
+    with_exceptions = client.get(
+        f"/desk/catalogue/?site_kind={desk.college_kind.pk}&member={cast.member_a.pk}"
+    ).content.decode()
+    assert "Caméra hors ligne" in with_exceptions
+    admin = (
+        in_english(as_user, cast.adam)
+        .get(f"/desk/catalogue/?site_kind={desk.station_kind.pk}")
+        .content.decode()
+    )
+    assert f"/backoffice/servicedesk/incidenttype/?site_kinds__id__exact={desk.station_kind.pk}" in admin
+    assert f"/backoffice/servicedesk/incidenttype/{desk.camera_offline.pk}/change/" in admin
+    assert (
+        "Écran cassé"
+        not in as_user(cast.oscar).get(f"/desk/catalogue/?site_kind={desk.college_kind.pk}").content.decode()
+    )
+
+
+def test_an_operator_admin_edits_a_types_questions_on_its_page(cast: Cast, desk: Desk, as_user) -> None:
+    """The questions are an inline of the type's page: shown to operator admins by role,
+    not by Django's per-user permissions, which staff accounts do not hold."""
+    assert not cast.adam.is_superuser
+    client = as_user(cast.adam)
+    url = f"/backoffice/servicedesk/incidenttype/{desk.broken_screen.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="fields-0-label"' in page  # editable
+    assert "Depuis quand ?" in page
+    readonly = as_user(cast.olivia).get(url).content.decode()  # a desk agent reads the catalogue
+    assert "Depuis quand ?" in readonly
+    assert 'name="fields-0-label"' not in readonly
