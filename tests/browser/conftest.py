@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import time
+
 import pytest
+from django.db import connection
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,3 +45,27 @@ def page(browser: Browser) -> Iterator[Page]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_quiet_before_flush(transactional_db: None) -> Iterator[None]:
+    """Wait, after a browser test, until the live server has finished its requests.
+
+    The browser may still be fetching (a favicon, a panel) when the test ends; on
+    PostgreSQL, the teardown's TRUNCATE of every table then meets a request's join
+    holding some of them and one side is aborted as a deadlock, failing the next test.
+    Depending on `transactional_db` makes this teardown run before its flush.
+    """
+    yield
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + 15
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state <> 'idle'"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
