@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "mutualis.servicedesk",
     "mutualis.insights",
     "mutualis.jobs",
+    "mutualis.datahub",
     "mutualis.web",
     "mutualis.demo",
     "mutualis.backoffice.apps.BackOfficeConfig",

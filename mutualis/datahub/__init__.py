@@ -1,0 +1,1 @@
+"""The territorial data hub: sensors' context entities, their history, the NGSI-LD API."""

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DatahubConfig(AppConfig):
+    name = "mutualis.datahub"
+    label = "datahub"
+    verbose_name = _("data hub")
+    default_auto_field = "django.db.models.BigAutoField"

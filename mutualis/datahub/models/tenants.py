@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from mutualis.registry.models import Member, Operator
+
+# NGSI-LD 6.3.14: a request without `NGSILD-Tenant` addresses the default tenant. Here the
+# default tenant is the operator's shared space, stored with an empty name.
+DEFAULT_TENANT = ""
+
+
+class Tenant(models.Model):
+    """An NGSI-LD tenant: a member's own space, or the operator's shared space (no member).
+
+    Entities, their history and subscriptions belong to exactly one tenant; one tenant
+    never sees another's (NGSI-LD 4.14).
+    """
+
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+")
+    member = models.OneToOneField(
+        Member,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="datahub_tenant",
+        verbose_name=_("member"),
+    )
+    # The value clients send in the NGSILD-Tenant header.
+    name = models.CharField(_("tenant name"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("data hub tenant")
+        verbose_name_plural = _("data hub tenants")
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "name"], name="datahub_tenant_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or str(_("shared space"))

@@ -1,0 +1,106 @@
+"""NGSI-LD errors as ProblemDetails (ETSI GS CIM 009 v1.8, 5.5.2 and 5.5.3, RFC 9457)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpResponse
+
+PROBLEM_CONTENT_TYPE = "application/json"
+ERROR_BASE = "https://uri.etsi.org/ngsi-ld/errors/"
+
+
+class NgsiLdError(Exception):
+    """An error the API answers with; subclasses carry the type and status of 5.5.2."""
+
+    error_type = "InternalError"
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: str, *, title: str | None = None, extra: dict[str, Any] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        if title:
+            self.title = title
+        self.extra = extra or {}
+
+    @property
+    def type_uri(self) -> str:
+        return ERROR_BASE + self.error_type
+
+    def as_problem(self) -> dict[str, Any]:
+        return {
+            "type": self.type_uri,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            **self.extra,
+        }
+
+    def response(self) -> HttpResponse:
+        # 6.3.5: errors are sent as application/json (the ProblemDetails of RFC 9457).
+        return HttpResponse(
+            json.dumps(self.as_problem(), ensure_ascii=False),
+            status=self.status,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
+
+
+class InvalidRequest(NgsiLdError):
+    error_type, status, title = "InvalidRequest", 400, "Invalid request"
+
+
+class BadRequestData(NgsiLdError):
+    error_type, status, title = "BadRequestData", 400, "Bad request data"
+
+
+class AlreadyExists(NgsiLdError):
+    error_type, status, title = "AlreadyExists", 409, "Already exists"
+
+
+class OperationNotSupported(NgsiLdError):
+    error_type, status, title = "OperationNotSupported", 422, "Operation not supported"
+
+
+class ResourceNotFound(NgsiLdError):
+    error_type, status, title = "ResourceNotFound", 404, "Resource not found"
+
+
+class NonexistentTenant(NgsiLdError):
+    error_type, status, title = "NonexistentTenant", 404, "Nonexistent tenant"
+
+
+class LdContextNotAvailable(NgsiLdError):
+    # 5.5.2: a remote @context that cannot be retrieved is a 503.
+    error_type, status, title = "LdContextNotAvailable", 503, "JSON-LD context not available"
+
+
+class NotAuthorized(NgsiLdError):
+    # Not in the core error list before 1.8; used for missing or insufficient credentials.
+    error_type, status, title = "NotAuthorized", 401, "Not authorized"
+
+
+class Forbidden(NgsiLdError):
+    error_type, status, title = "NotAuthorized", 403, "Forbidden"
+
+
+class TooManyResults(NgsiLdError):
+    error_type, status, title = "TooManyResults", 403, "Too many results"
+
+
+class PayloadTooLarge(NgsiLdError):
+    # Oversize bodies and batches: 413 with the limit in the detail.
+    error_type, status, title = "BadRequestData", 413, "Payload too large"
+
+
+class UnsupportedMediaType(NgsiLdError):
+    error_type, status, title = "InvalidRequest", 415, "Unsupported media type"
+
+
+class NotAcceptable(NgsiLdError):
+    error_type, status, title = "InvalidRequest", 406, "Not acceptable"
+
+
+class MethodNotAllowed(NgsiLdError):
+    error_type, status, title = "InvalidRequest", 405, "Method not allowed"
