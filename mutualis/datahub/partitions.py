@@ -95,7 +95,7 @@ def ensure_partitions(first: date, last: date) -> list[str]:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(f"CREATE TABLE {name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
                 cursor.execute(
-                    f"WITH moved AS (DELETE FROM {DEFAULT_PARTITION} WHERE observed_at >= %s AND observed_at < %s RETURNING *)"
+                    f"WITH moved AS (DELETE FROM {DEFAULT_PARTITION} WHERE observed_at >= %s AND observed_at < %s RETURNING *)"  # noqa: S608 (names are this module's own)
                     f" INSERT INTO {name} SELECT * FROM moved",
                     [month, upper],
                 )

@@ -1,7 +1,7 @@
+from .contexts import StoredContext
 from .entities import Attribute, Entity
 from .history import AttributeInstance
 from .subscriptions import Subscription
 from .tenants import Tenant
-from .contexts import StoredContext
 
 __all__ = ["Attribute", "AttributeInstance", "Entity", "StoredContext", "Subscription", "Tenant"]

@@ -1,3 +1,4 @@
+# ruff: noqa: N818  (the class names are the error types of NGSI-LD 5.5.2, kept verbatim)
 """NGSI-LD errors as ProblemDetails (ETSI GS CIM 009 v1.8, 5.5.2 and 5.5.3, RFC 9457)."""
 
 from __future__ import annotations
