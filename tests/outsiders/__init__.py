@@ -49,4 +49,8 @@ PARTS = [
     "tests.outsiders.insights_reports",
     "tests.outsiders.insights_forecast",
     "tests.outsiders.insights_dashboard",
+    "tests.outsiders.datahub_entities",
+    "tests.outsiders.datahub_temporal",
+    "tests.outsiders.datahub_subscriptions",
+    "tests.outsiders.datahub_contexts",
 ]

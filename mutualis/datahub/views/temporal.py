@@ -1,0 +1,3 @@
+"""Placeholder until this resource is written."""
+
+urlpatterns: list = []
