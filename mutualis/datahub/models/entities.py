@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mutualis.registry.models import Asset, Site
 
 from .tenants import Tenant
+
+if TYPE_CHECKING:
+    from mutualis.people.tenancy import Scope
 
 
 class Attribute(models.Model):
@@ -20,6 +25,12 @@ class Attribute(models.Model):
 
     def __str__(self) -> str:
         return self.iri
+
+
+class EntityQuerySet(models.QuerySet["Entity"]):
+    def visible_to(self, scope: Scope) -> EntityQuerySet:
+        """Through the tenants the scope may see (`TenantQuerySet.visible_to`)."""
+        return self.filter(tenant__in=Tenant.objects.visible_to(scope))
 
 
 class Entity(models.Model):
@@ -58,6 +69,8 @@ class Entity(models.Model):
     )
     created_at = models.DateTimeField(_("created"))
     modified_at = models.DateTimeField(_("modified"))
+
+    objects = EntityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("entity")

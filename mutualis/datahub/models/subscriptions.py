@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .tenants import Tenant
+
+if TYPE_CHECKING:
+    from mutualis.people.tenancy import Scope
 
 
 class SubscriptionStatus(models.TextChoices):
@@ -11,6 +16,12 @@ class SubscriptionStatus(models.TextChoices):
     ACTIVE = "active", _("active")
     PAUSED = "paused", _("paused")
     EXPIRED = "expired", _("expired")
+
+
+class SubscriptionQuerySet(models.QuerySet["Subscription"]):
+    def visible_to(self, scope: Scope) -> SubscriptionQuerySet:
+        """Through the tenants the scope may see (`TenantQuerySet.visible_to`)."""
+        return self.filter(tenant__in=Tenant.objects.visible_to(scope))
 
 
 class Subscription(models.Model):
@@ -46,6 +57,8 @@ class Subscription(models.Model):
     last_failure_reason = models.TextField(_("last failure reason"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    objects = SubscriptionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("subscription")

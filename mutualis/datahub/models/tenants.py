@@ -1,13 +1,30 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mutualis.registry.models import Member, Operator
 
+if TYPE_CHECKING:
+    from mutualis.people.tenancy import Scope
+
 # NGSI-LD 6.3.14: a request without `NGSILD-Tenant` addresses the default tenant. Here the
 # default tenant is the operator's shared space, stored with an empty name.
 DEFAULT_TENANT = ""
+
+
+class TenantQuerySet(models.QuerySet["Tenant"]):
+    def visible_to(self, scope: Scope) -> TenantQuerySet:
+        """Operator staff see every tenant of their operator; a member's people their own."""
+        if scope.operator_id is None:
+            return self.none()
+        if scope.is_operator_staff:
+            return self.filter(operator_id=scope.operator_id)
+        if scope.member_id is not None:
+            return self.filter(member_id=scope.member_id)
+        return self.none()
 
 
 class Tenant(models.Model):
@@ -29,6 +46,8 @@ class Tenant(models.Model):
     # The value clients send in the NGSILD-Tenant header.
     name = models.CharField(_("tenant name"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("data hub tenant")

@@ -1,0 +1,110 @@
+"""The data hub in the back-office: tenants, entities and subscriptions, read through the
+tenancy door; the contexts cache for operator admins. Writes go through the NGSI-LD API
+(one write path), so these pages only read, except purging a cached context."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from mutualis.backoffice.site import ScopedAdmin
+
+from .models import Entity, StoredContext, Subscription, Tenant
+
+
+class ReadOnlyScopedAdmin(ScopedAdmin):
+    def _allows(self, request: HttpRequest, action: str) -> bool:
+        return action == "view" and super()._allows(request, "view")
+
+
+def _pretty(value: Any) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+@admin.register(Tenant)
+class TenantAdmin(ReadOnlyScopedAdmin):
+    list_display = ["__str__", "name", "member", "created_at"]
+    search_fields = ["name", "member__name"]
+    list_select_related = ["member"]
+
+
+@admin.register(Entity)
+class EntityAdmin(ReadOnlyScopedAdmin):
+    list_display = ["entity_id", "type", "tenant", "site", "asset", "modified_at"]
+    list_filter = ["type"]
+    search_fields = ["entity_id"]
+    list_select_related = ["tenant", "site", "asset"]
+    ordering = ["entity_id"]
+    fields = [
+        "entity_id",
+        "tenant",
+        "types",
+        "site",
+        "asset",
+        "created_at",
+        "modified_at",
+        "attributes_display",
+    ]
+    readonly_fields = ["attributes_display"]
+
+    @admin.display(description=_("attributes"))
+    def attributes_display(self, obj: Entity) -> str:
+        return _pretty(obj.attributes)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyScopedAdmin):
+    list_display = [
+        "subscription_id",
+        "name",
+        "tenant",
+        "status",
+        "times_sent",
+        "times_failed",
+        "last_failure",
+    ]
+    list_filter = ["status"]
+    search_fields = ["subscription_id", "name", "endpoint"]
+    list_select_related = ["tenant"]
+    fields = [
+        "subscription_id",
+        "name",
+        "tenant",
+        "status",
+        "endpoint",
+        "throttling",
+        "expires_at",
+        "times_sent",
+        "times_failed",
+        "last_notification",
+        "last_success",
+        "last_failure",
+        "last_failure_reason",
+        "definition_display",
+    ]
+    readonly_fields = ["definition_display"]
+
+    @admin.display(description=_("definition"))
+    def definition_display(self, obj: Subscription) -> str:
+        return _pretty(obj.definition)
+
+
+@admin.register(StoredContext)
+class StoredContextAdmin(ScopedAdmin):
+    """Vocabulary shared by all tenants; operator admins may purge a cached document so that
+    it is fetched again."""
+
+    scoped = False
+    list_display = ["url", "size", "fetched_at", "expires_at"]
+    search_fields = ["url"]
+    readonly_fields = ["url", "document", "fetched_at", "expires_at", "size"]
+
+    def _allows(self, request: HttpRequest, action: str) -> bool:
+        if request.user.is_superuser:
+            return action in ("view", "delete")
+        return action in ("view", "delete") and request.scope.is_operator_admin  # type: ignore[attr-defined]
