@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutualis.backoffice.site import ScopedAdmin
 
-from .models import Entity, StoredContext, Subscription, Tenant
+from .models import DeadLetter, Entity, StoredContext, Subscription, Tenant
 
 
 class ReadOnlyScopedAdmin(ScopedAdmin):
@@ -108,3 +108,17 @@ class StoredContextAdmin(ScopedAdmin):
         if request.user.is_superuser:
             return action in ("view", "delete")
         return action in ("view", "delete") and request.scope.is_operator_admin  # type: ignore[attr-defined]
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(ReadOnlyScopedAdmin):
+    """What the ingestion rejected, with the reason, so that a sensor or the registry can be
+    fixed; filtering by reason gives the count of each."""
+
+    list_display = ["received_at", "reason", "source", "tenant", "topic", "detail"]
+    list_filter = ["reason", "source"]
+    search_fields = ["topic", "detail", "payload"]
+    list_select_related = ["tenant"]
+    date_hierarchy = "received_at"
+    show_full_result_count = True
+    fields = ["received_at", "source", "tenant", "topic", "reason", "detail", "payload"]

@@ -1,7 +1,17 @@
 from .contexts import StoredContext
 from .entities import Attribute, Entity
 from .history import AttributeInstance
+from .ingestion import DeadLetter, IngestionSource
 from .subscriptions import Subscription
 from .tenants import Tenant
 
-__all__ = ["Attribute", "AttributeInstance", "Entity", "StoredContext", "Subscription", "Tenant"]
+__all__ = [
+    "Attribute",
+    "AttributeInstance",
+    "DeadLetter",
+    "Entity",
+    "IngestionSource",
+    "StoredContext",
+    "Subscription",
+    "Tenant",
+]
