@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("mutualis.servicedesk.urls")),
     path("insights/", include("mutualis.insights.urls")),
     path("ngsi-ld/v1/", include("mutualis.datahub.urls")),
+    path("ingest/v1/", include("mutualis.datahub.ingestion.views")),
     path("api/v1/", include("mutualis.servicedesk.api.urls")),
     path("api/v1/", include("mutualis.registry.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

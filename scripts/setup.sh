@@ -65,6 +65,9 @@ MUTUALIS_ENV=dev .venv/bin/mutualis compilemessages --ignore=.venv --verbosity 0
 #    browser), and the pinned npm tools (axe-core, which checks pages against WCAG 2.1 AA).
 if [ "$profile" = dev ]; then
   [ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
+  # The MQTT ingestion tests talk to a real broker: Mosquitto (scripts/test.sh starts it
+  # when none listens on 127.0.0.1:1883 outside CI).
+  command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || apt_install mosquitto mosquitto-clients
   command -v npm >/dev/null || apt_install nodejs npm
   npm_stamp="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
   if [ ! -f "$npm_stamp" ]; then

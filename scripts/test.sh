@@ -22,6 +22,16 @@ say "mypy"
 # the types that protect users are those of the product code.
 .venv/bin/mypy --no-error-summary mutualis
 
+# The MQTT broker of the ingestion tests. CI provides one at 127.0.0.1:1883 (its absence
+# fails the tests there); elsewhere, start a throw-away Mosquitto when none listens.
+mqtt_up() { .venv/bin/python -c 'import socket; socket.create_connection(("127.0.0.1", 1883), 1).close()' 2>/dev/null; }
+if ! mqtt_up && [ -z "${CI:-}" ]; then
+  mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+  say "Starting Mosquitto on 127.0.0.1:1883 for the ingestion tests"
+  "$mosquitto_bin" -d -p 1883 >/dev/null 2>&1 || echo "Could not start Mosquitto: the MQTT tests will fail." >&2
+  sleep 0.5
+fi
+
 pytest_args=(-n "${MUTUALIS_TEST_WORKERS:-auto}" -q "$@")
 
 say "pytest on SQLite"

@@ -47,6 +47,17 @@ def _default_language() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_hub_caches() -> Iterator[None]:
+    """The hub caches attribute ids in-process once committed; a transactional test's
+    flush empties the table behind the cache, so each test starts with an empty one."""
+    from mutualis.datahub.history import clear_attribute_cache
+
+    clear_attribute_cache()
+    yield
+    clear_attribute_cache()
+
+
+@pytest.fixture(autouse=True)
 def _private_files(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Uploaded files of a test go to its own folder, never to the project's var/."""
     settings.MEDIA_ROOT = tmp_path / "files"

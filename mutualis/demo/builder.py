@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
+from mutualis.datahub import demo as hub_demo
 from mutualis.people.models import Membership, User
 from mutualis.registry.models import Asset, AssetStatusChange, Member, Operator, Site
 from mutualis.registry.territory import import_territory
@@ -88,6 +90,13 @@ def build_demo(
         build_service_levels(ctx, members)
         build_tickets(ctx)
         build_ratings(ctx)
+        # The data hub's sensors at the members' sites, with a month of history up to now
+        # (or up to the reference date's noon, for a reproducible demo of another day).
+        if today == timezone.localdate():
+            hub_now = timezone.now()
+        else:
+            hub_now = dt.datetime.combine(today, dt.time(12), tzinfo=timezone.get_current_timezone())
+        hub_demo.build(operator=operator, now=hub_now, progress=progress, scale=scale)
     return operator
 
 
@@ -100,6 +109,8 @@ def reset_demo(operator: Operator, progress: Progress) -> None:
     who also hold a role at another operator keep their account.
     """
     reset_desk(operator)
+    # The hub's tenants hold on to members, its entities to sites and assets.
+    hub_demo.remove_hub_data(operator)
     elsewhere = Membership.objects.exclude(operator=operator).values("user_id")
     User.objects.filter(memberships__operator=operator).exclude(pk__in=elsewhere).distinct().delete()
     Membership.objects.filter(operator=operator).delete()

@@ -252,3 +252,39 @@ MAIL_IN_IMAP = {
     # Stored messages are moved there; empty: they are only marked as read (\Seen).
     "done_folder": os.environ.get("MUTUALIS_IMAP_DONE_FOLDER", ""),
 }
+
+# The data hub's NGSI-LD API (docs: mutualis/datahub/access.py, ngsild/http.py).
+# Anonymous access, for open data or conformance suites: tenant name ("" is the operator's
+# shared space) → "read" or "read-write", in the tenants of the operator whose slug is
+# DATAHUB_ANONYMOUS_OPERATOR (empty: the only operator of the installation).
+DATAHUB_ANONYMOUS_TENANTS: dict[str, str] = {}
+DATAHUB_ANONYMOUS_OPERATOR = os.environ.get("MUTUALIS_DATAHUB_ANONYMOUS_OPERATOR", "")
+# A request body beyond this is refused (413) before being read: a batch of 1,000
+# observation entities is about 1 MB, so 10 MiB leaves room without letting one client
+# fill the server's memory.
+DATAHUB_MAX_BODY_BYTES = int(os.environ.get("MUTUALIS_DATAHUB_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
+# Entities per batch operation (413 beyond) and per page of a query (limit).
+DATAHUB_MAX_BATCH = int(os.environ.get("MUTUALIS_DATAHUB_MAX_BATCH", "1000"))
+DATAHUB_MAX_LIMIT = int(os.environ.get("MUTUALIS_DATAHUB_MAX_LIMIT", "1000"))
+
+# JSON-LD @contexts of the data hub (mutualis/datahub/ngsild/context_fetch.py). Only the
+# shipped contexts are used unless hosts are allowed here ("*": any host; ".example.org":
+# a domain and its subdomains): fetching any URL a client names would let clients make the
+# hub call internal addresses. Fetched contexts are kept (StoredContext) for a day.
+DATAHUB_CONTEXT_ALLOWED_HOSTS = [
+    host.strip() for host in os.environ.get("MUTUALIS_DATAHUB_CONTEXT_HOSTS", "").split(",") if host.strip()
+]
+DATAHUB_CONTEXT_TIMEOUT = float(os.environ.get("MUTUALIS_DATAHUB_CONTEXT_TIMEOUT", "5"))
+DATAHUB_CONTEXT_MAX_BYTES = int(os.environ.get("MUTUALIS_DATAHUB_CONTEXT_MAX_BYTES", str(1024 * 1024)))
+DATAHUB_CONTEXT_CACHE_SECONDS = int(os.environ.get("MUTUALIS_DATAHUB_CONTEXT_CACHE_SECONDS", str(24 * 3600)))
+
+# MQTT ingestion (docs/ingestion.md): the broker the `ingest_mqtt` worker subscribes to and
+# the simulator publishes to.
+DATAHUB_MQTT = {
+    "HOST": os.environ.get("MUTUALIS_MQTT_HOST", "127.0.0.1"),
+    "PORT": int(os.environ.get("MUTUALIS_MQTT_PORT", "1883")),
+    "USERNAME": os.environ.get("MUTUALIS_MQTT_USERNAME", ""),
+    "PASSWORD": os.environ.get("MUTUALIS_MQTT_PASSWORD", ""),
+    "PREFIX": os.environ.get("MUTUALIS_MQTT_PREFIX", "mutualis"),
+    "CLIENT_ID": os.environ.get("MUTUALIS_MQTT_CLIENT_ID", "mutualis-ingest"),
+}

@@ -193,7 +193,11 @@ def test_progress_and_summary_show_counts_and_logins():
     assert re.search(r"^Members: \d+ \(\d+\.\d s\)$", err.getvalue(), re.MULTILINE)
     output = out.getvalue()
     assert "Demo data ready" in output
-    assert f"Assets: {plan_total:,}" in output
+    # The registry's assets: the plan's fleet plus the data hub's sensors.
+    assets = Asset.objects.filter(operator__slug=DEMO_SLUG).count()
+    assert assets > plan_total
+    assert f"Assets: {assets:,}" in output
+    assert re.search(r"^Data hub: \d+ sensors in \d+ communes", err.getvalue(), re.MULTILINE)
     for _role, email in DEMO_LOGINS:
         assert email in output
     assert DEMO_PASSWORD in output

@@ -53,4 +53,5 @@ PARTS = [
     "tests.outsiders.datahub_temporal",
     "tests.outsiders.datahub_subscriptions",
     "tests.outsiders.datahub_contexts",
+    "tests.outsiders.datahub_ingestion",
 ]

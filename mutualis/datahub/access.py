@@ -1,0 +1,200 @@
+"""Who calls the NGSI-LD API, and in which tenant (NGSI-LD 6.3.14, 4.14).
+
+The one door of the data hub: every NGSI-LD request is authenticated here, then its
+`NGSILD-Tenant` header is resolved into a `Tenant` the caller may use. A tenant the caller
+may not use answers `NonexistentTenant` (404), exactly as a name that does not exist, so
+that the API never tells an outsider which tenants exist.
+
+Who may use what:
+- a member's people (API token, or their session for reads) act in their member's tenant;
+  no header means that tenant, and naming any other one is a 404;
+- the operator's staff act in the operator's shared space by default, and in any tenant of
+  their operator by name;
+- anonymous callers only reach the tenants opened by `DATAHUB_ANONYMOUS_TENANTS` (open
+  data, conformance suites), read-only or read-write as configured there.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+
+from mutualis.people.models import TOKEN_PREFIX, ApiToken, Membership, User
+from mutualis.people.roles import OPERATOR_ROLES
+from mutualis.registry.models import Member, Operator
+
+from .models import Tenant
+from .models.tenants import DEFAULT_TENANT
+from .ngsild.errors import Forbidden, NonexistentTenant, NotAuthorized
+from .tenancy import member_tenant_name, shared_tenant, tenant_for_member
+
+TENANT_HEADER = "NGSILD-Tenant"
+# As in mutualis.people.api_auth: writing last_used_at on every call would turn every
+# read into a write; a minute's precision is enough to see which tokens are alive.
+LAST_USED_PRECISION = timedelta(minutes=1)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ, READ_WRITE = "read", "read-write"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated party of one request."""
+
+    user: User | None
+    membership: Membership | None
+    # Whether this caller may write at all (token right, role, anonymous mode).
+    can_write: bool
+    # For anonymous callers: the tenants opened to them, by name, with their mode.
+    anonymous_tenants: dict[str, str] | None = None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.membership is None
+
+    @property
+    def is_operator_staff(self) -> bool:
+        return self.membership is not None and self.membership.role in OPERATOR_ROLES
+
+
+def _token_caller(header: str) -> Caller:
+    keyword, _sep, credentials = header.partition(" ")
+    if keyword != "Bearer":
+        raise NotAuthorized("The Authorization header must carry a Bearer API token (Bearer mut_…).")
+    prefix, _sep, rest = credentials.strip().partition("_")
+    key_id, _sep, secret = rest.partition("_")
+    if prefix != TOKEN_PREFIX or not key_id or not secret:
+        raise NotAuthorized("Malformed API token: expected mut_<key id>_<secret>.")
+    token = (
+        ApiToken.objects.usable()
+        .select_related("membership__user", "membership__operator", "membership__member")
+        .filter(key_id=key_id)
+        .first()
+    )
+    if token is None or not hmac.compare_digest(token.digest, ApiToken.hash_secret(secret)):
+        raise NotAuthorized("Unknown, expired or revoked API token.")
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    membership = token.membership
+    return Caller(
+        user=membership.user,
+        membership=membership,
+        can_write=token.can_write and not membership.is_read_only,
+    )
+
+
+def authenticate(request: HttpRequest) -> Caller:
+    """The caller of `request`: an API token, the session (reads only), or anonymous.
+
+    The session is honoured for safe methods only: a browser that is logged in may read
+    the API, but writes need a token, so that no other site can make a visitor's browser
+    write (the NGSI-LD views are exempt from CSRF checks, which only tokens make safe).
+    """
+    header = request.headers.get("Authorization", "")
+    if header:
+        return _token_caller(header)
+    if request.method in SAFE_METHODS and isinstance(request.user, User):
+        scope = getattr(request, "scope", None)
+        membership = scope.membership if scope is not None else None
+        if membership is not None:
+            return Caller(user=request.user, membership=membership, can_write=False)
+    opened = anonymous_tenants()
+    if opened:
+        return Caller(user=None, membership=None, can_write=False, anonymous_tenants=opened)
+    raise NotAuthorized("Authentication required: send an API token as `Authorization: Bearer mut_…`.")
+
+
+def anonymous_tenants() -> dict[str, str]:
+    """`DATAHUB_ANONYMOUS_TENANTS`: tenant name ("" for the shared space) → "read" or "read-write"."""
+    opened: dict[str, str] = dict(getattr(settings, "DATAHUB_ANONYMOUS_TENANTS", {}) or {})
+    for name, mode in opened.items():
+        if mode not in (READ, READ_WRITE):
+            raise ValueError(
+                f"DATAHUB_ANONYMOUS_TENANTS[{name!r}] must be 'read' or 'read-write', not {mode!r}."
+            )
+    return opened
+
+
+def anonymous_operator() -> Operator:
+    """The operator whose tenants anonymous access opens: `DATAHUB_ANONYMOUS_OPERATOR` (a
+    slug), or the only operator of the installation."""
+    slug = getattr(settings, "DATAHUB_ANONYMOUS_OPERATOR", "")
+    if slug:
+        return Operator.objects.get(slug=slug)
+    operators = list(Operator.objects.all()[:2])
+    if len(operators) != 1:
+        raise ValueError("DATAHUB_ANONYMOUS_OPERATOR must name an operator when there are several.")
+    return operators[0]
+
+
+def _nonexistent(name: str) -> NonexistentTenant:
+    return NonexistentTenant(f"Tenant {name!r} does not exist, or this caller may not use it.")
+
+
+def _operator_tenant(operator_id: int, name: str) -> Tenant | None:
+    """A tenant of the operator by name; a member's tenant is created on first use."""
+    if name == DEFAULT_TENANT:
+        return shared_tenant(operator_id)
+    tenant = Tenant.objects.filter(operator_id=operator_id, name=name).first()
+    if tenant is not None:
+        return tenant
+    # The member's tenant may not exist yet: find the member the name is derived from.
+    # Only on a miss, and members are counted in hundreds per operator.
+    members = Member.objects.filter(operator_id=operator_id, datahub_tenant__isnull=True).select_related(
+        "commune", "departement", "epci"
+    )
+    for member in members:
+        if member_tenant_name(member) == name:
+            return tenant_for_member(member)
+    return None
+
+
+def resolve_tenant(caller: Caller, name: str | None) -> Tenant:
+    """The tenant the `NGSILD-Tenant` header names (NGSI-LD 6.3.14), for this caller.
+
+    No header (or an empty one) is the caller's default tenant: their member's, or the
+    operator's shared space for staff and anonymous callers.
+    """
+    name = (name or "").strip()
+    membership = caller.membership
+    if membership is None:
+        opened = caller.anonymous_tenants or {}
+        if name not in opened:
+            # Anonymous callers learn nothing about closed tenants: they must log in.
+            raise NotAuthorized(f"Authentication required to use tenant {name or '(default)'!r}.")
+        tenant = _operator_tenant(anonymous_operator().pk, name)
+        if tenant is None:
+            raise _nonexistent(name)
+        return tenant
+    if membership.role in OPERATOR_ROLES:
+        tenant = _operator_tenant(membership.operator_id, name)
+        if tenant is None:
+            raise _nonexistent(name)
+        return tenant
+    member = membership.member
+    if member is None:  # a member role always has a member (Membership constraint)
+        raise _nonexistent(name)
+    tenant = tenant_for_member(member)
+    if name and name != tenant.name:
+        raise _nonexistent(name)
+    return tenant
+
+
+def may_write(caller: Caller, tenant: Tenant) -> bool:
+    if caller.membership is None:
+        return (caller.anonymous_tenants or {}).get(tenant.name) == READ_WRITE
+    return caller.can_write
+
+
+def check_write(caller: Caller, tenant: Tenant) -> None:
+    """403 for a caller who may read this tenant but not write in it."""
+    if may_write(caller, tenant):
+        return
+    if caller.membership is None:
+        raise Forbidden(f"Tenant {tenant.name or '(default)'!r} is open to anonymous reads only.")
+    raise Forbidden("This API token or role is read-only: it cannot create, change or delete data.")

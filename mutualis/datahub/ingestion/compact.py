@@ -1,0 +1,223 @@
+"""The two message forms sensors send, turned into the hub's internal form.
+
+The compact form, for small devices and gateways:
+
+    {"sensor": "urn:ngsi-ld:AirQualityObserved:78646-0001",   # entity id, or the asset's inventory tag
+     "observedAt": "2026-11-23T10:00:00Z",
+     "values": {"pm25": 12.4, "no2": 31}}
+
+(one object or a list of them). Value names are the terms of the sensor's Smart Data Model
+(`smart_data_models`), which give each its IRI and unit code; a name outside the table is
+expanded through the model's @context like any NGSI-LD term.
+
+The NGSI-LD form: an entity fragment (normalized or concise, with "@context" or the core
+context), or a list of them, as POST /ngsi-ld/v1/entityOperations/upsert would take.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q
+
+from mutualis.datahub.models import Entity, Tenant
+from mutualis.datahub.ngsild.context import active_context, core_context
+from mutualis.datahub.ngsild.errors import NgsiLdError
+from mutualis.datahub.ngsild.normalize import entity_from_payload
+from mutualis.datahub.ngsild.timestamps import format_instant, parse_instant
+from mutualis.datahub.smart_data_models import sdm_type
+
+# A message bigger than this is not a sensor reading; refusing it protects the worker.
+MAX_MESSAGE_BYTES = 1024 * 1024
+# Readings per message: a gateway may batch, but not without bound.
+MAX_READINGS_PER_MESSAGE = 5000
+
+
+class Rejected(Exception):  # noqa: N818 (a verdict on a message, not a program error)
+    """Why a message (or one reading in it) cannot become observations.
+
+    `reason` is a short code the dead-letter store counts by; `detail` says what to fix."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Reading:
+    sensor: str
+    observed_at: datetime
+    values: dict[str, Any]
+
+
+def load_json(payload: bytes | str) -> Any:
+    if len(payload) > MAX_MESSAGE_BYTES:
+        raise Rejected(
+            "too_large", f"The message has {len(payload)} bytes; the limit is {MAX_MESSAGE_BYTES}."
+        )
+    try:
+        return json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise Rejected("invalid_json", f"The message is not JSON: {error}.") from None
+
+
+def _objects(document: Any, *, what: str) -> list[Any]:
+    items = document if isinstance(document, list) else [document]
+    if not items:
+        raise Rejected("empty", f"The message holds no {what}.")
+    if len(items) > MAX_READINGS_PER_MESSAGE:
+        raise Rejected(
+            "too_large", f"The message holds {len(items)} {what}; the limit is {MAX_READINGS_PER_MESSAGE}."
+        )
+    return items
+
+
+def reading_from_object(item: Any) -> Reading:
+    """One compact reading, checked: a sensor, a time with its zone, named scalar values."""
+    if not isinstance(item, dict):
+        raise Rejected("not_an_object", "A reading must be a JSON object with sensor, observedAt and values.")
+    unknown = set(item) - {"sensor", "observedAt", "values"}
+    if unknown:
+        raise Rejected(
+            "unknown_member",
+            f"Unknown member(s) {sorted(unknown)}: a reading has sensor, observedAt, values.",
+        )
+    sensor = item.get("sensor")
+    if not isinstance(sensor, str) or not sensor.strip():
+        raise Rejected(
+            "no_sensor", 'The reading names no sensor ("sensor": an entity id or an inventory tag).'
+        )
+    try:
+        observed_at = parse_instant(item.get("observedAt"), field="observedAt")
+    except NgsiLdError as error:
+        raise Rejected("bad_time", error.detail) from None
+    values = item.get("values")
+    if not isinstance(values, dict) or not values:
+        raise Rejected("no_values", 'The reading has no values ("values": {"name": value, …}).')
+    for name, value in values.items():
+        if value is None or isinstance(value, (dict, list)):
+            raise Rejected("bad_value", f"The value of {name!r} must be a number, a string or a boolean.")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise Rejected("bad_value", f"The value of {name!r} is not a finite number.")
+    return Reading(sensor=sensor.strip(), observed_at=observed_at, values=values)
+
+
+def parse_compact(payload: bytes | str) -> list[Reading | Rejected]:
+    """The readings of a compact message, each parsed or the reason it is refused; a
+    message that is not JSON at all raises `Rejected`."""
+    items = _objects(load_json(payload), what="readings")
+    out: list[Reading | Rejected] = []
+    for item in items:
+        try:
+            out.append(reading_from_object(item))
+        except Rejected as rejected:
+            out.append(rejected)
+    return out
+
+
+@dataclass(frozen=True)
+class Sensor:
+    entity_id: str
+    types: tuple[str, ...]
+
+
+def find_sensors(tenant: Tenant, names: set[str]) -> dict[str, Sensor]:
+    """The tenant's entities a batch of readings names, by entity id or by the inventory tag
+    of the asset they are linked to: one query for the whole batch."""
+    if not names:
+        return {}
+    rows = (
+        Entity.objects.filter(tenant=tenant)
+        .filter(Q(entity_id__in=names) | Q(asset__inventory_tag__in=names))
+        .values_list("entity_id", "types", "asset__inventory_tag")
+    )
+    found: dict[str, Sensor] = {}
+    for entity_id, types, tag in rows:
+        sensor = Sensor(entity_id=entity_id, types=tuple(types))
+        if entity_id in names:
+            found[entity_id] = sensor
+        if tag and tag in names:
+            found[tag] = sensor
+    return found
+
+
+def _expander(types: tuple[str, ...]) -> Callable[[str], tuple[str, str]]:
+    """How to name a value of a sensor of these types: its Smart Data Model's table first,
+    then the model's @context, then the core context."""
+    model = next((m for m in (sdm_type(t) for t in types) if m is not None), None)
+    ctx = active_context(model.context_url) if model is not None else core_context()
+
+    def expand(name: str) -> tuple[str, str]:
+        if model is not None:
+            try:
+                attribute = model.attribute(name)
+            except KeyError:
+                pass
+            else:
+                return attribute.iri, attribute.unit_code
+        return ctx.expand_term(name), ""
+
+    return expand
+
+
+def readings_to_fragments(
+    tenant: Tenant, readings: list[Reading]
+) -> tuple[list[dict[str, Any]], list[tuple[Reading, Rejected]], list[Reading]]:
+    """Internal-form entity fragments (id, types, observed attributes) for the readings of
+    known sensors, the readings refused with the reason, and the readings behind each
+    fragment (same order)."""
+    sensors = find_sensors(tenant, {r.sensor for r in readings})
+    fragments: list[dict[str, Any]] = []
+    refused: list[tuple[Reading, Rejected]] = []
+    known: list[Reading] = []
+    expanders: dict[tuple[str, ...], Callable[[str], tuple[str, str]]] = {}
+    for reading in readings:
+        sensor = sensors.get(reading.sensor)
+        if sensor is None:
+            refused.append(
+                (
+                    reading,
+                    Rejected(
+                        "unknown_sensor",
+                        f"No sensor {reading.sensor!r} in this tenant (entity id or inventory tag).",
+                    ),
+                )
+            )
+            continue
+        expand = expanders.get(sensor.types)
+        if expand is None:
+            expand = expanders[sensor.types] = _expander(sensor.types)
+        observed = format_instant(reading.observed_at)
+        attrs: dict[str, list[dict[str, Any]]] = {}
+        for name, value in reading.values.items():
+            iri, unit = expand(name)
+            instance: dict[str, Any] = {"type": "Property", "value": value, "observedAt": observed}
+            if unit and isinstance(value, (int, float)) and not isinstance(value, bool):
+                instance["unitCode"] = unit
+            attrs[iri] = [instance]
+        fragments.append({"id": sensor.entity_id, "type": list(sensor.types), "attrs": attrs})
+        known.append(reading)
+    return fragments, refused, known
+
+
+def parse_entities(payload: bytes | str, *, now: datetime) -> list[dict[str, Any] | Rejected]:
+    """NGSI-LD entity fragments (5.6.8 upsert bodies), each normalized or refused."""
+    items = _objects(load_json(payload), what="entities")
+    out: list[dict[str, Any] | Rejected] = []
+    for item in items:
+        try:
+            if not isinstance(item, dict):
+                raise Rejected("not_an_object", "An entity must be a JSON object.")
+            ctx = active_context(item["@context"]) if "@context" in item else core_context()
+            out.append(entity_from_payload({k: v for k, v in item.items() if k != "@context"}, ctx, now=now))
+        except NgsiLdError as error:
+            out.append(Rejected("bad_entity", error.detail))
+        except Rejected as rejected:
+            out.append(rejected)
+    return out

@@ -1,0 +1,61 @@
+"""HTTP ingestion for devices that cannot speak MQTT: the compact form, one POST per batch.
+
+    POST /ingest/v1/observations
+    Authorization: Bearer <API token of the tenant, read-write>
+    NGSILD-Tenant: <tenant>            (optional: the token's own tenant by default)
+    Content-Type: application/json
+    [{"sensor": "...", "observedAt": "...", "values": {...}}, ...]
+
+The same path as MQTT messages (`receive.ingest_messages`): good readings are written,
+refused ones kept as dead letters and listed in the answer: 200 when all were written,
+207 when some were refused, 400 when none could be.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse, JsonResponse
+from django.urls import path
+
+from mutualis.datahub.models import IngestionSource
+from mutualis.datahub.ngsild.errors import BadRequestData, PayloadTooLarge, UnsupportedMediaType
+from mutualis.datahub.ngsild.http import NgsiRequest, methods, ngsild_view
+
+from .compact import MAX_MESSAGE_BYTES
+from .receive import OBSERVATIONS, Message, ingest_messages
+
+
+@ngsild_view(write=True)
+def post_observations(nr: NgsiRequest) -> HttpResponse:
+    request = nr.request
+    media = (request.content_type or "").lower()
+    if media != "application/json":
+        raise UnsupportedMediaType(
+            f"Content-Type {media or '(none)'!r} is not supported; send application/json."
+        )
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > MAX_MESSAGE_BYTES:
+        raise PayloadTooLarge(
+            f"The body has {length} bytes; the limit is {MAX_MESSAGE_BYTES} bytes per request."
+        )
+    message = Message(
+        tenant_name=nr.tenant.name,
+        kind=OBSERVATIONS,
+        payload=request.body,
+        source=IngestionSource.HTTP,
+        topic=request.path,
+        tenant=nr.tenant,
+    )
+    report = ingest_messages(operator_id=nr.tenant.operator_id, messages=[message])
+    body = {"written": report.observations, "rejected": report.rejected, "errors": report.refusals}
+    if report.rejected == 0:
+        return JsonResponse(body, status=200)
+    if report.observations:
+        return JsonResponse(body, status=207)
+    problem = BadRequestData(
+        f"None of the readings could be written ({report.rejected} refused); see errors.", extra=body
+    ).response()
+    return problem
+
+
+app_name = "ingest"
+urlpatterns = [path("observations", methods(POST=post_observations), name="observations")]

@@ -1,0 +1,280 @@
+"""The HTTP edge every NGSI-LD view stands behind (NGSI-LD 6.3).
+
+`ngsild_view` does, once per request and in this order: authentication and tenant
+resolution (`mutualis.datahub.access`, 6.3.14), the write right, content negotiation
+(6.3.4: 415 / 406), the body size limit (413), JSON parsing, and the @context (6.3.5).
+Views get an `NgsiRequest` and raise `NgsiLdError`s; the decorator turns them into
+ProblemDetails (5.5.2). Nothing unexpected leaks as an HTML page: it is logged and
+answered as an InternalError problem.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from mutualis.datahub import access
+from mutualis.datahub.models import Tenant
+
+from .context import ActiveContext, context_from_request, core_context, link_header_for
+from .errors import (
+    InvalidRequest,
+    MethodNotAllowed,
+    NgsiLdError,
+    NotAcceptable,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+
+logger = logging.getLogger(__name__)
+
+JSON = "application/json"
+JSON_LD = "application/ld+json"
+GEO_JSON = "application/geo+json"
+MERGE_PATCH = "application/merge-patch+json"
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+
+View = Callable[..., HttpResponse]
+
+
+@dataclass
+class NgsiRequest:
+    """One NGSI-LD request, resolved: who (tenant, right to write), in which @context,
+    what was sent (the parsed JSON body) and what is wanted back (`accept`)."""
+
+    request: HttpRequest
+    tenant: Tenant
+    can_write: bool
+    ctx: ActiveContext
+    body: Any
+    accept: str
+    caller: access.Caller | None = None
+
+    @property
+    def params(self) -> Any:
+        return self.request.GET
+
+
+def _media_type(header: str) -> str:
+    return header.split(";", 1)[0].strip().lower()
+
+
+def negotiate_accept(header: str | None, *, geo: bool) -> str:
+    """The answer's media type (6.3.4): the client's preferred acceptable one by q-value;
+    `*/*`, `application/*` or no header mean application/json."""
+    offered = [JSON, JSON_LD] + ([GEO_JSON] if geo else [])
+    if not header or not header.strip():
+        return JSON
+    ranges: list[tuple[float, int, str]] = []
+    for position, item in enumerate(header.split(",")):
+        parts = [part.strip() for part in item.split(";")]
+        media = parts[0].lower()
+        quality = 1.0
+        for parameter in parts[1:]:
+            key, _sep, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media and quality > 0:
+            ranges.append((-quality, position, media))
+    for _quality, _position, media in sorted(ranges):
+        if media in offered:
+            return media
+        if media in ("*/*", "application/*"):
+            return JSON
+    raise NotAcceptable(
+        f"None of the media types in Accept ({header}) can be produced here; use one of {', '.join(offered)}."
+    )
+
+
+def max_body_bytes() -> int:
+    return int(getattr(settings, "DATAHUB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    """The raw body, refused beyond DATAHUB_MAX_BODY_BYTES (413).
+
+    Read from the stream rather than `request.body`, whose limit is Django's smaller
+    DATA_UPLOAD_MAX_MEMORY_SIZE meant for forms: a batch of a thousand observations is
+    larger than that.
+    """
+    limit = max_body_bytes()
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise PayloadTooLarge(f"The request body ({declared} bytes) exceeds the limit of {limit} bytes.")
+    data = request.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes.")
+    return data
+
+
+def _parse_json(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError:
+        raise InvalidRequest("The request body is not UTF-8 encoded JSON.") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(
+            f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+        ) from None
+
+
+def _check_content_type(request: HttpRequest, *, merge_patch: bool) -> str:
+    """6.3.4: a body is JSON, JSON-LD, or (PATCH merge only) a JSON merge patch."""
+    media = _media_type(request.content_type or request.headers.get("Content-Type", ""))
+    allowed = [JSON, JSON_LD] + ([MERGE_PATCH] if merge_patch else [])
+    if media not in allowed:
+        raise UnsupportedMediaType(
+            f"Content-Type {media or '(none)'!r} is not supported here; send one of {', '.join(allowed)}."
+        )
+    return media
+
+
+def ngsild_view(
+    *,
+    write: bool = False,
+    body: bool = False,
+    tenant_required: bool = True,
+    geo: bool = False,
+    merge_patch: bool = False,
+) -> Callable[[View], View]:
+    """Wrap `view(nr: NgsiRequest, **kwargs)` with the NGSI-LD edge (see the module doc).
+
+    `write`: the view changes data (403 for read-only callers); `body`: it reads a JSON
+    body; `tenant_required`: it works in a tenant (False only for tenant-less resources,
+    which then get the caller's default one anyway); `geo`: it can answer
+    application/geo+json; `merge_patch`: it accepts application/merge-patch+json.
+    """
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            try:
+                nr = _resolve(
+                    request,
+                    write=write,
+                    body=body,
+                    tenant_required=tenant_required,
+                    geo=geo,
+                    merge_patch=merge_patch,
+                )
+                return view(nr, **kwargs)
+            except NgsiLdError as error:
+                return error.response()
+            except Exception:
+                logger.exception("NGSI-LD request failed: %s %s", request.method, request.path)
+                return NgsiLdError(
+                    "The broker failed to process this request; it has been logged."
+                ).response()
+
+        return csrf_exempt(wrapped)
+
+    return decorate
+
+
+def _resolve(
+    request: HttpRequest, *, write: bool, body: bool, tenant_required: bool, geo: bool, merge_patch: bool
+) -> NgsiRequest:
+    caller = access.authenticate(request)
+    # Tenant-less resources (stored @contexts) ignore the header: the default tenant.
+    header = request.headers.get(access.TENANT_HEADER) if tenant_required else None
+    tenant = access.resolve_tenant(caller, header)
+    if write:
+        access.check_write(caller, tenant)
+    accept = negotiate_accept(request.headers.get("Accept"), geo=geo)
+    parsed: Any = None
+    content_type = JSON
+    if body:
+        content_type = _check_content_type(request, merge_patch=merge_patch)
+        raw = _read_body(request)
+        if not raw.strip():
+            raise InvalidRequest("This operation needs a JSON body; the request has none.")
+        parsed = _parse_json(raw)
+    # A merge patch carries its @context like plain JSON does, in a Link header; so does a
+    # body holding no JSON object (the id list of a batch delete), which has no place for one.
+    if content_type == MERGE_PATCH or (
+        isinstance(parsed, list) and not any(isinstance(item, dict) for item in parsed)
+    ):
+        content_type = JSON
+    ctx = context_from_request(
+        link_header=request.headers.get("Link"), content_type=content_type, body=parsed
+    )
+    return NgsiRequest(
+        request=request,
+        tenant=tenant,
+        can_write=access.may_write(caller, tenant),
+        ctx=ctx,
+        body=parsed,
+        accept=accept,
+        caller=caller,
+    )
+
+
+def methods(**handlers: View) -> View:
+    """One URL, one view per HTTP method (`methods(GET=…, POST=…)`); others get 405."""
+    allowed = ", ".join(sorted(handlers))
+
+    @csrf_exempt
+    def dispatch(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        handler = handlers.get(request.method or "")
+        if handler is None and request.method == "HEAD":
+            handler = handlers.get("GET")
+        if handler is None:
+            response = MethodNotAllowed(
+                f"{request.method} is not allowed on {request.path}; use {allowed}."
+            ).response()
+            response["Allow"] = allowed
+            return response
+        return handler(request, **kwargs)
+
+    return dispatch
+
+
+def _with_context(data: Any, context: Any) -> Any:
+    if isinstance(data, dict):
+        return data if "@context" in data else {**data, "@context": context}
+    if isinstance(data, list):
+        return [_with_context(item, context) for item in data]
+    return data
+
+
+def json_response(
+    nr: NgsiRequest, data: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    """An NGSI-LD answer (6.3.6): application/json with the @context in a Link header, or
+    application/ld+json with "@context" in each object, or application/geo+json."""
+    ctx = nr.ctx if nr.ctx is not None else core_context()
+    if nr.accept == JSON_LD:
+        content_type = JSON_LD
+        data = _with_context(data, ctx.response_context())
+        link = None
+    else:
+        content_type = nr.accept if nr.accept == GEO_JSON else JSON
+        link = link_header_for(ctx)
+    response = HttpResponse(json.dumps(data, ensure_ascii=False), status=status, content_type=content_type)
+    if link:
+        response["Link"] = link
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def no_content(headers: dict[str, str] | None = None, *, status: int = 204) -> HttpResponse:
+    response = HttpResponse(status=status)
+    del response["Content-Type"]  # no body, no media type (not Django's text/html default)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response

@@ -1,0 +1,611 @@
+"""Reading the attribute history: temporal queries and aggregation (NGSI-LD 4.5.7, 4.5.8,
+4.5.19, 4.11, 5.7.3, 5.7.4, 6.3.10).
+
+A temporal query names entities first (through `selectors`, so that tenancy is applied
+once, in one place), then reads the history of their attributes. Each attribute instance
+series, one per (entity, attribute, datasetId), is read on its own with
+`entity_id = … AND attribute_id = … AND dataset_id = …` and a time range: exactly the
+prefix of the unique index (entity, attribute, dataset_id, observed_at), so that a series
+costs an index range scan, and on PostgreSQL only the month partitions of the range.
+
+Results stay in the internal form (expanded IRIs) until `render_*` compacts them with the
+request's @context.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+
+from .history import attribute_ids
+from .models import AttributeInstance, Entity
+from .ngsild.context import ActiveContext
+from .ngsild.durations import Duration, add_months, month_index, parse_duration
+from .ngsild.errors import BadRequestData
+from .ngsild.timestamps import format_instant, parse_instant
+
+DEFAULT_MAX_INSTANCES = 10_000
+TIMERELS = ("before", "after", "between")
+# 4.11: observedAt is the default time property; createdAt and modifiedAt of an instance
+# are when the hub received it (an instance is never modified once in the history).
+TIME_COLUMNS = {"observedAt": "observed_at", "createdAt": "recorded_at", "modifiedAt": "recorded_at"}
+AGGR_METHODS = ("totalCount", "distinctCount", "sum", "avg", "min", "max", "stddev", "sumsq")
+INSTANCE_PREFIX = "urn:ngsi-ld:attribute:instance:"
+# Members of an instance that are NGSI-LD keywords (never compacted); every other key is
+# an expanded sub-attribute name.
+CORE_MEMBERS = frozenset(
+    {
+        "type",
+        "value",
+        "object",
+        "objectList",
+        "objectType",
+        "languageMap",
+        "vocab",
+        "valueList",
+        "json",
+        "observedAt",
+        "unitCode",
+        "datasetId",
+        "createdAt",
+        "modifiedAt",
+        "deletedAt",
+        "instanceId",
+        "lang",
+    }
+)
+# 4.5.8: the member of the simplified temporal representation for each attribute type.
+SIMPLIFIED_MEMBERS = {
+    "Property": ("values", "value"),
+    "GeoProperty": ("values", "value"),
+    "Relationship": ("objects", "object"),
+    "ListRelationship": ("objectLists", "objectList"),
+    "LanguageProperty": ("languageMaps", "languageMap"),
+    "VocabProperty": ("vocabs", "vocab"),
+    "ListProperty": ("valueLists", "valueList"),
+    "JsonProperty": ("jsons", "json"),
+}
+
+
+def max_instances() -> int:
+    return int(getattr(settings, "DATAHUB_TEMPORAL_MAX_INSTANCES", DEFAULT_MAX_INSTANCES))
+
+
+# ---------------------------------------------------------------- the request
+
+
+@dataclass(frozen=True)
+class TemporalQuery:
+    """What to read of each entity's history (4.11 temporal query, 6.3.x parameters)."""
+
+    timerel: str | None = None
+    time_at: datetime | None = None
+    end_time_at: datetime | None = None
+    timeproperty: str = "observedAt"
+    last_n: int | None = None
+    attrs: frozenset[str] | None = None  # expanded IRIs; None = every attribute
+    representation: str = "normalized"  # "normalized" | "temporalValues" | "aggregatedValues"
+    aggr_methods: tuple[str, ...] = ()
+    aggr_period: Duration | None = None  # None: the whole time range is one period
+
+    @property
+    def column(self) -> str:
+        return TIME_COLUMNS[self.timeproperty]
+
+    @property
+    def lower(self) -> datetime | None:
+        """Inclusive lower bound of the time range."""
+        return self.time_at if self.timerel in ("after", "between") else None
+
+    @property
+    def upper(self) -> datetime | None:
+        """Exclusive upper bound of the time range."""
+        if self.timerel == "before":
+            return self.time_at
+        if self.timerel == "between":
+            return self.end_time_at
+        return None
+
+
+def _param(params: Mapping[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = params.get(name)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def parse_temporal_query(
+    params: Mapping[str, Any], ctx: ActiveContext, *, attrs: set[str] | None = None
+) -> TemporalQuery:
+    """The temporal parameters of a request (6.18.3.2, 6.19.3.1): BadRequestData names the
+    parameter and the problem. `attrs`: already expanded (else read from `params`)."""
+    timerel = _param(params, "timerel")
+    # 1.8 names them timeAt / endTimeAt; earlier versions (and some clients) time / endTime.
+    time_text = _param(params, "timeAt", "time")
+    end_text = _param(params, "endTimeAt", "endTime")
+    time_at = end_time_at = None
+    if timerel is not None and timerel not in TIMERELS:
+        raise BadRequestData(f"timerel must be one of before, after, between, not {timerel!r}.")
+    if timerel is not None and time_text is None:
+        raise BadRequestData(f"timerel={timerel} needs timeAt (the reference DateTime).")
+    if timerel is None and (time_text is not None or end_text is not None):
+        raise BadRequestData("timeAt and endTimeAt need timerel (before, after or between).")
+    if time_text is not None:
+        time_at = parse_instant(time_text, field="timeAt")
+    if timerel == "between":
+        if end_text is None:
+            raise BadRequestData("timerel=between needs endTimeAt (the end of the interval).")
+        end_time_at = parse_instant(end_text, field="endTimeAt")
+        if time_at is not None and end_time_at <= time_at:
+            raise BadRequestData(f"endTimeAt ({end_text}) must be later than timeAt ({time_text}).")
+    elif end_text is not None:
+        raise BadRequestData(f"endTimeAt is only meaningful with timerel=between, not timerel={timerel}.")
+
+    timeproperty = _param(params, "timeproperty") or "observedAt"
+    if timeproperty not in TIME_COLUMNS:
+        raise BadRequestData(
+            f"timeproperty must be observedAt, createdAt or modifiedAt, not {timeproperty!r}."
+        )
+
+    last_n_text = _param(params, "lastN")
+    last_n = None
+    if last_n_text is not None:
+        try:
+            last_n = int(last_n_text)
+        except ValueError:
+            raise BadRequestData(f"lastN must be a positive integer, not {last_n_text!r}.") from None
+        if last_n < 1:
+            raise BadRequestData(f"lastN must be a positive integer, not {last_n_text!r}.")
+
+    if attrs is None:
+        names = [name.strip() for name in (_param(params, "attrs") or "").split(",") if name.strip()]
+        attrs = {ctx.expand_term(name) for name in names}
+
+    representation = "normalized"
+    options = [option.strip() for option in (_param(params, "options") or "").split(",") if option.strip()]
+    for option in [*options, *([_param(params, "format")] if _param(params, "format") else [])]:
+        if option in ("temporalValues", "simplified", "keyValues"):
+            # 4.5.8: the simplified temporal representation.
+            representation = "temporalValues"
+        elif option == "aggregatedValues":
+            representation = "aggregatedValues"
+        elif option not in ("normalized", "sysAttrs"):
+            raise BadRequestData(
+                f"Unknown option {option!r}; expected temporalValues, aggregatedValues, normalized or sysAttrs."
+            )
+
+    methods: tuple[str, ...] = ()
+    period = None
+    if representation == "aggregatedValues":
+        methods_text = _param(params, "aggrMethods")
+        if methods_text is None:
+            raise BadRequestData(
+                "options=aggregatedValues needs aggrMethods (some of " + ", ".join(AGGR_METHODS) + ")."
+            )
+        methods = tuple(dict.fromkeys(m.strip() for m in methods_text.split(",") if m.strip()))
+        unknown = [m for m in methods if m not in AGGR_METHODS]
+        if unknown or not methods:
+            raise BadRequestData(
+                f"Unknown aggregation method(s) {', '.join(unknown) or methods_text!r}; "
+                f"expected some of {', '.join(AGGR_METHODS)}."
+            )
+        period_text = _param(params, "aggrPeriodDuration")
+        if period_text is not None:
+            # 6.3.x: P0D, the default, means one period over the whole time range.
+            period = parse_duration(period_text, field="aggrPeriodDuration", allow_zero=True)
+            if period.is_zero:
+                period = None
+    elif _param(params, "aggrMethods") or _param(params, "aggrPeriodDuration"):
+        raise BadRequestData("aggrMethods and aggrPeriodDuration need options=aggregatedValues.")
+
+    return TemporalQuery(
+        timerel=timerel,
+        time_at=time_at,
+        end_time_at=end_time_at,
+        timeproperty=timeproperty,
+        last_n=last_n,
+        attrs=frozenset(attrs) if attrs else None,
+        representation=representation,
+        aggr_methods=methods,
+        aggr_period=period,
+    )
+
+
+# ---------------------------------------------------------------- reading series
+
+
+@dataclass
+class Series:
+    """The instances of one attribute of one entity for one datasetId ("" = default)."""
+
+    attribute: str  # expanded IRI
+    attribute_type: str  # Property, Relationship… (of the current instance)
+    dataset_id: str
+    instances: list[dict[str, Any]] = field(default_factory=list)  # internal form + instanceId
+    times: list[datetime] = field(default_factory=list)  # the time property of each instance
+    truncated: bool = False
+    # aggregatedValues: {method: [[result, startAt, endAt], …]}
+    aggregates: dict[str, list[list[Any]]] = field(default_factory=dict)
+
+
+@dataclass
+class TemporalEntity:
+    entity_id: str
+    types: list[str]
+    series: list[Series]
+
+
+@dataclass
+class TemporalResult:
+    entities: list[TemporalEntity]
+    # 6.3.10: when a series was cut at the instance cap, the time range actually returned.
+    range_start: datetime | None = None
+    range_end: datetime | None = None
+    truncated: bool = False
+
+
+def series_keys(row: Entity, query: TemporalQuery) -> list[tuple[str, str, str]]:
+    """(attribute IRI, type, datasetId) of the entity's attributes the query asks for.
+
+    Taken from the entity's current state: filtering `dataset_id` with the values known to
+    exist lets each series use the unique index's full prefix.
+    """
+    keys = []
+    for iri, instances in (row.attributes or {}).items():
+        if query.attrs is not None and iri not in query.attrs:
+            continue
+        for instance in instances:
+            keys.append((iri, str(instance.get("type", "Property")), str(instance.get("datasetId") or "")))
+    return keys
+
+
+def _time_range(history: QuerySet[AttributeInstance], query: TemporalQuery) -> QuerySet[AttributeInstance]:
+    if query.lower is not None:
+        history = history.filter(**{f"{query.column}__gte": query.lower})
+    if query.upper is not None:
+        history = history.filter(**{f"{query.column}__lt": query.upper})
+    return history
+
+
+def _instance(
+    *,
+    pk: int,
+    observed_at: datetime,
+    has_observed_at: bool,
+    number: float | None,
+    unit_code: str,
+    value: Any,
+    dataset_id: str,
+) -> dict[str, Any]:
+    """A history row back in the internal form, with its instanceId (4.5.7)."""
+    if isinstance(value, dict):
+        instance = dict(value)
+    else:
+        instance = {
+            "type": "Property",
+            "value": int(number)
+            if number is not None and number.is_integer() and abs(number) < 2**53
+            else number,
+        }
+        if has_observed_at:
+            instance["observedAt"] = format_instant(observed_at)
+        if unit_code:
+            instance["unitCode"] = unit_code
+        if dataset_id:
+            instance["datasetId"] = dataset_id
+    instance["instanceId"] = f"{INSTANCE_PREFIX}{pk}"
+    return instance
+
+
+def read_series(
+    *, entity_pk: int, attribute_id: int, key: tuple[str, str, str], query: TemporalQuery
+) -> Series:
+    """One series: ascending in time; the lastN most recent ones when lastN is given."""
+    iri, attribute_type, dataset_id = key
+    cap = max_instances()
+    history = _time_range(
+        AttributeInstance.objects.filter(
+            entity_id=entity_pk, attribute_id=attribute_id, dataset_id=dataset_id
+        ),
+        query,
+    )
+    column = query.column
+    wanted = min(query.last_n, cap) if query.last_n is not None else cap
+    ordering = f"-{column}" if query.last_n is not None else column
+    # One more than wanted tells whether the cap cut the series.
+    rows = list(
+        history.order_by(ordering).values_list(
+            "pk", column, "observed_at", "has_observed_at", "number", "unit_code", "value"
+        )[: wanted + 1]
+    )
+    series = Series(attribute=iri, attribute_type=attribute_type, dataset_id=dataset_id)
+    limit = query.last_n if query.last_n is not None else None
+    series.truncated = len(rows) > wanted and (limit is None or limit > wanted)
+    rows = rows[:wanted]
+    if query.last_n is not None:
+        rows.reverse()  # the most recent N, answered in time order like any other series
+    for pk, moment, observed_at, has_observed_at, number, unit_code, value in rows:
+        series.times.append(moment)
+        series.instances.append(
+            _instance(
+                pk=pk,
+                observed_at=observed_at,
+                has_observed_at=has_observed_at,
+                number=number,
+                unit_code=unit_code,
+                value=value,
+                dataset_id=dataset_id,
+            )
+        )
+    return series
+
+
+def read_entities(rows: list[Entity], query: TemporalQuery) -> TemporalResult:
+    """The temporal evolution of `rows` (entities already scoped to the caller's tenant)."""
+    keys_by_row = {row.pk: series_keys(row, query) for row in rows}
+    ids = attribute_ids({key[0] for keys in keys_by_row.values() for key in keys})
+    entities = []
+    for row in rows:
+        keys = keys_by_row[row.pk]
+        if query.representation == "aggregatedValues":
+            series = aggregate_series(entity_pk=row.pk, keys=keys, ids=ids, query=query)
+        else:
+            series = [
+                read_series(entity_pk=row.pk, attribute_id=ids[key[0]], key=key, query=query) for key in keys
+            ]
+        entities.append(
+            TemporalEntity(entity_id=row.entity_id, types=list(row.types) or [row.type], series=series)
+        )
+    return _cut_at_cap(entities, query)
+
+
+def _cut_at_cap(entities: list[TemporalEntity], query: TemporalQuery) -> TemporalResult:
+    """6.3.10: when a series reached the cap, every series stops at the same instant so
+    that the client can ask for the rest from there (206 Partial Content)."""
+    truncated = [s for e in entities for s in e.series if s.truncated and s.times]
+    if not truncated:
+        return TemporalResult(entities=entities)
+    if query.last_n is not None:
+        # lastN reads backwards from the most recent: the range starts where the cut is.
+        cut = max(s.times[0] for s in truncated)
+        for entity in entities:
+            for series in entity.series:
+                keep = [i for i, moment in enumerate(series.times) if moment >= cut]
+                series.times = [series.times[i] for i in keep]
+                series.instances = [series.instances[i] for i in keep]
+        return TemporalResult(entities=entities, range_start=cut, range_end=query.upper, truncated=True)
+    cut = min(s.times[-1] for s in truncated)
+    for entity in entities:
+        for series in entity.series:
+            keep = [i for i, moment in enumerate(series.times) if moment <= cut]
+            series.times = [series.times[i] for i in keep]
+            series.instances = [series.instances[i] for i in keep]
+    start = query.lower or min((s.times[0] for e in entities for s in e.series if s.times), default=cut)
+    return TemporalResult(entities=entities, range_start=start, range_end=cut, truncated=True)
+
+
+# ---------------------------------------------------------------- aggregation (4.5.19)
+
+
+def _bucket_sql(query: TemporalQuery, params: list[Any]) -> tuple[str, str]:
+    """The SQL of the bucket of each row and how to read it back ("start" | "index" | "none").
+
+    PostgreSQL: `date_bin` for fixed durations (aligned on timeAt, or the Unix epoch).
+    SQLite: whole seconds since the origin divided by the step. Calendar months on both:
+    the month number (year × 12 + month) divided by the number of months per period.
+    """
+    column = query.column
+    period = query.aggr_period
+    if period is None:
+        return "0", "none"
+    postgres = connection.vendor == "postgresql"
+    if period.is_calendar:
+        origin = month_index(query.lower) if query.lower is not None else 0
+        if postgres:
+            months = (
+                f"(CAST(extract(year FROM {column} AT TIME ZONE 'UTC') AS integer) * 12"
+                f" + CAST(extract(month FROM {column} AT TIME ZONE 'UTC') AS integer) - 1)"
+            )
+            params.extend([origin, period.months])
+            return f"floor(({months} - %s) / CAST(%s AS double precision))", "index"
+        months = f"(CAST(strftime('%%Y', {column}) AS integer) * 12 + CAST(strftime('%%m', {column}) AS integer) - 1)"
+        params.extend([origin, period.months])
+        return f"(({months} - %s) / %s)", "index"
+    origin_time = query.lower or datetime(1970, 1, 1, tzinfo=UTC)
+    if postgres:
+        params.extend([timedelta(seconds=period.seconds), origin_time])
+        return f"date_bin(%s, {column}, %s)", "start"
+    params.extend([int(origin_time.timestamp()), max(1, round(period.seconds))])
+    return f"((CAST(strftime('%%s', {column}) AS integer) - %s) / %s)", "index"
+
+
+def _bucket_bounds(
+    kind: str, bucket: Any, first: datetime, last: datetime, query: TemporalQuery
+) -> tuple[datetime, datetime]:
+    period = query.aggr_period
+    if kind == "none" or period is None:
+        return query.lower or first, query.upper or last
+    if kind == "start":
+        start = bucket if isinstance(bucket, datetime) else first
+        start = start.astimezone(UTC)
+        return start, start + period.as_timedelta()
+    index = int(bucket)
+    if period.is_calendar:
+        origin = month_index(query.lower) if query.lower is not None else 0
+        months = origin + index * period.months
+        start = datetime(months // 12, months % 12 + 1, 1, tzinfo=UTC)
+        end = add_months(start, period.months)
+        # The first period starts with the query's range, not before it.
+        return (max(start, query.lower) if query.lower else start), end
+    origin_time = query.lower or datetime(1970, 1, 1, tzinfo=UTC)
+    step = timedelta(seconds=max(1, round(period.seconds)))
+    start = origin_time + step * index
+    return start, start + step
+
+
+def aggregate_series(
+    *, entity_pk: int, keys: list[tuple[str, str, str]], ids: dict[str, int], query: TemporalQuery
+) -> list[Series]:
+    """Every requested aggregation of every series of one entity, in one SQL statement."""
+    if not keys:
+        return []
+    postgres = connection.vendor == "postgresql"
+    params: list[Any] = []
+    bucket, kind = _bucket_sql(query, params)
+    column = query.column
+    # distinctCount compares values, not whole instances (their observedAt always differs).
+    members = ("value", "object", "objectList", "languageMap", "vocab", "valueList", "json")
+    if postgres:
+        extracted = ", ".join(f"CAST(value -> '{member}' AS text)" for member in members)
+        distinct = f"count(DISTINCT coalesce(CAST(number AS text), {extracted}, CAST(value AS text)))"
+    else:
+        extracted = ", ".join(f"json_extract(value, '$.{member}')" for member in members)
+        distinct = f"count(DISTINCT coalesce(number, {extracted}, value))"
+    stddev = "stddev_samp(number)" if postgres else "NULL"
+    attribute_list = sorted({ids[key[0]] for key in keys})
+    datasets = sorted({key[2] for key in keys})
+    where = [
+        "entity_id = %s",
+        f"attribute_id IN ({', '.join(['%s'] * len(attribute_list))})",
+        f"dataset_id IN ({', '.join(['%s'] * len(datasets))})",
+    ]
+    params.extend([entity_pk, *attribute_list, *datasets])
+    if query.lower is not None:
+        where.append(f"{column} >= %s")
+        params.append(connection.ops.adapt_datetimefield_value(query.lower))
+    if query.upper is not None:
+        where.append(f"{column} < %s")
+        params.append(connection.ops.adapt_datetimefield_value(query.upper))
+    sql = (
+        f"SELECT attribute_id, dataset_id, {bucket} AS bucket, count(*), {distinct}, sum(number),"  # noqa: S608 (column names are this module's own)
+        f" avg(number), min(number), max(number), {stddev}, sum(number * number), count(number),"
+        f" min({column}), max({column})"
+        f" FROM {AttributeInstance._meta.db_table} WHERE {' AND '.join(where)}"
+        " GROUP BY attribute_id, dataset_id, bucket ORDER BY attribute_id, dataset_id, bucket"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        results = cursor.fetchall()
+    by_key: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
+    for result in results:
+        by_key.setdefault((result[0], result[1]), []).append(result)
+    series_list = []
+    for iri, attribute_type, dataset_id in keys:
+        series = Series(attribute=iri, attribute_type=attribute_type, dataset_id=dataset_id)
+        series.aggregates = {method: [] for method in query.aggr_methods}
+        for result in by_key.get((ids[iri], dataset_id), []):
+            first, last = _as_datetime(result[12]), _as_datetime(result[13])
+            start, end = _bucket_bounds(kind, result[2], first, last, query)
+            values = _aggregates(result, postgres=postgres)
+            for method in query.aggr_methods:
+                series.aggregates[method].append([values[method], format_instant(start), format_instant(end)])
+        series_list.append(series)
+    return series_list
+
+
+def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    # SQLite hands back the stored text (UTC, without offset).
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+def _aggregates(result: tuple[Any, ...], *, postgres: bool) -> dict[str, Any]:
+    total, distinct, total_sum, avg, minimum, maximum, stddev, sumsq, numbers = result[3:12]
+    if not postgres:
+        # SQLite has no stddev: the sample standard deviation from the sum of squares.
+        stddev = None
+        if numbers and numbers > 1:
+            variance = (sumsq - total_sum * total_sum / numbers) / (numbers - 1)
+            stddev = math.sqrt(max(variance, 0.0))
+    return {
+        "totalCount": total,
+        "distinctCount": distinct,
+        "sum": total_sum,
+        "avg": avg,
+        "min": minimum,
+        "max": maximum,
+        "stddev": stddev,
+        "sumsq": sumsq,
+    }
+
+
+# ---------------------------------------------------------------- answers
+
+
+def compact_instance(instance: dict[str, Any], ctx: ActiveContext) -> dict[str, Any]:
+    """An instance in the terms of the client's @context (sub-attributes and vocab values)."""
+    compacted: dict[str, Any] = {}
+    for key, value in instance.items():
+        if key in CORE_MEMBERS:
+            if key == "vocab":
+                vocabs = value if isinstance(value, list) else [value]
+                compact = [ctx.compact_vocab(v) if isinstance(v, str) else v for v in vocabs]
+                compacted[key] = compact if isinstance(value, list) else compact[0]
+            else:
+                compacted[key] = value
+        elif isinstance(value, dict):
+            compacted[ctx.compact_iri(key)] = compact_instance(value, ctx)
+        elif isinstance(value, list):
+            compacted[ctx.compact_iri(key)] = [
+                compact_instance(item, ctx) if isinstance(item, dict) else item for item in value
+            ]
+        else:
+            compacted[ctx.compact_iri(key)] = value
+    return compacted
+
+
+def render_temporal_entity(
+    entity: TemporalEntity, ctx: ActiveContext, query: TemporalQuery
+) -> dict[str, Any]:
+    """One entity in the temporal representation the query asks for (4.5.7, 4.5.8, 4.5.19)."""
+    types = [ctx.compact_iri(t) for t in entity.types]
+    answer: dict[str, Any] = {"id": entity.entity_id, "type": types[0] if len(types) == 1 else types}
+    for series in entity.series:
+        name = ctx.compact_iri(series.attribute)
+        if query.representation == "normalized":
+            if not series.instances:
+                continue
+            answer.setdefault(name, []).extend(compact_instance(i, ctx) for i in series.instances)
+            continue
+        item: dict[str, Any] = {"type": series.attribute_type}
+        if query.representation == "temporalValues":
+            if not series.instances:
+                continue
+            member, source = SIMPLIFIED_MEMBERS.get(series.attribute_type, ("values", "value"))
+            pairs = []
+            for instance, moment in zip(series.instances, series.times, strict=True):
+                value = instance.get(source)
+                if source == "vocab" and isinstance(value, str):
+                    value = ctx.compact_vocab(value)
+                pairs.append([value, format_instant(moment)])
+            item[member] = pairs
+        else:
+            item.update(series.aggregates)
+        if series.dataset_id:
+            item["datasetId"] = series.dataset_id
+        answer.setdefault(name, []).append(item)
+    # One series per attribute is the common case: an object, not a list of one (4.5.8).
+    if query.representation != "normalized":
+        for key, value in list(answer.items()):
+            if isinstance(value, list) and len(value) == 1 and key not in ("id", "type"):
+                answer[key] = value[0]
+    return answer
+
+
+def content_range(result: TemporalResult, query: TemporalQuery) -> str | None:
+    """6.3.10: `Content-Range: date-time <start>-<end>/<lastN or *>` of a partial answer."""
+    if not result.truncated:
+        return None
+    start = format_instant(result.range_start) if result.range_start else "*"
+    end = format_instant(result.range_end) if result.range_end else "*"
+    size = str(query.last_n) if query.last_n is not None else "*"
+    return f"date-time {start}-{end}/{size}"

@@ -1,0 +1,232 @@
+"""Ingestion of sensor messages (issue 7 clause 1-2): the compact form, the HTTP endpoint,
+dead letters, idempotency. The MQTT transport is in test_ingestion_mqtt.py."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from mutualis.datahub import services
+from mutualis.datahub.ingestion.compact import Rejected, parse_compact
+from mutualis.datahub.ingestion.receive import ENTITIES, OBSERVATIONS, Message, ingest_messages
+from mutualis.datahub.models import AttributeInstance, DeadLetter, Entity, Tenant
+from mutualis.datahub.smart_data_models import AIR_QUALITY_OBSERVED
+from tests.datahub.conftest import Hub
+
+pytestmark = pytest.mark.django_db
+
+AQ = AIR_QUALITY_OBSERVED
+PM25 = AQ.attribute("pm25").iri
+NO2 = AQ.attribute("no2").iri
+SENSOR = "urn:ngsi-ld:AirQualityObserved:78646-0001"
+
+
+def make_sensor(tenant: Tenant, entity_id: str = SENSOR, asset=None) -> Entity:  # type: ignore[no-untyped-def]
+    entity = {"id": entity_id, "type": [AQ.iri], "attrs": {}}
+    row = services.create_entity(tenant=tenant, entity=entity, now=datetime(2026, 11, 1, tzinfo=UTC))
+    if asset is not None:
+        Entity.objects.filter(pk=row.pk).update(asset=asset)
+    return row
+
+
+def reading(value: float, at: str = "2026-11-23T10:00:00Z", sensor: str = SENSOR, **more: object) -> dict:
+    return {"sensor": sensor, "observedAt": at, "values": {"pm25": value, **more}}
+
+
+def message(tenant: Tenant, *readings: dict, raw: bytes | None = None, kind: str = OBSERVATIONS) -> Message:
+    payload = raw if raw is not None else json.dumps(list(readings)).encode()
+    return Message(
+        tenant_name=tenant.name, kind=kind, payload=payload, topic=f"mutualis/{tenant.name}/{kind}"
+    )
+
+
+def history(entity: Entity, iri: str = PM25) -> list[tuple[datetime, float]]:
+    return list(
+        AttributeInstance.objects.filter(entity_id=entity.pk, attribute__iri=iri)
+        .order_by("observed_at")
+        .values_list("observed_at", "number")
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"{not json", "invalid_json"),
+        (b"[]", "empty"),
+        (b'"pm25"', "not_an_object"),
+        (b'{"observedAt": "2026-11-23T10:00:00Z", "values": {"a": 1}}', "no_sensor"),
+        (b'{"sensor": "s", "observedAt": "2026-11-23T10:00:00", "values": {"a": 1}}', "bad_time"),
+        (b'{"sensor": "s", "observedAt": "yesterday", "values": {"a": 1}}', "bad_time"),
+        (b'{"sensor": "s", "observedAt": "2026-11-23T10:00:00Z", "values": {}}', "no_values"),
+        (b'{"sensor": "s", "observedAt": "2026-11-23T10:00:00Z", "values": {"a": null}}', "bad_value"),
+        (b'{"sensor": "s", "observedAt": "2026-11-23T10:00:00Z", "values": {"a": [1]}}', "bad_value"),
+        (
+            b'{"sensor": "s", "observedAt": "2026-11-23T10:00:00Z", "values": {"a": 1}, "x": 2}',
+            "unknown_member",
+        ),
+    ],
+)
+def test_malformed_readings_are_refused_with_a_reason(payload: bytes, reason: str) -> None:
+    def verdict() -> str:
+        try:
+            items = parse_compact(payload)
+        except Rejected as rejected:
+            return rejected.reason
+        assert len(items) == 1
+        assert isinstance(items[0], Rejected)
+        return items[0].reason
+
+    assert verdict() == reason
+
+
+def test_readings_update_the_sensor_and_its_history_with_units(hub: Hub) -> None:
+    sensor = make_sensor(hub.tenant_a)
+    report = ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[message(hub.tenant_a, reading(12.5, no2=31), reading(14.0, at="2026-11-23T10:15:00Z"))],
+    )
+    assert (report.observations, report.rejected) == (3, 0)
+    assert [v for _t, v in history(sensor)] == [12.5, 14.0]
+    assert [v for _t, v in history(sensor, NO2)] == [31.0]
+    current = Entity.objects.get(pk=sensor.pk).attributes[PM25][0]
+    # The latest observation is the current state; units come from the Smart Data Model.
+    assert current["value"] == 14.0
+    assert current["unitCode"] == "GQ"
+    assert current["observedAt"] == "2026-11-23T10:15:00.000Z"
+
+
+def test_a_sensor_is_found_by_its_assets_inventory_tag(hub: Hub) -> None:
+    sensor = make_sensor(hub.tenant_a, asset=hub.cast.asset_a)
+    ingest_messages(
+        operator_id=hub.cast.operator.pk, messages=[message(hub.tenant_a, reading(9.0, sensor="A-0001"))]
+    )
+    assert [v for _t, v in history(sensor)] == [9.0]
+
+
+def test_a_redelivered_message_creates_no_duplicate(hub: Hub) -> None:
+    sensor = make_sensor(hub.tenant_a)
+    once = message(hub.tenant_a, reading(12.5), reading(13.5, at="2026-11-23T10:15:00Z"))
+    for _attempt in range(3):
+        ingest_messages(operator_id=hub.cast.operator.pk, messages=[once])
+    assert [v for _t, v in history(sensor)] == [12.5, 13.5]
+
+
+def test_a_late_observation_is_kept_in_history_without_rolling_the_state_back(hub: Hub) -> None:
+    sensor = make_sensor(hub.tenant_a)
+    ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[message(hub.tenant_a, reading(20.0, at="2026-11-23T11:00:00Z"))],
+    )
+    ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[message(hub.tenant_a, reading(5.0, at="2026-11-23T09:00:00Z"))],
+    )
+    assert [v for _t, v in history(sensor)] == [5.0, 20.0]
+    assert Entity.objects.get(pk=sensor.pk).attributes[PM25][0]["value"] == 20.0
+
+
+def test_rejected_messages_become_dead_letters_and_good_ones_are_still_written(hub: Hub) -> None:
+    sensor = make_sensor(hub.tenant_a)
+    report = ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[
+            message(hub.tenant_a, reading(12.5)),
+            message(hub.tenant_a, raw=b"\xff\xfe garbage"),
+            message(hub.tenant_a, reading(3.0, sensor="urn:ngsi-ld:AirQualityObserved:unknown")),
+            Message(
+                tenant_name="no-such-tenant",
+                kind=OBSERVATIONS,
+                payload=b"[]",
+                topic="mutualis/no-such-tenant/observations",
+            ),
+        ],
+    )
+    assert (report.observations, report.rejected) == (1, 3)
+    assert [v for _t, v in history(sensor)] == [12.5]
+    letters = {letter.reason: letter for letter in DeadLetter.objects.all()}
+    assert set(letters) == {"invalid_json", "unknown_sensor", "unknown_tenant"}
+    assert letters["unknown_sensor"].tenant == hub.tenant_a
+    assert "unknown" in letters["unknown_sensor"].payload
+    assert letters["unknown_tenant"].tenant is None
+    assert letters["invalid_json"].topic == f"mutualis/{hub.tenant_a.name}/observations"
+
+
+def test_a_sensor_of_another_tenant_is_unknown_here(hub: Hub) -> None:
+    make_sensor(hub.tenant_b, "urn:ngsi-ld:AirQualityObserved:nanterre-1")
+    report = ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[message(hub.tenant_a, reading(1.0, sensor="urn:ngsi-ld:AirQualityObserved:nanterre-1"))],
+    )
+    assert (report.observations, report.rejected) == (0, 1)
+    assert AttributeInstance.objects.count() == 0
+
+
+def test_ngsi_ld_fragments_are_upserted(hub: Hub) -> None:
+    fragment = {
+        "id": "urn:ngsi-ld:Streetlight:versailles-12",
+        "type": "Streetlight",
+        "status": {"type": "Property", "value": "defectiveLamp", "observedAt": "2026-11-23T06:00:00Z"},
+        "@context": [
+            "https://raw.githubusercontent.com/smart-data-models/dataModel.Streetlighting/master/context.jsonld"
+        ],
+    }
+    report = ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[message(hub.tenant_a, raw=json.dumps(fragment).encode(), kind=ENTITIES)],
+    )
+    assert (report.observations, report.rejected) == (1, 0)
+    entity = Entity.objects.get(tenant=hub.tenant_a, entity_id="urn:ngsi-ld:Streetlight:versailles-12")
+    assert entity.type == "https://smartdatamodels.org/dataModel.Streetlighting/Streetlight"
+
+
+# ---------------------------------------------------------------- HTTP (issue 7 clause 2)
+
+
+def post(ngsi, token: str | None, body: object, tenant: str | None = None):  # type: ignore[no-untyped-def]
+    return ngsi(token, tenant).post("/ingest/v1/observations", body)
+
+
+def test_http_ingestion_writes_the_readings_of_the_tokens_tenant(hub: Hub, ngsi) -> None:
+    sensor = make_sensor(hub.tenant_a)
+    response = post(ngsi, hub.alice_rw, [reading(12.5), reading(13.0, at="2026-11-23T10:05:00Z")])
+    assert response.status_code == 200, response.content
+    assert response.json() == {"written": 2, "rejected": 0, "errors": []}
+    assert [v for _t, v in history(sensor)] == [12.5, 13.0]
+
+
+def test_http_ingestion_reports_each_refused_reading(hub: Hub, ngsi) -> None:
+    make_sensor(hub.tenant_a)
+    response = post(ngsi, hub.alice_rw, [reading(12.5), reading(1.0, sensor="nope"), {"sensor": "x"}])
+    assert response.status_code == 207
+    body = response.json()
+    assert body["written"] == 1
+    assert sorted(e["reason"] for e in body["errors"]) == ["bad_time", "unknown_sensor"]
+    assert DeadLetter.objects.filter(source="http").count() == 2
+
+
+def test_http_ingestion_with_nothing_good_is_a_problem(hub: Hub, ngsi) -> None:
+    response = ngsi(hub.alice_rw).post("/ingest/v1/observations", "{oops")
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["type"].endswith("BadRequestData")
+    assert problem["errors"][0]["reason"] == "invalid_json"
+    assert DeadLetter.objects.filter(reason="invalid_json", tenant=hub.tenant_a).count() == 1
+
+
+def test_http_ingestion_keeps_outsiders_out(hub: Hub, ngsi) -> None:
+    sensor = make_sensor(hub.tenant_a)
+    # Charlie (member B) naming A's tenant: as if it did not exist.
+    assert post(ngsi, hub.charlie_rw, [reading(1.0)], tenant=hub.tenant_a.name).status_code == 404
+    # Charlie in his own tenant: A's sensor is unknown there.
+    assert post(ngsi, hub.charlie_rw, [reading(1.0)]).status_code == 400
+    assert post(ngsi, hub.oscar_rw, [reading(1.0)], tenant=hub.tenant_a.name).status_code == 404
+    assert post(ngsi, hub.bob_ro, [reading(1.0)]).status_code == 403
+    assert post(ngsi, None, [reading(1.0)]).status_code == 401
+    assert history(sensor) == []
+
+
+def test_http_ingestion_refuses_other_media_types(hub: Hub, ngsi) -> None:
+    response = ngsi(hub.alice_rw).post("/ingest/v1/observations", "pm25=3", content_type="text/plain")
+    assert response.status_code == 415
