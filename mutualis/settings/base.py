@@ -257,7 +257,14 @@ MAIL_IN_IMAP = {
 # Anonymous access, for open data or conformance suites: tenant name ("" is the operator's
 # shared space) → "read" or "read-write", in the tenants of the operator whose slug is
 # DATAHUB_ANONYMOUS_OPERATOR (empty: the only operator of the installation).
-DATAHUB_ANONYMOUS_TENANTS: dict[str, str] = {}
+# From the environment: MUTUALIS_DATAHUB_ANONYMOUS_TENANTS="opendata=read,conformance=read-write".
+DATAHUB_ANONYMOUS_TENANTS: dict[str, str] = {
+    name.strip(): right.strip()
+    for name, _sep, right in (
+        item.partition("=") for item in os.environ.get("MUTUALIS_DATAHUB_ANONYMOUS_TENANTS", "").split(",")
+    )
+    if _sep and right.strip() in ("read", "read-write")
+}
 DATAHUB_ANONYMOUS_OPERATOR = os.environ.get("MUTUALIS_DATAHUB_ANONYMOUS_OPERATOR", "")
 # A request body beyond this is refused (413) before being read: a batch of 1,000
 # observation entities is about 1 MB, so 10 MiB leaves room without letting one client
@@ -266,6 +273,8 @@ DATAHUB_MAX_BODY_BYTES = int(os.environ.get("MUTUALIS_DATAHUB_MAX_BODY_BYTES", s
 # Entities per batch operation (413 beyond) and per page of a query (limit).
 DATAHUB_MAX_BATCH = int(os.environ.get("MUTUALIS_DATAHUB_MAX_BATCH", "1000"))
 DATAHUB_MAX_LIMIT = int(os.environ.get("MUTUALIS_DATAHUB_MAX_LIMIT", "1000"))
+# Instances per attribute in one temporal answer; beyond, 206 Partial Content (6.3.10).
+DATAHUB_TEMPORAL_MAX_INSTANCES = int(os.environ.get("MUTUALIS_DATAHUB_TEMPORAL_MAX_INSTANCES", "10000"))
 
 # JSON-LD @contexts of the data hub (mutualis/datahub/ngsild/context_fetch.py). Only the
 # shipped contexts are used unless hosts are allowed here ("*": any host; ".example.org":
