@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from .config import FULL_REPLIES, FULL_TICKETS, Config, paris_today
+from .config import FULL_HUB_INSTANCES, FULL_REPLIES, FULL_TICKETS, Config, paris_today
 
 
 def parse(argv: list[str]) -> Config:
@@ -18,7 +18,10 @@ def parse(argv: list[str]) -> Config:
         "--scale",
         type=float,
         default=1.0,
-        help=f"share of the full size ({FULL_TICKETS:,} tickets, {FULL_REPLIES:,} replies); 0.01 for a quick run",
+        help=(
+            f"share of the full size ({FULL_TICKETS:,} tickets, {FULL_REPLIES:,} replies, "
+            f"{FULL_HUB_INSTANCES:,} hub history instances); 0.01 for a quick run"
+        ),
     )
     parser.add_argument(
         "--database", default="mutualis_bench", help="database created (dropped first if present)"

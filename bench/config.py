@@ -29,6 +29,19 @@ CREATE_TARGET_MS = 30.0
 PANEL_TARGET_MS = 300.0  # issue 5: every dashboard panel
 REPORT_TARGET_MS = 3000.0  # issue 5: a member report PDF
 
+# The data hub (issue 6, "Speed"; issue 8, clause 4): 1,000 sensors in one member's tenant
+# and 100 million history instances at scale 1.0, four numeric attributes per sensor every
+# 15 minutes (so 260 days of history at scale 1.0, 26 at 0.1).
+HUB_ENTITIES = 1_000
+FULL_HUB_INSTANCES = 100_000_000
+HUB_CADENCE_MINUTES = 15
+# Issue 6: batch upsert of at least 50,000 attribute instances per second; a temporal
+# query of one entity's attribute, hourly averages over 30 days, under 50 ms at the 95th
+# percentile. Issue 7: MQTT ingestion of at least 20,000 observations per second, end to end.
+UPSERT_TARGET_PER_S = 50_000.0
+TEMPORAL_TARGET_MS = 50.0
+MQTT_TARGET_PER_S = 20_000.0
+
 
 def paris_today() -> dt.date:
     """The reference date of a run: today where the operator is."""
@@ -63,6 +76,10 @@ class Config:
     @property
     def replies(self) -> int:
         return max(1, round(FULL_REPLIES * self.scale))
+
+    @property
+    def hub_instances(self) -> int:
+        return max(1, round(FULL_HUB_INSTANCES * self.scale))
 
     @property
     def database_url(self) -> str:

@@ -77,6 +77,11 @@ def _ms(value: float | None) -> str:
 def _verdict(case: dict[str, Any]) -> str:
     if case["status"] != "measured":
         return case["status"]
+    if case.get("rate_target") is not None and case.get("units_per_s") is not None:
+        rate, goal = case["units_per_s"], case["rate_target"]
+        if rate >= goal:
+            return f"met ({rate:,.0f}/s for ≥ {goal:,.0f}/s)"
+        return f"**missed: {rate:,.0f}/s for ≥ {goal:,.0f}/s** (×{goal / rate:.1f} short)"
     if case["target_p95_ms"] is None:
         return "no target"
     p95, target = case["server_ms"]["p95"], case["target_p95_ms"]
@@ -129,7 +134,7 @@ def markdown(results: dict[str, Any]) -> str:
         "| case | p50 ms | p95 ms | p99 ms | target p95 | result | queries | client p95 ms |",
         "|---|---:|---:|---:|---:|---|---:|---:|",
     ]
-    for case in results["cases"]:
+    for case in (c for c in results["cases"] if c.get("group", "desk") != "hub"):
         server, client = case["server_ms"], case["client_ms"]
         target = case["target_p95_ms"]
         lines.append(
@@ -137,6 +142,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {_ms(target) if target else '—'} | {_verdict(case)} | {case['queries_per_request'] or '—'} "
             f"| {_ms(client.get('p95'))} |"
         )
+    lines += _hub(results)
     lines += [
         "",
         "Slowest query of each page (time seen by the page, then EXPLAIN ANALYZE run in process after the "
@@ -152,6 +158,57 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(f"- {case['name']}: {plan['ms']:.0f} ms in the page; {planning}, {execution}{scans}")
     lines += ["", f"Raw results: `bench/results/` (JSON, with every plan). {END}"]
     return "\n".join(lines) + "\n"
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _hub(results: dict[str, Any]) -> list[str]:
+    """The data hub's section: its data, the COPY rate, its cases with their throughput."""
+    hub, loaded = results.get("hub"), results.get("hub_loaded")
+    cases = [c for c in results["cases"] if c.get("group") == "hub"]
+    if hub is None or not cases:
+        return []
+    copy_rate = loaded["copy_rows_per_s"] if loaded else None
+    lines = [
+        "",
+        "### Data hub",
+        "",
+        f"**Data**: {hub['entities']:,} sensors ({', '.join(hub['types'])}) in tenant “{hub['tenant']}”, "
+        f"{hub['attributes_per_entity']} numeric attributes each every {hub['cadence_minutes']} min; history "
+        f"≈ {hub['history_rows_estimate']:,} instances ({hub['history_bytes'] / 1e9:,.2f} GB, "
+        f"{hub['history_partitions']} partitions) over {hub['history_days']:,} days "
+        f"({hub['history_from'][:10]} to {hub['history_to'][:10]}).",
+        "",
+        (
+            f"**Raw PostgreSQL COPY** of {loaded['copied']:,} of these rows into the partitioned history "
+            f"table (its unique index dropped, rebuilt after): {copy_rate:,.0f} rows/s; with the index "
+            f"rebuilt and ANALYZE, {loaded['load_rows_per_s']:,.0f} rows/s."
+            if loaded
+            else "**Raw PostgreSQL COPY**: not measured in this run (`--reuse`)."
+        ),
+        "",
+        "| case | p50 ms | p95 ms | p99 ms | throughput (server time) | client wall | vs COPY | target | result |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for case in cases:
+        server = case["server_ms"]
+        rate = case.get("units_per_s")
+        unit = f" {case['unit']}/s" if case.get("unit") else ""
+        ratio = f"{rate / copy_rate:.2f}×" if rate and copy_rate else "—"
+        if case.get("rate_target") is not None:
+            target = f"≥ {case['rate_target']:,.0f}/s"
+        elif case["target_p95_ms"] is not None:
+            target = f"p95 ≤ {case['target_p95_ms']:,.0f} ms"
+        else:
+            target = "—"
+        lines.append(
+            f"| {case['title']} | {_ms(server.get('p50'))} | {_ms(server.get('p95'))} | {_ms(server.get('p99'))} "
+            f"| {_rate(rate)}{unit if rate else ''} | {_rate(case.get('units_per_wall_s'))} | {ratio} "
+            f"| {target} | {_verdict(case)} |"
+        )
+    return lines
 
 
 def write_docs(path: Path, section: str) -> None:

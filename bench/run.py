@@ -14,14 +14,18 @@ from typing import Any
 
 import django
 
+from .config import HUB_ENTITIES
+
 Say = Callable[[str], None]
 
 
 def run(config: Any, say: Say) -> Path:
     django.setup()
-    from . import database, desk_data, report
-    from .cases import cases, prepare
+    from . import database, desk_data, hub_data, report
+    from .cases import cases, measured_membership, prepare
     from .cleanup import remove_created
+    from .hub_cases import HUB_CASES
+    from .hub_cases import cases as hub_cases
     from .measure import Runner
     from .server import Server
 
@@ -41,8 +45,12 @@ def run(config: Any, say: Say) -> Path:
             "clients": config.clients,
             "workers": config.workers,
             "database": config.database,
+            "hub_entities": HUB_ENTITIES,
+            "hub_instances": config.hub_instances,
         },
     }
+    # The hub's 100 million rows are loaded only when one of its cases is measured.
+    with_hub = not config.cases or any(name in HUB_CASES for name in config.cases)
     phases: dict[str, float] = {}
     if not config.reuse:
         database.create(config, say)
@@ -52,10 +60,24 @@ def run(config: Any, say: Say) -> Path:
         loaded = desk_data.load(config, say)
         phases.update(loaded.seconds)
         results["loaded"] = {k: v for k, v in dataclasses.asdict(loaded).items() if k != "seconds"}
+        if with_hub:
+            say(f"Data hub: {HUB_ENTITIES:,} sensors, {config.hub_instances:,} history instances with COPY")
+            member = measured_membership().member
+            assert member is not None  # a member agent's membership names its member
+            hub_loaded = hub_data.load(config, member, say)
+            phases.update(hub_loaded.seconds)
+            results["hub_loaded"] = {
+                "instances": hub_loaded.instances,
+                "copied": hub_loaded.copied,
+                "copy_rows_per_s": hub_loaded.copy_rows_per_s,
+                # With the unique index built afterwards and ANALYZE: the whole load.
+                "load_rows_per_s": hub_loaded.copied / max(sum(hub_loaded.seconds.values()), 1e-9),
+            }
     results["phases"] = phases
     results["data"] = {"tables": database.sizes(config)}
     server = Server(config, say)
     outcomes = []
+    closers: list[Callable[[], None]] = []
     removed = remove_created()
     if removed:
         say(f"Removed {removed} tickets left by an earlier run's creation cases")
@@ -63,6 +85,12 @@ def run(config: Any, say: Say) -> Path:
         server.start()
         setup = prepare(config.seed)
         results["setup"] = setup.facts
+        every = cases(setup)
+        if with_hub:
+            hub = hub_data.describe(setup.member)
+            results["hub"] = hub.facts
+            found, closers = hub_cases(hub, config)
+            every += found
         runner = Runner(
             server,
             setup,
@@ -71,7 +99,7 @@ def run(config: Any, say: Say) -> Path:
             clients=config.clients,
             say=say,
         )
-        for case in cases(setup):
+        for case in every:
             if config.cases and case.name not in config.cases:
                 continue
             outcome = runner.run(case).as_dict()
@@ -81,9 +109,13 @@ def run(config: Any, say: Say) -> Path:
                 if server_ms
                 else outcome["detail"]
             )
+            if outcome["units_per_s"]:
+                summary += f", {outcome['units_per_s']:,.0f} {outcome['unit']}/s"
             say(f"{case.name}: {outcome['status']}, {summary}")
             outcomes.append(outcome)
     finally:
+        for close in closers:
+            close()
         server.stop()
         remove_created()
     results["cases"] = outcomes

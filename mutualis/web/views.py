@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from mutualis.people.tenancy import ScopedRequest
 from mutualis.registry import selectors
@@ -64,3 +65,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "ok"})
     except Exception:  # any database failure means "not healthy"
         return JsonResponse({"status": "database unavailable"}, status=503)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon: send them the shipped one.
+    Resolved per request, as production's hashed static names exist only after collectstatic."""
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))

@@ -25,7 +25,8 @@ CASES = {
     "panel_volumes", "panel_breakdown", "panel_backlog", "panel_durations", "panel_sla", "panel_reopen",
     "panel_satisfaction", "panel_load", "member_panel_volumes", "member_panel_breakdown", "member_panel_backlog",
     "member_panel_durations", "member_panel_sla", "member_panel_reopen", "member_panel_satisfaction",
-    "member_report_pdf",
+    "member_report_pdf", "ngsild_batch_upsert", "temporal_entity_hourly", "temporal_1000_daily", "ingest_http",
+    "ingest_mqtt",
 }  # fmt: skip
 
 
@@ -79,6 +80,10 @@ def test_the_bench_runs_end_to_end_at_a_tiny_scale(tmp_path: Path):
     assert 4_500 <= tables["servicedesk_comment"]["rows"] <= 5_500
     assert tables["servicedesk_ticketevent"]["rows"] > tables["servicedesk_ticket"]["rows"]
     assert {case["name"] for case in results["cases"]} == CASES
+    # The hub: 1,000 sensors, 100 million instances × 0.001, loaded with COPY.
+    assert results["hub"]["entities"] == 1_000
+    assert results["hub_loaded"]["instances"] == 100_000
+    assert results["hub_loaded"]["copy_rows_per_s"] > 0
     for case in results["cases"]:
         assert case["status"] == "measured", case
         assert case["iterations"] == 5, case["name"]
@@ -86,6 +91,8 @@ def test_the_bench_runs_end_to_end_at_a_tiny_scale(tmp_path: Path):
         assert all(200 <= int(status) < 400 for status in case["http_statuses"]), case
         if case["method"] == "GET":
             assert case["plans"], case["name"]
+        if case["unit"]:
+            assert case["units_per_s"] > 0, case["name"]
     text = docs.read_text()
     assert text.startswith("# Benchmarks\n\nBefore.")
     assert text.rstrip().endswith("After.")

@@ -86,6 +86,7 @@ ADMIN_ONLY = {
 # No member data behind these: public pages, one's own account, shared reference lists.
 NO_MEMBER_DATA = {
     "web:healthz": "health check: status only",
+    "web:favicon": "a redirect to the shipped icon",
     "web:accessibility": "public accessibility statement",
     "people:login": "login form",
     "people:logout": "ends one's own session",

@@ -1,0 +1,307 @@
+"""The data hub's cases (issue 6 "Speed", issue 7, issue 8 clause 4), measured against the
+running server with the API token of the member whose tenant holds the bench sensors.
+
+- writes: a batch upsert of 1,000 sensors × 4 attributes (NGSI-LD 6.15), the HTTP ingestion
+  of 1,000 compact readings, and MQTT end to end (publish → `ingest_mqtt` → stored);
+- reads: one sensor's hourly averages over 30 days (6.19), and the daily averages of the
+  1,000 sensors over 30 days in one request (6.18, limit 1,000: the API's maximum).
+
+Every write uses instants after everything already stored (`Slots`), so that no iteration,
+and no later `--reuse` run, writes an instance that exists (which would cost nothing).
+Attribute and type names are sent expanded (full IRIs, no @context): a request means the
+same whatever context a client would send, and the bench measures the hub, not a lookup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.db import connection
+
+from mutualis.datahub import history
+from mutualis.datahub.ngsild.timestamps import format_instant
+
+from .cases import Case
+from .config import MQTT_TARGET_PER_S, MUTUALIS, TEMPORAL_TARGET_MS, UPSERT_TARGET_PER_S, Config
+from .hub_data import CADENCE, TABLE, HubData, HubSensor
+
+NGSI = "/ngsi-ld/v1"
+WINDOW = dt.timedelta(days=30)
+MQTT_READINGS_PER_MESSAGE = 50
+MQTT_SLOTS_PER_CALL = 5  # 5 slots × 1,000 sensors = 100 messages of 50 readings = 20,000 values
+MQTT_TIMEOUT_SECONDS = 120
+MQTT_BROKER = ("127.0.0.1", 1883)
+HUB_CASES = (
+    "ngsild_batch_upsert",
+    "temporal_entity_hourly",
+    "temporal_1000_daily",
+    "ingest_http",
+    "ingest_mqtt",
+)
+
+
+class Slots:
+    """Fresh 15-minute instants after the latest stored one, handed out in order."""
+
+    def __init__(self, hub: HubData) -> None:
+        probe = hub.sensors[0]
+        iri = probe.measures[0].iri
+        attribute = history.attribute_ids([iri])[iri]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT max(observed_at) FROM {TABLE} WHERE entity_id = %s AND attribute_id = %s"  # noqa: S608 (the module's table name)
+                " AND dataset_id = ''",
+                [probe.pk, attribute],
+            )
+            latest = (cursor.fetchone() or (None,))[0] or hub.last
+        self.next = max(latest, hub.last) + CADENCE
+        self.lock = threading.Lock()
+
+    def take(self, count: int = 1) -> list[dt.datetime]:
+        with self.lock:
+            taken = [self.next + CADENCE * i for i in range(count)]
+            self.next += CADENCE * count
+        return taken
+
+
+def _value(rng: random.Random, sensor: HubSensor, index: int) -> float:
+    measure = sensor.measures[index]
+    value = rng.uniform(measure.low, measure.high)
+    return float(round(value)) if measure.integer else round(value, 2)
+
+
+def upsert_body(hub: HubData, slots: Slots, rng: random.Random) -> Callable[[int], Any]:
+    """1,000 entities, each with its four attributes observed at a new instant."""
+
+    def body(_i: int) -> Any:
+        stamp = format_instant(slots.take()[0])
+        entities = []
+        for sensor in hub.sensors:
+            entity: dict[str, Any] = {"id": sensor.entity_id, "type": sensor.model.iri}
+            for index, measure in enumerate(sensor.measures):
+                entity[measure.iri] = {
+                    "type": "Property",
+                    "value": _value(rng, sensor, index),
+                    "unitCode": measure.unit,
+                    "observedAt": stamp,
+                }
+            entities.append(entity)
+        return entities
+
+    return body
+
+
+def readings(hub: HubData, moment: dt.datetime, rng: random.Random) -> list[dict[str, Any]]:
+    """One compact reading per sensor (docs/ingestion.md), values named by their terms."""
+    stamp = format_instant(moment)
+    return [
+        {
+            "sensor": sensor.entity_id,
+            "observedAt": stamp,
+            "values": {m.term: _value(rng, sensor, i) for i, m in enumerate(sensor.measures)},
+        }
+        for sensor in hub.sensors
+    ]
+
+
+def _window(hub: HubData) -> dict[str, str]:
+    end = hub.last + CADENCE
+    return {"timerel": "between", "timeAt": format_instant(end - WINDOW), "endTimeAt": format_instant(end)}
+
+
+def hourly_path(hub: HubData, seed: int) -> Callable[[int], str]:
+    """One attribute of a random sensor, hourly averages over the last 30 days."""
+    rng = random.Random(seed)
+    picks = [(rng.choice(hub.sensors), rng.randrange(4)) for _ in range(1000)]
+    window = _window(hub)
+
+    def path(i: int) -> str:
+        sensor, index = picks[i % len(picks)]
+        query = {
+            "attrs": sensor.measures[index].iri,
+            "options": "aggregatedValues",
+            "aggrMethods": "avg",
+            "aggrPeriodDuration": "PT1H",
+            **window,
+        }
+        return f"{NGSI}/temporal/entities/{quote(sensor.entity_id, safe=':')}?{urlencode(query)}"
+
+    return path
+
+
+def daily_path(hub: HubData) -> str:
+    """The 1,000 sensors' daily averages over 30 days, one page of 1,000 (DATAHUB_MAX_LIMIT)."""
+    types = sorted({s.model.iri for s in hub.sensors})
+    attrs = sorted({m.iri for s in hub.sensors for m in s.measures})
+    query = {
+        "type": ",".join(types),
+        # The bench's sensors only, should the member's tenant hold others of these types.
+        "idPattern": r"^urn:ngsi-ld:[A-Za-z]+:bench-[0-9]+$",
+        "attrs": ",".join(attrs),
+        "options": "aggregatedValues",
+        "aggrMethods": "avg",
+        "aggrPeriodDuration": "P1D",
+        **_window(hub),
+        "limit": str(len(hub.sensors)),
+    }
+    return f"{NGSI}/temporal/entities?{urlencode(query)}"
+
+
+@dataclass
+class MqttRun:
+    """`mutualis ingest_mqtt` on the bench database, started for the MQTT case and stopped
+    after it; a publisher; and the check that what was published is stored."""
+
+    config: Config
+    hub: HubData
+    slots: Slots
+    seed: int
+    prefix: str = field(default_factory=lambda: f"bench{int(time.time())}")
+    process: subprocess.Popen[bytes] | None = None
+    publisher: Any = None
+
+    @property
+    def client_id(self) -> str:
+        return f"{self.prefix}-ingest"
+
+    def start(self) -> None:
+        import paho.mqtt.client as mqtt
+
+        self.config.var_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.config.var_dir / "ingest_mqtt.log").open("wb")
+        self.process = subprocess.Popen(
+            [
+                str(MUTUALIS), "ingest_mqtt", "--host", MQTT_BROKER[0], "--port", str(MQTT_BROKER[1]),
+                "--prefix", self.prefix, "--client-id", self.client_id,
+                "--operator", self.hub.tenant.operator.slug,
+            ],
+            env=self.config.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self.publisher = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=f"{self.prefix}-publisher", protocol=mqtt.MQTTv5
+        )
+        self.publisher.connect(*MQTT_BROKER)
+        self.publisher.loop_start()
+        # The worker subscribes once connected: probe until a reading comes back stored.
+        deadline = time.monotonic() + MQTT_TIMEOUT_SECONDS
+        rng = random.Random(self.seed)
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"ingest_mqtt stopped (see {self.config.var_dir / 'ingest_mqtt.log'}).")
+            moment = self.slots.take()[0]
+            self.publish([readings(self.hub, moment, rng)[0]])
+            if self.wait_stored(self.hub.sensors[:1], moment, timeout=1.0):
+                return
+        raise SystemExit("ingest_mqtt stored nothing of what was published.")
+
+    def publish(self, items: list[dict[str, Any]]) -> None:
+        topic = f"{self.prefix}/{self.hub.tenant.name}/observations"
+        sent = [
+            self.publisher.publish(topic, json.dumps(items[start : start + MQTT_READINGS_PER_MESSAGE]), qos=1)
+            for start in range(0, len(items), MQTT_READINGS_PER_MESSAGE)
+        ]
+        for info in sent:
+            info.wait_for_publish(timeout=MQTT_TIMEOUT_SECONDS)
+
+    def stored(self, sensors: list[HubSensor], moment: dt.datetime) -> int:
+        ids = history.attribute_ids({m.iri for s in sensors for m in s.measures})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {TABLE} WHERE entity_id = ANY(%s) AND attribute_id = ANY(%s)"  # noqa: S608 (the module's table name)
+                " AND dataset_id = '' AND observed_at = %s",
+                [[s.pk for s in sensors], list(ids.values()), moment],
+            )
+            return int((cursor.fetchone() or (0,))[0])
+
+    def wait_stored(self, sensors: list[HubSensor], moment: dt.datetime, *, timeout: float) -> bool:
+        expected = sum(len(s.measures) for s in sensors)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.stored(sensors, moment) >= expected:
+                return True
+            time.sleep(0.01)
+        return False
+
+    def call(self) -> Callable[[int], object]:
+        rng = random.Random(self.seed + 1)
+
+        def call(_i: int) -> object:
+            if self.process is None:
+                self.start()
+            moments = self.slots.take(MQTT_SLOTS_PER_CALL)
+            self.publish([r for moment in moments for r in readings(self.hub, moment, rng)])
+            # The worker writes batches in the order it receives them, each in one
+            # transaction: when the last message is stored, every earlier one is.
+            tail = self.hub.sensors[-MQTT_READINGS_PER_MESSAGE:]
+            if not self.wait_stored(tail, moments[-1], timeout=MQTT_TIMEOUT_SECONDS):
+                raise SystemExit(f"ingest_mqtt did not store the readings of {format_instant(moments[-1])}.")
+            return moments
+
+        return call
+
+    def stop(self) -> None:
+        import paho.mqtt.client as mqtt
+
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.publisher is not None:
+            self.publisher.disconnect()
+            self.publisher.loop_stop()
+        if self.process is not None:
+            # The worker's persistent session would stay in the broker for a week: a clean
+            # start under its client id, then a disconnect, ends it.
+            cleaner = mqtt.Client(
+                mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5
+            )
+            cleaner.connect(*MQTT_BROKER, clean_start=True)
+            cleaner.loop_start()
+            cleaner.disconnect()
+            cleaner.loop_stop()
+        self.process = None
+
+
+def cases(hub: HubData, config: Config) -> tuple[list[Case], list[Callable[[], None]]]:
+    """The hub's cases, and what to call once they have run (the MQTT worker's stop)."""
+    slots = Slots(hub)
+    count = len(hub.sensors)
+    values = count * 4
+    seed = config.seed
+    mqtt_run = MqttRun(config, hub, slots, seed)
+    ingest_rng = random.Random(seed + 2)
+    upsert_rng = random.Random(seed)
+    found = [
+        Case("ngsild_batch_upsert", f"NGSI-LD batch upsert (`options=update`), {count:,} entities × 4 attributes",
+             None, "POST", "token", lambda _i: f"{NGSI}/entityOperations/upsert?options=update",
+             body=upsert_body(hub, slots, upsert_rng), json=True, iterations=30,
+             units=values, unit="attribute instances", rate_target=UPSERT_TARGET_PER_S, group="hub"),
+        Case("temporal_entity_hourly", "Temporal, one sensor's attribute: hourly averages over 30 days",
+             TEMPORAL_TARGET_MS, "GET", "token", hourly_path(hub, seed), group="hub"),
+        Case("temporal_1000_daily", f"Temporal, {count:,} sensors × 4 attributes: daily averages over 30 days",
+             None, "GET", "token", lambda _i: daily_path(hub), iterations=20, group="hub"),
+        Case("ingest_http", f"HTTP ingestion (`/ingest/v1/observations`), {count:,} compact readings × 4 values",
+             None, "POST", "token", lambda _i: "/ingest/v1/observations",
+             body=lambda _i: readings(hub, slots.take()[0], ingest_rng), json=True, iterations=30,
+             units=values, unit="observations", group="hub"),
+        Case("ingest_mqtt",
+             f"MQTT ingestion end to end, {MQTT_SLOTS_PER_CALL * count // MQTT_READINGS_PER_MESSAGE} messages "
+             f"of {MQTT_READINGS_PER_MESSAGE} readings (QoS 1) until stored", None, "CALL", "token",
+             call=mqtt_run.call(), iterations=20, units=MQTT_SLOTS_PER_CALL * values, unit="observations",
+             rate_target=MQTT_TARGET_PER_S, group="hub"),
+    ]  # fmt: skip
+    return found, [mqtt_run.stop]
