@@ -195,9 +195,16 @@ def _write_postgresql(rows: list[Row], recorded_at: datetime) -> int:
             )
             return cursor.rowcount
     recorded = recorded_at.isoformat()
+    # datasetIds and unit codes repeat across a batch (a handful of each): escape each once.
+    escaped: dict[str, str] = {}
+    for _t, _e, _a, dataset, _o, _h, _n, unit, _v in rows:
+        if dataset not in escaped:
+            escaped[dataset] = _copy_text(dataset)
+        if unit not in escaped:
+            escaped[unit] = _copy_text(unit)
     lines = [
-        f"{tenant}\t{entity}\t{attribute}\t{_copy_text(dataset)}\t{observed}\t{'t' if has_observed else 'f'}\t"
-        f"{recorded}\t{_COPY_NULL if number is None else repr(number)}\t{_copy_text(unit)}\t"
+        f"{tenant}\t{entity}\t{attribute}\t{escaped[dataset]}\t{observed}\t{'t' if has_observed else 'f'}\t"
+        f"{recorded}\t{_COPY_NULL if number is None else repr(number)}\t{escaped[unit]}\t"
         f"{_COPY_NULL if value is None else _copy_text(value)}\n"
         for tenant, entity, attribute, dataset, observed, has_observed, number, unit, value in rows
     ]

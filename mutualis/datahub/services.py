@@ -19,8 +19,10 @@ tenant's member (to the operator, for the shared space); anything else is BadReq
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -183,8 +185,8 @@ def _fill_row(
     row.modified_at = now
 
 
-def _stamped(entity: dict[str, Any], *, created: str, now: datetime) -> dict[str, Any]:
-    return {**entity, "createdAt": created, "modifiedAt": format_instant(now)}
+def _stamped(entity: dict[str, Any], *, created: str, modified: str) -> dict[str, Any]:
+    return {**entity, "createdAt": created, "modifiedAt": modified}
 
 
 def _written(result: Attrs, written: Attrs) -> Attrs:
@@ -192,8 +194,16 @@ def _written(result: Attrs, written: Attrs) -> Attrs:
     what goes to the history."""
     kept: Attrs = {}
     for iri, instances in written.items():
+        held = result.get(iri)
+        if not held:
+            continue
+        if len(instances) == 1 and len(held) == 1:
+            # The common case (one instance written, one held): no set to build.
+            if held[0].get("datasetId") == instances[0].get("datasetId"):
+                kept[iri] = held
+            continue
         dataset_ids = {instance.get("datasetId") for instance in instances}
-        now_there = [i for i in result.get(iri, []) if i.get("datasetId") in dataset_ids]
+        now_there = [i for i in held if i.get("datasetId") in dataset_ids]
         if now_there:
             kept[iri] = now_there
     return kept
@@ -239,7 +249,8 @@ def _save(
 def create_entity(*, tenant: Tenant, entity: dict[str, Any], now: datetime | None = None) -> Entity:
     """NGSI-LD 5.6.1 Create Entity; AlreadyExists if the id is taken in this tenant."""
     now = now or timezone.now()
-    entity = _stamped(entity, created=format_instant(now), now=now)
+    stamp = format_instant(now)
+    entity = _stamped(entity, created=stamp, modified=stamp)
     with transaction.atomic():
         if Entity.objects.filter(tenant=tenant, entity_id=entity["id"]).exists():
             raise AlreadyExists(f"Entity {entity['id']} already exists.")
@@ -266,7 +277,7 @@ def replace_entity(
     with transaction.atomic():
         row = _locked(tenant, entity_id)
         previous = entity_from_row(row)
-        entity = _stamped(entity, created=previous["createdAt"], now=now)
+        entity = _stamped(entity, created=previous["createdAt"], modified=format_instant(now))
         _save(
             tenant=tenant,
             row=row,
@@ -292,7 +303,7 @@ def _modify(
         row = _locked(tenant, entity_id)
         previous = entity_from_row(row)
         entity, result, changed, record = change(previous, now)
-        entity = _stamped(entity, created=previous["createdAt"], now=now)
+        entity = _stamped(entity, created=previous["createdAt"], modified=format_instant(now))
         _save(
             tenant=tenant, row=row, previous=previous, entity=entity, changed=changed, record=record, now=now
         )
@@ -448,6 +459,27 @@ def delete_entity(*, tenant: Tenant, entity_id: str, now: datetime | None = None
 
 # ---------------------------------------------------------------- batches
 
+
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """Hold the cyclic garbage collector while a batch runs.
+
+    A batch allocates tens of thousands of small dicts that all stay alive until it ends,
+    so the collector kept running and walking every object of the process (Django's
+    included) for nothing: measured, a third of a batch's CPU time. What a batch builds has
+    no reference cycles and is freed by reference counting; anything else waits for the
+    collector's next run, after the batch. Only the caller that found the collector on
+    turns it back on, so nested or concurrent batches leave it as they found it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # What a batch verb does with an entity that exists: (current, new, now) →
 # (entity after, changed attribute IRIs, instances to record).
 OnExisting = Callable[[dict[str, Any], dict[str, Any], datetime], tuple[dict[str, Any], set[str], Attrs]]
@@ -468,7 +500,8 @@ def _run_batch(
     stamp = format_instant(now)
     result = BatchResult()
     ids = list(dict.fromkeys(e["id"] for e in entities))
-    with transaction.atomic():
+    succeeded: set[str] = set()
+    with _no_gc_pauses(), transaction.atomic():
         rows = {
             row.entity_id: row
             for row in Entity.objects.select_for_update().filter(tenant=tenant, entity_id__in=ids)
@@ -488,11 +521,11 @@ def _run_batch(
                     if on_existing is None:
                         raise AlreadyExists(f"Entity {eid} already exists.")
                     after, changed, record = on_existing(previous, new, now)
-                    after = _stamped(after, created=previous["createdAt"], now=now)
+                    after = _stamped(after, created=previous["createdAt"], modified=stamp)
                 else:
                     if not create_missing:
                         raise ResourceNotFound(f"Entity {eid} does not exist.")
-                    after = _stamped(new, created=stamp, now=now)
+                    after = _stamped(new, created=stamp, modified=stamp)
                     changed, record = set(after["attrs"]), after["attrs"]
                 row_links = links.resolve(eid, after["attrs"])
             except NgsiLdError as error:
@@ -507,11 +540,17 @@ def _run_batch(
             current[eid] = after
             # An id given twice: both writes go to the history (two observations of
             # the same attribute at different times must both be kept).
-            recorded = to_record.setdefault(eid, {})
-            for iri, instances in record.items():
-                recorded[iri] = [*recorded.get(iri, []), *instances]
+            recorded = to_record.get(eid)
+            if recorded is None:
+                # The usual case, each id once: the record as it is (never changed in place).
+                to_record[eid] = record
+            else:
+                recorded = to_record[eid] = dict(recorded)
+                for iri, instances in record.items():
+                    recorded[iri] = [*recorded.get(iri, ()), *instances]
             changes.append(Change(entity=after, previous=previous, attributes=frozenset(changed)))
-            if eid not in result.success:
+            if eid not in succeeded:
+                succeeded.add(eid)
                 result.success.append(eid)
         if new_rows:
             Entity.objects.bulk_create(new_rows.values())
@@ -641,20 +680,22 @@ def _observe(
     """Observations from sensors: every instance goes to the history; the current state of
     an attribute (per datasetId) takes the new instance only if it was observed later than
     the one it holds, so that a late or redelivered reading never rolls the state back."""
+    # Copy-on-write (see merge): untouched attributes stay shared with `current`.
     attrs = dict(current["attrs"])
     changed: set[str] = set()
+    stamp = format_instant(now)
     for iri, instances in new["attrs"].items():
-        held = {i.get("datasetId"): i for i in attrs.get(iri, [])}
+        held = {i.get("datasetId"): i for i in attrs.get(iri, ())}
         for instance in instances:
             key = instance.get("datasetId")
             old = held.get(key)
             if old is not None and (old.get("observedAt") or "") > (instance.get("observedAt") or ""):
                 continue
-            stamped = {**instance, "modifiedAt": format_instant(now)}
-            stamped["createdAt"] = (
-                old.get("createdAt", stamped["modifiedAt"]) if old else stamped["modifiedAt"]
-            )
-            held[key] = stamped
+            held[key] = {
+                **instance,
+                "modifiedAt": stamp,
+                "createdAt": old.get("createdAt", stamp) if old else stamp,
+            }
             changed.add(iri)
         attrs[iri] = list(held.values())
     return {**current, "attrs": attrs}, changed, new["attrs"]

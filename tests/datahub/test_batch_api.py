@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from mutualis.datahub import history
 from mutualis.datahub.models import AttributeInstance, Entity
 from mutualis.datahub.services import upsert_entities
 from tests.datahub.conftest import Hub
@@ -243,3 +245,30 @@ def test_batch_of_a_thousand_takes_constant_queries(hub: Hub) -> None:
         # One INSERT of the new rows, one history write: the same statements as for ten.
         assert len(large.captured_queries) <= len(small.captured_queries) + 2
     assert Entity.objects.filter(tenant=hub.tenant_a).count() == 1000
+
+
+def test_a_batch_leaves_the_garbage_collector_as_it_found_it(hub: Hub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Batches hold the cyclic collector while they run (services._no_gc_pauses): it must
+    be back on afterwards, even when the batch fails, and stay off if the caller had it off."""
+    entity = {
+        "id": "urn:ngsi-ld:Sensor:1",
+        "type": ["https://example.org/Sensor"],
+        "attrs": {DEFAULT + "temperature": [{"type": "Property", "value": 1.0}]},
+    }
+    upsert_entities(tenant=hub.tenant_a, entities=[entity], replace=False)
+    assert gc.isenabled()
+
+    def broken(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("history store down")
+
+    monkeypatch.setattr(history, "record_many", broken)
+    with pytest.raises(RuntimeError):
+        upsert_entities(tenant=hub.tenant_a, entities=[entity], replace=False)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(RuntimeError):
+            upsert_entities(tenant=hub.tenant_a, entities=[entity], replace=False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

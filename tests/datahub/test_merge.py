@@ -347,3 +347,35 @@ def test_results_do_not_share_state_with_inputs() -> None:
     result = append_attributes(current(), fragment, overwrite=True, now=NOW)
     result.attrs[T][0]["value"]["nested"].append(2)
     assert fragment == kept
+
+
+def test_every_verb_leaves_the_current_state_unchanged() -> None:
+    # Copy-on-write: results share untouched instances with `current`, so no verb may
+    # change `current` in place (deleting an instance included).
+    state = current()
+    before = copy.deepcopy(state)
+    append_attributes(state, {T: [new({"type": "Property", "value": 1})]}, overwrite=True, now=NOW)
+    update_attributes(state, {T: [{"type": "Property", "value": NULL, "datasetId": RAW}]}, now=NOW)
+    merge_entity(
+        state, {T: [{"type": "Property", "value": 2, ACC: {"type": "Property", "value": NULL}}]}, now=NOW
+    )
+    partial_update_attribute(state, T, [{"value": NULL, "datasetId": RAW}], now=NOW)
+    delete_attribute(state, T, dataset_id=RAW, delete_all=False)
+    delete_attribute(state, S, dataset_id=None, delete_all=True)
+    assert state == before
+
+
+def test_writes_copy_only_the_attributes_they_touch() -> None:
+    state = current()
+    result = append_attributes(
+        state, {S: [new({"type": "Relationship", "object": "urn:x:2"})]}, overwrite=True, now=NOW
+    )
+    # The untouched attribute is shared, not copied; the touched one is a new list.
+    assert result.attrs[T] is state[T]
+    assert result.attrs[S] is not state[S]
+    assert state[S][0]["object"] == "urn:ngsi-ld:Site:1"
+    # A later write on the result does not reach back into the first state.
+    again = update_attributes(result.attrs, {T: [{"type": "Property", "value": 30}]}, now=NOW)
+    assert again.attrs[T][0]["value"] == 30
+    assert state[T][0]["value"] == 20
+    assert result.attrs[T][0]["value"] == 20

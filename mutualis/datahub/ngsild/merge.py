@@ -5,11 +5,18 @@ Pure functions on internal `attrs` dicts ({expanded IRI: [instance, …]}, see
 service layer can compare before and after (notifications, history) and roll back by
 simply not saving. Instances are matched by datasetId (4.5.5): a write touches only the
 instance with the same datasetId, the default instance being the one without.
+
+Copy-on-write: a result shares with `current` the lists and instances of the attributes
+the write did not touch (copying every instance of every entity of a batch was most of
+the cost of ingestion). Only a touched attribute's list is copied, and only the instances
+written are new. So neither side may be changed in place afterwards: entities in the
+internal form are values, never edited where they are.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,17 +63,18 @@ def is_null(instance: Instance) -> bool:
 def append_attributes(current: Attrs, new: Attrs, *, overwrite: bool, now: datetime) -> MergeResult:
     """NGSI-LD 5.6.3 Append Entity Attributes: add the new attributes (and datasetIds);
     existing ones are replaced, or, with the noOverwrite option, left and reported."""
-    result = MergeResult(attrs=copy.deepcopy(current))
+    result = MergeResult(attrs=dict(current))
+    stamp = format_instant(now)
     for iri, instances in new.items():
         for instance in instances:
             dataset_id = instance.get("datasetId")
-            index = _find(result.attrs.get(iri, []), dataset_id)
+            index = _find(result.attrs.get(iri, ()), dataset_id)
             if index is None:
-                result.attrs.setdefault(iri, []).append(_created(instance, now))
+                _own(result.attrs, current, iri).append(_created(instance, stamp))
                 result._touch(iri)
             elif overwrite:
-                old = result.attrs[iri][index]
-                result.attrs[iri][index] = _replaced(old, instance, now)
+                held = _own(result.attrs, current, iri)
+                held[index] = _replaced(held[index], instance, stamp)
                 result._touch(iri)
             else:
                 result._refuse(iri, f"{_which(dataset_id)} already exists and noOverwrite was asked.")
@@ -76,7 +84,8 @@ def append_attributes(current: Attrs, new: Attrs, *, overwrite: bool, now: datet
 def update_attributes(current: Attrs, new: Attrs, *, now: datetime) -> MergeResult:
     """NGSI-LD 5.6.2 Update Entity Attributes: replace only the attributes (and the
     datasetIds) the entity already has; the others are reported in notUpdated."""
-    result = MergeResult(attrs=copy.deepcopy(current))
+    result = MergeResult(attrs=dict(current))
+    stamp = format_instant(now)
     for iri, instances in new.items():
         if iri not in result.attrs:
             result._refuse(iri, "The entity has no such attribute.")
@@ -87,9 +96,10 @@ def update_attributes(current: Attrs, new: Attrs, *, now: datetime) -> MergeResu
             if index is None:
                 result._refuse(iri, f"The attribute has no {_which(dataset_id)}.")
             elif is_null(instance):
-                _remove(result, iri, index)
+                _remove(result, current, iri, index)
             else:
-                result.attrs[iri][index] = _replaced(result.attrs[iri][index], instance, now)
+                held = _own(result.attrs, current, iri)
+                held[index] = _replaced(held[index], instance, stamp)
                 result._touch(iri)
     return result
 
@@ -100,22 +110,23 @@ def merge_entity(current: Attrs, new: Attrs, *, now: datetime) -> MergeResult:
     New attributes are added; existing instances (same datasetId) get the members given
     and keep the others (observedAt, unitCode, sub-attributes not mentioned); NGSI-LD Null
     deletes an attribute instance or a sub-attribute."""
-    result = MergeResult(attrs=copy.deepcopy(current))
+    result = MergeResult(attrs=dict(current))
+    stamp = format_instant(now)
     for iri, instances in new.items():
         for instance in instances:
             dataset_id = instance.get("datasetId")
-            index = _find(result.attrs.get(iri, []), dataset_id)
+            index = _find(result.attrs.get(iri, ()), dataset_id)
             if is_null(instance):
                 # Deleting what is not there leaves the entity as asked: nothing to report.
                 if index is not None:
-                    _remove(result, iri, index)
+                    _remove(result, current, iri, index)
                 continue
             if index is None:
                 _check_complete(iri, instance)
-                result.attrs.setdefault(iri, []).append(_created(_without_nulls(instance), now))
+                _own(result.attrs, current, iri).append(_created(_without_nulls(instance), stamp))
             else:
-                old = result.attrs[iri][index]
-                result.attrs[iri][index] = _stamped(_merged(iri, old, instance), old, now)
+                held = _own(result.attrs, current, iri)
+                held[index] = _stamped(_merged(iri, held[index], instance), held[index], stamp)
             result._touch(iri)
     return result
 
@@ -128,17 +139,18 @@ def partial_update_attribute(
     deletes that instance, as a sub-attribute's value deletes the sub-attribute."""
     if attr_iri not in current:
         raise ResourceNotFound(f"The entity has no attribute {attr_iri}.")
-    result = MergeResult(attrs=copy.deepcopy(current))
+    result = MergeResult(attrs=dict(current))
+    stamp = format_instant(now)
     for instance in fragment:
         dataset_id = instance.get("datasetId")
-        index = _find(result.attrs.get(attr_iri, []), dataset_id)
+        index = _find(result.attrs.get(attr_iri, ()), dataset_id)
         if index is None:
             raise ResourceNotFound(f"The attribute {attr_iri} has no {_which(dataset_id)}.")
         if is_null(instance):
-            _remove(result, attr_iri, index)
+            _remove(result, current, attr_iri, index)
         else:
-            old = result.attrs[attr_iri][index]
-            result.attrs[attr_iri][index] = _stamped(_merged(attr_iri, old, instance), old, now)
+            held = _own(result.attrs, current, attr_iri)
+            held[index] = _stamped(_merged(attr_iri, held[index], instance), held[index], stamp)
     return result.attrs
 
 
@@ -147,20 +159,31 @@ def delete_attribute(current: Attrs, attr_iri: str, *, dataset_id: str | None, d
     `dataset_id`, or with `delete_all` every instance."""
     if attr_iri not in current:
         raise ResourceNotFound(f"The entity has no attribute {attr_iri}.")
-    attrs = copy.deepcopy(current)
+    attrs = dict(current)
     if delete_all:
         del attrs[attr_iri]
         return attrs
     index = _find(attrs[attr_iri], dataset_id)
     if index is None:
         raise ResourceNotFound(f"The attribute {attr_iri} has no {_which(dataset_id)}.")
-    del attrs[attr_iri][index]
-    if not attrs[attr_iri]:
+    kept = [instance for position, instance in enumerate(attrs[attr_iri]) if position != index]
+    if kept:
+        attrs[attr_iri] = kept
+    else:
         del attrs[attr_iri]
     return attrs
 
 
-def _find(instances: list[Instance], dataset_id: str | None) -> int | None:
+def _own(attrs: Attrs, current: Attrs, iri: str) -> list[Instance]:
+    """The list of `iri` in `attrs`, ready to change: copied first while it is still the
+    one of `current` (copy-on-write), created when the attribute is new."""
+    instances = attrs.get(iri)
+    if instances is None or instances is current.get(iri):
+        instances = attrs[iri] = list(instances or ())
+    return instances
+
+
+def _find(instances: Sequence[Instance], dataset_id: str | None) -> int | None:
     for index, instance in enumerate(instances):
         if instance.get("datasetId") == dataset_id:
             return index
@@ -171,8 +194,8 @@ def _which(dataset_id: str | None) -> str:
     return f"instance with datasetId {dataset_id}" if dataset_id else "default instance (without datasetId)"
 
 
-def _remove(result: MergeResult, iri: str, index: int) -> None:
-    del result.attrs[iri][index]
+def _remove(result: MergeResult, current: Attrs, iri: str, index: int) -> None:
+    del _own(result.attrs, current, iri)[index]
     if not result.attrs[iri]:
         del result.attrs[iri]
     result._touch(iri)
@@ -180,19 +203,32 @@ def _remove(result: MergeResult, iri: str, index: int) -> None:
         result.deleted.append(iri)
 
 
-def _created(instance: Instance, now: datetime) -> Instance:
-    stamp = format_instant(now)
-    return {**copy.deepcopy(instance), "createdAt": stamp, "modifiedAt": stamp}
+# Members of these types are immutable: an instance made only of them is copied shallowly.
+_ATOMIC = frozenset({str, int, float, bool, type(None)})
 
 
-def _replaced(old: Instance, instance: Instance, now: datetime) -> Instance:
+def _copied(instance: Instance) -> Instance:
+    """A copy of an instance the caller still holds: deep only for its nested members
+    (sub-attributes, structured values), since a plain Property's members are immutable."""
+    return {
+        member: value if type(value) in _ATOMIC else copy.deepcopy(value)
+        for member, value in instance.items()
+    }
+
+
+def _created(instance: Instance, stamp: str) -> Instance:
+    return {**_copied(instance), "createdAt": stamp, "modifiedAt": stamp}
+
+
+def _replaced(old: Instance, instance: Instance, stamp: str) -> Instance:
     # 4.8: overwriting an attribute keeps the moment it was first created.
-    return _stamped(copy.deepcopy(instance), old, now)
+    return _stamped(_copied(instance), old, stamp)
 
 
-def _stamped(instance: Instance, old: Instance, now: datetime) -> Instance:
-    instance["createdAt"] = old.get("createdAt", format_instant(now))
-    instance["modifiedAt"] = format_instant(now)
+def _stamped(instance: Instance, old: Instance, stamp: str) -> Instance:
+    """Stamp a new instance (never one `current` holds) as the write of `old`."""
+    instance["createdAt"] = old.get("createdAt", stamp)
+    instance["modifiedAt"] = stamp
     return instance
 
 
