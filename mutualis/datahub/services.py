@@ -506,9 +506,13 @@ def _run_batch(
             row.entity_id: row
             for row in Entity.objects.select_for_update().filter(tenant=tenant, entity_id__in=ids)
         }
-        links = RegistryLinks(tenant, [e["attrs"] for e in entities])
         # The state as the batch goes: an id given twice is applied in order.
         current: dict[str, dict[str, Any]] = {eid: entity_from_row(row) for eid, row in rows.items()}
+        # Links the entities already have (a fragment of observations does not repeat its
+        # entity's site) and those the batch brings.
+        links = RegistryLinks(
+            tenant, [*(e["attrs"] for e in entities), *(c["attrs"] for c in current.values())]
+        )
         new_rows: dict[str, Entity] = {}
         changed_rows: dict[str, Entity] = {}
         to_record: dict[str, Attrs] = {}

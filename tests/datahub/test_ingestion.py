@@ -105,6 +105,28 @@ def test_a_sensor_is_found_by_its_assets_inventory_tag(hub: Hub) -> None:
     assert [v for _t, v in history(sensor)] == [9.0]
 
 
+def test_readings_of_a_sensor_linked_to_its_site_and_asset_are_written(hub: Hub) -> None:
+    """The entity holds its registry links; a fragment of observations does not repeat them."""
+    entity = {
+        "id": SENSOR,
+        "type": [AQ.iri],
+        "attrs": {
+            services.SITE_IRI: [
+                {"type": "Relationship", "object": f"{services.SITE_URN}{hub.cast.site_a.pk}"}
+            ],
+            services.ASSET_IRI: [{"type": "Relationship", "object": f"{services.ASSET_URN}A-0001"}],
+        },
+    }
+    sensor = services.create_entity(tenant=hub.tenant_a, entity=entity)
+    report = ingest_messages(
+        operator_id=hub.cast.operator.pk, messages=[message(hub.tenant_a, reading(7.0, sensor="A-0001"))]
+    )
+    assert (report.observations, report.rejected) == (1, 0)
+    assert [v for _t, v in history(sensor)] == [7.0]
+    row = Entity.objects.get(pk=sensor.pk)
+    assert (row.site_id, row.asset_id) == (hub.cast.site_a.pk, hub.cast.asset_a.pk)
+
+
 def test_a_redelivered_message_creates_no_duplicate(hub: Hub) -> None:
     sensor = make_sensor(hub.tenant_a)
     once = message(hub.tenant_a, reading(12.5), reading(13.5, at="2026-11-23T10:15:00Z"))
