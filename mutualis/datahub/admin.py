@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutualis.backoffice.site import ScopedAdmin
 
+from .alerts import admin as alerts_admin  # noqa: F401 - registers the alert rules and states
 from .models import DeadLetter, Entity, StoredContext, Subscription, Tenant
 
 

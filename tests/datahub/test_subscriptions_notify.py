@@ -50,10 +50,12 @@ def notified_ids() -> list[list[str]]:
     return [[e["id"] for e in n["data"]] for n in notifications()]
 
 
-def test_a_tenant_without_subscriptions_costs_one_query(hub: Hub) -> None:
+def test_a_tenant_without_subscriptions_or_rules_costs_two_queries(hub: Hub) -> None:
+    """Whatever the batch's size: the operator's alert rules, the tenant's subscriptions."""
     with CaptureQueriesContext(connection) as queries:
-        assert entities_changed(hub.tenant_a, [created(entity(temperature=20))], now=NOW) == 0
-    assert len(queries) == 1
+        changes = [created(entity(temperature=20 + n)) for n in range(50)]
+        assert entities_changed(hub.tenant_a, changes, now=NOW) == 0
+    assert len(queries) == 2
 
 
 def test_an_entity_of_the_watched_type_is_notified_in_the_subscription_format(hub: Hub) -> None:

@@ -1,3 +1,4 @@
+from .alerts import AlertRule, AlertState
 from .contexts import StoredContext
 from .entities import Attribute, Entity
 from .history import AttributeInstance
@@ -6,6 +7,8 @@ from .subscriptions import Subscription
 from .tenants import Tenant
 
 __all__ = [
+    "AlertRule",
+    "AlertState",
     "Attribute",
     "AttributeInstance",
     "DeadLetter",

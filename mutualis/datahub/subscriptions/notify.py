@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from mutualis.jobs import enqueue
 
+from ..alerts import evaluate as alerts
 from ..models import Subscription, Tenant
 from .matching import Matcher
 from .payloads import build_notification
@@ -51,6 +52,7 @@ def entities_changed(tenant: Tenant, changes: list[Change], *, now: datetime) ->
     One query when the tenant has no active subscription. Each subscription gets at most
     one notification per call, carrying every entity of the call it matched.
     """
+    alerts.on_changes(tenant, changes, now=now)  # alert rules, in the same transaction (issue 7)
     if not changes:
         return 0
     subscriptions = list(active_subscriptions(tenant, now=now))

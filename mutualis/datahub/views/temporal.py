@@ -26,22 +26,30 @@ from .entities import count_headers, page_params, query_from_params
 ENTITY_MEMBERS = ("id", "type", "scope", "@context", "createdAt", "modifiedAt")
 
 
-def _rows_in_order(nr: NgsiRequest, entities: list[dict[str, Any]]) -> list[Entity]:
-    """The rows of the selected entities (of the caller's tenant), in the selector's order."""
+def _targets(nr: NgsiRequest, entities: list[dict[str, Any]]) -> list[temporal.Target]:
+    """The selected entities (of the caller's tenant), in the selector's order, as history
+    targets. The selector already read their types and attributes: only the row keys are
+    read again, not the rows."""
     ids = [entity["id"] for entity in entities]
-    rows = {row.entity_id: row for row in selectors.entities_of(nr.tenant).filter(entity_id__in=ids)}
-    return [rows[entity_id] for entity_id in ids if entity_id in rows]
+    pks = dict(selectors.entities_of(nr.tenant).filter(entity_id__in=ids).values_list("entity_id", "pk"))
+    return [
+        temporal.Target(
+            pk=pks[entity["id"]], entity_id=entity["id"], types=entity["type"], attributes=entity["attrs"]
+        )
+        for entity in entities
+        if entity["id"] in pks
+    ]
 
 
 def _answer(
     nr: NgsiRequest,
-    rows: list[Entity],
+    targets: list[temporal.Target],
     query: temporal.TemporalQuery,
     *,
     single: bool,
     headers: dict[str, str],
 ) -> HttpResponse:
-    result = temporal.read_entities(rows, query)
+    result = temporal.read_entities(targets, query)
     rendered = [temporal.render_temporal_entity(entity, nr.ctx, query) for entity in result.entities]
     status = 200
     content_range = temporal.content_range(result, query)
@@ -59,7 +67,7 @@ def query_temporal_entities(nr: NgsiRequest) -> HttpResponse:
     tq = temporal.parse_temporal_query(nr.params, nr.ctx, attrs=query.attrs)
     limit, offset, count = page_params(nr.params)
     entities, total = query.run(nr, limit=limit, offset=offset, count=count)
-    return _answer(nr, _rows_in_order(nr, entities), tq, single=False, headers=count_headers(total))
+    return _answer(nr, _targets(nr, entities), tq, single=False, headers=count_headers(total))
 
 
 @ngsild_view(body=True)
@@ -85,7 +93,7 @@ def temporal_query(nr: NgsiRequest) -> HttpResponse:
             found.update((entity["id"], entity) for entity in matches)
         ordered = [found[entity_id] for entity_id in sorted(found)]
         entities, total = ordered[offset : offset + limit], (len(ordered) if count else None)
-    return _answer(nr, _rows_in_order(nr, entities), tq, single=False, headers=count_headers(total))
+    return _answer(nr, _targets(nr, entities), tq, single=False, headers=count_headers(total))
 
 
 @ngsild_view()
@@ -93,7 +101,7 @@ def retrieve_temporal_entity(nr: NgsiRequest, entity_id: str) -> HttpResponse:
     """NGSI-LD 6.19.3.1 GET /temporal/entities/{entityId}."""
     row = selectors.get_entity(tenant=nr.tenant, entity_id=entity_id)
     tq = temporal.parse_temporal_query(nr.params, nr.ctx)
-    return _answer(nr, [row], tq, single=True, headers={})
+    return _answer(nr, [temporal.Target.of(row)], tq, single=True, headers={})
 
 
 @ngsild_view(write=True)

@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -120,7 +121,7 @@ class Command(BaseCommand):
             time.sleep(0.002)
         return sent, time.monotonic() - started
 
-    def _mqtt_sender(self, options: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def _mqtt_sender(self, options: dict[str, Any]) -> Callable[[str, list[dict[str, Any]]], None]:
         client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2, client_id=f"mutualis-sim-{secrets.token_hex(4)}"
         )
@@ -141,7 +142,7 @@ class Command(BaseCommand):
 
         return send
 
-    def _http_sender(self, options: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def _http_sender(self, options: dict[str, Any]) -> Callable[[str, list[dict[str, Any]]], None]:
         def send(tenant: str, readings: list[dict[str, Any]]) -> None:
             request = urllib.request.Request(  # noqa: S310 (the operator's own endpoint, given on the command line)
                 options["url"],

@@ -1,0 +1,102 @@
+"""The life of one rule for one sensor: normal → pending → firing → normal.
+
+Both the write path (`evaluate.on_changes`) and the periodic job (`sweep`) move states
+through `observe`, `fire` and `clear` only, so that the transitions are declared once. A
+state row is written only when its status changes: a sensor that stays normal, or stays
+firing, costs no write per reading.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..models import AlertRule, AlertState, Entity
+from ..models.alerts import AlertStatus, Comparison, RuleKind
+from . import tickets
+
+logger = logging.getLogger(__name__)
+
+
+def _number(value: Any) -> float | None:
+    # A boolean is an int to Python, not a measure to a threshold.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def is_beyond(rule: AlertRule, value: Any) -> bool | None:
+    """Whether `value` is what the rule alerts on; None: a value the rule cannot judge
+    (text for a threshold, say), which leaves the state as it is."""
+    if rule.kind == RuleKind.STATE:
+        if isinstance(value, dict | list):
+            return None
+        return str(value) in rule.alerting_values
+    number = _number(value)
+    if number is None or rule.threshold is None:
+        return None
+    if rule.comparison == Comparison.ABOVE:
+        return number > rule.threshold
+    return number < rule.threshold
+
+
+def is_clear(rule: AlertRule, value: Any) -> bool | None:
+    """Whether a firing alert ends with `value`. Thresholds end only past `clear_value`
+    (at or below it for an "above" rule): between the two, the alert keeps firing, so a
+    value wavering around the threshold neither closes nor reopens anything."""
+    if rule.kind == RuleKind.STATE:
+        beyond = is_beyond(rule, value)
+        return None if beyond is None else not beyond
+    number = _number(value)
+    if number is None or rule.threshold is None:
+        return None
+    limit = rule.clear_value if rule.clear_value is not None else rule.threshold
+    if rule.comparison == Comparison.ABOVE:
+        return number <= limit
+    return number >= limit
+
+
+def observe(
+    rule: AlertRule, state: AlertState | None, entity: Entity, value: Any, *, at: datetime
+) -> AlertState | None:
+    """A new value of the watched attribute (or a daily mean). Returns the state, created
+    when the value first goes beyond, or None while everything is normal."""
+    if state is not None and state.status == AlertStatus.FIRING:
+        if is_clear(rule, value):
+            clear(state, value=value, at=at)
+        return state
+    beyond = is_beyond(rule, value)
+    if beyond is None:
+        return state
+    if state is not None and state.status == AlertStatus.PENDING and state.pending_since is not None:
+        if not beyond:
+            state.status, state.since, state.pending_since = AlertStatus.NORMAL, at, None
+            state.last_value = value
+            state.save(update_fields=["status", "since", "pending_since", "last_value"])
+        elif at - state.pending_since >= timedelta(minutes=rule.for_minutes):
+            fire(state, value=value, at=at)
+        return state
+    if not beyond:
+        return state
+    if state is None:
+        state = AlertState(rule=rule, entity=entity, since=at)
+    state.pending_since = at
+    if rule.for_minutes:
+        state.status, state.since, state.last_value = AlertStatus.PENDING, at, value
+        state.save()
+    else:
+        fire(state, value=value, at=at)
+    return state
+
+
+def fire(state: AlertState, *, value: Any, at: datetime) -> None:
+    state.status, state.since, state.last_value = AlertStatus.FIRING, at, value
+    tickets.alert_fired(state)
+    state.save()
+
+
+def clear(state: AlertState, *, value: Any, at: datetime) -> None:
+    state.status, state.since, state.last_value, state.pending_since = AlertStatus.NORMAL, at, value, None
+    tickets.alert_cleared(state)
+    state.save()

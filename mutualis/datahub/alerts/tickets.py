@@ -1,0 +1,174 @@
+"""What an alert does to the service desk: one ticket per excursion, a note at its end.
+
+Runs inside the write verb's transaction (or the sweep's): a rolled-back batch opens no
+ticket, and a committed one cannot lose its ticket. A ticket that cannot be opened (the
+sensor has no site, the type is not offered there) does not fail the ingestion: the state
+keeps the reason (`AlertState.problem`) for the operator, and the log says it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from mutualis.servicedesk.models import TicketChannel, TicketState
+from mutualis.servicedesk.services.conversation import add_note
+from mutualis.servicedesk.services.declaring import open_ticket
+from mutualis.servicedesk.services.handling import transition
+
+from .. import smart_data_models as sdm
+from ..models import AlertState, Entity
+from ..models.alerts import AlertRule, Comparison, RuleKind
+
+logger = logging.getLogger(__name__)
+
+
+def alert_fired(state: AlertState) -> None:
+    """Open the excursion's ticket, unless the previous one is still open (a note then)."""
+    rule, entity = state.rule, state.entity
+    # Tickets are read by the operator's staff and the member: in the product's language,
+    # whatever language the process serving the write runs in.
+    with translation.override(settings.LANGUAGE_CODE):
+        if state.ticket is not None and state.ticket.state not in _ENDED:
+            add_note(
+                ticket=state.ticket,
+                body=_("The alert “%(rule)s” fires again: %(what)s.") % {"rule": rule, "what": _what(state)},
+                by=None,
+            )
+            return
+        if entity.site is None:
+            state.problem = _("This sensor is not placed on a site of the registry: no ticket was opened.")
+            logger.warning("Alert rule %s fired for %s, which has no site: no ticket.", rule.pk, entity)
+            return
+        assets = [entity.asset] if entity.asset is not None and entity.asset.site_id == entity.site_id else []
+        try:
+            state.ticket = open_ticket(
+                site=entity.site,
+                incident_type=rule.incident_type,
+                title=_title(state),
+                description=_description(state),
+                assets=assets,
+                by=None,
+                channel=TicketChannel.ALERT,
+                priority=rule.priority,
+            )
+        except ValidationError as error:
+            state.problem = " ".join(error.messages)
+            logger.warning("Alert rule %s fired for %s, no ticket: %s", rule.pk, entity, state.problem)
+            return
+        state.problem = ""
+
+
+def alert_cleared(state: AlertState) -> None:
+    """Say on the open ticket that values are back to normal, and resolve it if the rule
+    says so. An ended ticket is left alone: someone has already dealt with it."""
+    ticket = state.ticket
+    state.problem = ""
+    if ticket is None or ticket.state in _ENDED:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        if state.rule.kind == RuleKind.SILENCE:
+            body = _("The sensor sends data again (%(when)s).") % {"when": _when(state.since)}
+        else:
+            body = _("Back to normal: %(attribute)s is %(value)s (%(when)s).") % {
+                "attribute": _attribute_name(state.rule),
+                "value": _value(state.rule, state.last_value),
+                "when": _when(state.since),
+            }
+        add_note(ticket=ticket, body=body, by=None)
+        if state.rule.resolve_when_clear:
+            ticket.refresh_from_db(fields=["state"])
+            state.ticket = transition(ticket=ticket, to=TicketState.RESOLVED, by=None, as_staff=True)
+
+
+_ENDED = frozenset({TicketState.RESOLVED, TicketState.CLOSED, TicketState.CANCELLED})
+
+
+def _attribute(rule: AlertRule) -> sdm.SdmAttribute | None:
+    sdm_type = sdm.BY_IRI.get(rule.entity_type)
+    if sdm_type is None:
+        return None
+    return next((a for a in sdm_type.attributes if a.iri == rule.attribute), None)
+
+
+def _attribute_name(rule: AlertRule) -> str:
+    attribute = _attribute(rule)
+    return attribute.name if attribute is not None else rule.attribute.rsplit("/", 1)[-1]
+
+
+def _value(rule: AlertRule, value: Any) -> str:
+    attribute = _attribute(rule)
+    unit = attribute.unit_symbol if attribute is not None else ""
+    if isinstance(value, float):
+        value = f"{value:g}"
+    return f"{value} {unit}".strip()
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "?"
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def _sensor(entity: Entity) -> str:
+    """The sensor's name when it has one (the SDM `name` attribute), else its id."""
+    for instance in entity.attributes.get(sdm.SDM_BASE + "name", ()):
+        if isinstance(instance.get("value"), str) and instance["value"].strip():
+            return f"{instance['value'].strip()} ({entity.entity_id})"
+    return entity.entity_id
+
+
+def _what(state: AlertState) -> str:
+    rule = state.rule
+    name = _attribute_name(rule)
+    if rule.kind == RuleKind.SILENCE:
+        return _("no data on %(attribute)s since %(when)s") % {
+            "attribute": name,
+            "when": _when(state.pending_since),
+        }
+    if rule.kind == RuleKind.STATE:
+        return _("%(attribute)s is %(value)s since %(when)s") % {
+            "attribute": name,
+            "value": _value(rule, state.last_value),
+            "when": _when(state.pending_since),
+        }
+    params = {
+        "attribute": name,
+        "value": _value(rule, state.last_value),
+        "threshold": _value(rule, rule.threshold),
+        "when": _when(state.pending_since),
+    }
+    if rule.aggregation == "daily_mean":
+        if rule.comparison == Comparison.ABOVE:
+            return (
+                _("the 24-hour mean of %(attribute)s is %(value)s, above %(threshold)s (%(when)s)") % params
+            )
+        return _("the 24-hour mean of %(attribute)s is %(value)s, below %(threshold)s (%(when)s)") % params
+    if rule.comparison == Comparison.ABOVE:
+        return _("%(attribute)s is %(value)s, above %(threshold)s since %(when)s") % params
+    return _("%(attribute)s is %(value)s, below %(threshold)s since %(when)s") % params
+
+
+def _title(state: AlertState) -> str:
+    return _("Alert %(rule)s: %(what)s") % {"rule": state.rule, "what": _what(state)}
+
+
+def _description(state: AlertState) -> str:
+    entity = state.entity
+    lines = [
+        _("Ticket opened automatically by the alert rule “%(rule)s”.") % {"rule": state.rule},
+        _("Sensor: %(sensor)s") % {"sensor": _sensor(entity)},
+        _("Observed: %(what)s.") % {"what": _what(state)},
+    ]
+    if entity.asset is not None:
+        lines.append(_("Equipment: %(tag)s") % {"tag": entity.asset.inventory_tag})
+    if state.rule.resolve_when_clear:
+        lines.append(_("The ticket will be resolved when values return to normal."))
+    return "\n".join(lines)

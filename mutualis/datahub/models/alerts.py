@@ -1,0 +1,177 @@
+"""Alert rules on sensor data, and where each rule stands for each sensor (issue 7, clause 3).
+
+A rule watches one attribute of one Smart Data Models type for the operator's sensors; its
+`AlertState` per entity is a small state machine (see `mutualis.datahub.alerts.evaluate`):
+
+    normal ──beyond──▶ pending ──still beyond after `for_minutes`──▶ firing
+      ▲                  │                                            │
+      └──back within─────┘            └──past `clear_value` (hysteresis)┘──▶ normal
+
+A firing rule opens one service-desk ticket for the sensor's site and asset.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from mutualis.people.tenancy import OperatorDataQuerySet
+from mutualis.registry.models import Operator
+from mutualis.servicedesk.models import IncidentType, Ticket
+from mutualis.servicedesk.models.catalogue import Priority
+
+from .entities import Entity
+
+if TYPE_CHECKING:
+    from mutualis.people.tenancy import Scope
+
+
+class RuleKind(models.TextChoices):
+    THRESHOLD = "threshold", _("threshold on a measured value")
+    STATE = "state", _("state (an enumerated value)")
+    SILENCE = "silence", _("silence (no data for a while)")
+
+
+class Comparison(models.TextChoices):
+    ABOVE = "above", _("above")
+    BELOW = "below", _("below")
+
+
+class Aggregation(models.TextChoices):
+    LATEST = "latest", _("each reading")
+    DAILY_MEAN = "daily_mean", _("mean over the last 24 hours")
+
+
+class AlertRuleQuerySet(OperatorDataQuerySet["AlertRule"]):
+    def active(self) -> AlertRuleQuerySet:
+        return self.filter(is_active=True)
+
+
+class AlertRule(models.Model):
+    operator = models.ForeignKey(
+        Operator, on_delete=models.PROTECT, related_name="+", verbose_name=_("operator")
+    )
+    name = models.CharField(_("name"), max_length=150)
+    is_active = models.BooleanField(_("in use"), default=True)
+    # Expanded IRIs, as the hub stores them (mutualis.datahub.ngsild); the back-office
+    # offers the Smart Data Models table's types and attributes.
+    entity_type = models.CharField(_("type of sensor"), max_length=512)
+    attribute = models.CharField(_("attribute"), max_length=512)
+    kind = models.CharField(_("kind of rule"), max_length=10, choices=RuleKind.choices)
+    comparison = models.CharField(
+        _("fires when the value is"), max_length=5, choices=Comparison.choices, blank=True
+    )
+    threshold = models.FloatField(_("threshold"), null=True, blank=True)
+    clear_value = models.FloatField(
+        _("back to normal past"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Hysteresis: once fired, the alert ends only when the value goes back past this "
+            "value (below it for an “above” rule). Empty: the threshold itself."
+        ),
+    )
+    aggregation = models.CharField(
+        _("compared value"), max_length=12, choices=Aggregation.choices, default=Aggregation.LATEST
+    )
+    state_values = models.CharField(
+        _("alerting values"),
+        max_length=250,
+        blank=True,
+        help_text=_(
+            "For a state rule: the values that fire, separated by commas (e.g. defectiveLamp, columnIssue)."
+        ),
+    )
+    for_minutes = models.PositiveIntegerField(
+        _("for at least (minutes)"),
+        default=0,
+        help_text=_("The value must stay beyond the threshold this long before the alert fires."),
+    )
+    silence_minutes = models.PositiveIntegerField(_("silence longer than (minutes)"), null=True, blank=True)
+    incident_type = models.ForeignKey(
+        IncidentType,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("incident type of the ticket"),
+        help_text=_("Its category, team and priority are the ticket's."),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"),
+        choices=Priority.choices,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the incident type's default priority."),
+    )
+    resolve_when_clear = models.BooleanField(
+        _("resolve the ticket when values return to normal"), default=False
+    )
+
+    objects = AlertRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alert rule")
+        verbose_name_plural = _("alert rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        # The checks need the hub's tables and the catalogue: they live with the feature.
+        from mutualis.datahub.alerts.validation import check_rule
+
+        check_rule(self)
+
+    @property
+    def alerting_values(self) -> frozenset[str]:
+        return frozenset(v.strip() for v in self.state_values.split(",") if v.strip())
+
+
+class AlertStatus(models.TextChoices):
+    NORMAL = "normal", _("normal")
+    PENDING = "pending", _("beyond the threshold, waiting")
+    FIRING = "firing", _("firing")
+
+
+class AlertStateQuerySet(models.QuerySet["AlertState"]):
+    def visible_to(self, scope: Scope) -> AlertStateQuerySet:
+        """Through the rules the scope may see (the operator's staff only)."""
+        return self.filter(rule__in=AlertRule.objects.visible_to(scope))
+
+
+class AlertState(models.Model):
+    """Where one rule stands for one sensor. Written only on a change of status (and the
+    value that caused it), not on every reading."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="states")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+", verbose_name=_("entity"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=AlertStatus.choices, default=AlertStatus.NORMAL
+    )
+    since = models.DateTimeField(_("since"))
+    # When the value first went beyond the threshold, for `for_minutes`.
+    pending_since = models.DateTimeField(_("beyond since"), null=True, blank=True)
+    last_value = models.JSONField(_("last value"), null=True, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("ticket")
+    )
+    # Why a firing alert has no ticket (no site, a type not offered…), for the operator.
+    problem = models.TextField(_("problem"), blank=True)
+
+    objects = AlertStateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alert state")
+        verbose_name_plural = _("alert states")
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "entity"], name="datahub_alert_state_unique"),
+        ]
+        indexes = [
+            # The sweep reads the pending and firing states of each rule.
+            models.Index(fields=["rule", "status"], name="datahub_alert_state_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} / {self.entity_id}: {self.status}"
