@@ -2,11 +2,13 @@
 4.5.19, 4.11, 5.7.3, 5.7.4, 6.3.10).
 
 A temporal query names entities first (through `selectors`, so that tenancy is applied
-once, in one place), then reads the history of their attributes. Each attribute instance
-series, one per (entity, attribute, datasetId), is read on its own with
-`entity_id = … AND attribute_id = … AND dataset_id = …` and a time range: exactly the
-prefix of the unique index (entity, attribute, dataset_id, observed_at), so that a series
-costs an index range scan, and on PostgreSQL only the month partitions of the range.
+once, in one place), then reads the history of their attributes: every series, one per
+(entity, attribute, datasetId), of every entity of the page in ONE statement (a page of
+1,000 entities is not 1,000 queries). Its conditions are on the columns of the unique
+index (entity, attribute, dataset_id, observed_at) and the time range is given as literal
+bounds, so that each series costs an index range scan and PostgreSQL plans only the month
+partitions of the range. Aggregates are grouped by series and period in SQL; instances are
+capped per series by a LATERAL LIMIT (PostgreSQL) or row_number() (SQLite).
 
 Results stay in the internal form (expanded IRIs) until `render_*` compacts them with the
 request's @context.
@@ -305,7 +307,10 @@ def read_entities(targets: list[Target], query: TemporalQuery) -> TemporalResult
     """
     keys_by_target = [(target, series_keys(target.attributes, query)) for target in targets]
     ids = attribute_ids({key[0] for _target, keys in keys_by_target for key in keys})
-    refs = [(target.pk, ids[key[0]], key[2]) for target, keys in keys_by_target for key in keys]
+    # Each series once, even should a target be listed twice.
+    refs = list(
+        dict.fromkeys((target.pk, ids[key[0]], key[2]) for target, keys in keys_by_target for key in keys)
+    )
     if query.representation == "aggregatedValues":
         found = _aggregate(refs, query)
     else:
@@ -658,15 +663,21 @@ def _aggregate(refs: list[SeriesRef], query: TemporalQuery) -> dict[SeriesRef, S
         # A single period over an open range ends at the first and last instances.
         extent = f", min({query.column}), max({query.column})" if kind == "none" else ""
         where = _where(chunk, query, params)
+        # No ORDER BY: it would lead PostgreSQL to walk the index in key order, one heap
+        # fetch per row, instead of hashing the groups; the groups are few, sorted below.
         sql = (
             f"SELECT entity_id, attribute_id, dataset_id, {bucket} AS bucket, {', '.join(columns)}{extent}"  # noqa: S608 (column names are this module's own)
             f" FROM {AttributeInstance._meta.db_table} WHERE {where}"
             " GROUP BY entity_id, attribute_id, dataset_id, bucket"
-            " ORDER BY entity_id, attribute_id, dataset_id, bucket"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             results = cursor.fetchall()
+        results.sort(key=itemgetter(0, 1, 2, 3))
+        # Every series of a page shares the same periods, and a period ends where the next
+        # one starts: each bucket, and each instant, is formatted once.
+        periods: dict[Any, tuple[str, str]] = {}
+        texts: dict[datetime, str] = {}
         for result in results:
             ref = (result[0], result[1], result[2])
             if ref not in wanted:
@@ -676,11 +687,16 @@ def _aggregate(refs: list[SeriesRef], query: TemporalQuery) -> dict[SeriesRef, S
                 series = found[ref] = Series(attribute="", attribute_type="", dataset_id=ref[2])
                 series.aggregates = {method: [] for method in query.aggr_methods}
             values = result[4 : 4 + len(columns)]
-            bounds = (_as_datetime(result[-2]), _as_datetime(result[-1])) if extent else None
-            start, end = _bucket_bounds(kind, result[3], bounds, query)
-            start_text, end_text = format_instant(start), format_instant(end)
+            period = periods.get(result[3]) if not extent else None
+            if period is None:
+                bounds = (_as_datetime(result[-2]), _as_datetime(result[-1])) if extent else None
+                start, end = _bucket_bounds(kind, result[3], bounds, query)
+                for moment in (start, end):
+                    if moment not in texts:
+                        texts[moment] = format_instant(moment)
+                period = periods[result[3]] = (texts[start], texts[end])
             for method, read in readers.items():
-                series.aggregates[method].append([read(values), start_text, end_text])
+                series.aggregates[method].append([read(values), *period])
     return found
 
 

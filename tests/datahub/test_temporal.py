@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from mutualis.datahub import history, services
+from mutualis.datahub import history, services, temporal
 from mutualis.datahub.models import AttributeInstance, Entity
 from tests.datahub.conftest import Hub
 
@@ -435,3 +437,108 @@ def test_a_read_only_caller_cannot_delete(ngsi, hub: Hub, sensor: Entity) -> Non
     assert bob.get(PATH).status_code == 200
     assert bob.delete(PATH).status_code == 403
     assert AttributeInstance.objects.filter(entity_id=sensor.pk).count() == 9
+
+
+# ---------------------------------------------------------------- many entities at once
+
+
+def _history_queries(captured: CaptureQueriesContext) -> list[str]:
+    table = AttributeInstance._meta.db_table
+    return [query["sql"] for query in captured.captured_queries if table in query["sql"]]
+
+
+def _sensors(hub: Hub, count: int) -> list[str]:
+    """`count` more sensors, sensor i reading i + 1, then i + 2, an hour apart, with a
+    second series (datasetId raw) of ten times that on every third one."""
+    ids = []
+    for i in range(count):
+        entity_id = f"urn:ngsi-ld:Sensor:many{i:02d}"
+        readings = [prop(float(i + 1), at(0)), prop(float(i + 2), at(60))]
+        raw = [{**reading, "value": reading["value"] * 10, "datasetId": RAW} for reading in readings]
+        attrs = {DEFAULT + "temperature": [readings[-1], *([raw[-1]] if i % 3 == 0 else [])]}
+        row = services.create_entity(
+            tenant=hub.tenant_a,
+            entity={"id": entity_id, "type": [DEFAULT + "Sensor"], "attrs": attrs},
+            now=START + timedelta(hours=3),
+        )
+        history.record_instances(
+            tenant_id=hub.tenant_a.pk,
+            entity_pk=row.pk,
+            attrs={DEFAULT + "temperature": readings + (raw if i % 3 == 0 else [])},
+            recorded_at=START + timedelta(hours=3),
+        )
+        ids.append(entity_id)
+    return ids
+
+
+RAW = "urn:ngsi-ld:Dataset:raw"
+MANY = {"type": "Sensor", "idPattern": "many", "attrs": "temperature", "limit": "100"}
+
+
+@pytest.mark.parametrize("count", [2, 7])
+def test_a_page_of_entities_is_aggregated_in_one_statement(alice, hub: Hub, count: int) -> None:
+    """NGSI-LD 6.18.3.2 with aggregatedValues: the history of every entity of the page is
+    read by one grouped statement, whatever the number of entities; each entity and each
+    datasetId gets its own aggregates."""
+    ids = _sensors(hub, count)
+    with CaptureQueriesContext(connection) as captured:
+        response = alice.get(
+            "temporal/entities",
+            **MANY,
+            options="aggregatedValues",
+            aggrMethods="sum,avg,totalCount",
+            aggrPeriodDuration="PT1H",
+            timerel="between",
+            timeAt=at(0),
+            endTimeAt=at(120),
+        )
+    assert response.status_code == 200, response.content
+    assert len(_history_queries(captured)) == 1
+    body = response.json()
+    assert [entity["id"] for entity in body] == ids
+    hours = [[at(0), at(60)], [at(60), at(120)]]
+    for i, entity in enumerate(body):
+        series = entity["temperature"] if i % 3 else entity["temperature"][0]
+        assert series["sum"] == [[i + 1, *hours[0]], [i + 2, *hours[1]]]
+        assert series["totalCount"] == [[1, *hours[0]], [1, *hours[1]]]
+        if i % 3 == 0:
+            raw = entity["temperature"][1]
+            assert raw["datasetId"] == RAW
+            assert raw["avg"] == [[10 * (i + 1), *hours[0]], [10 * (i + 2), *hours[1]]]
+
+
+@pytest.mark.parametrize("options", ["normalized", "temporalValues"])
+def test_a_page_of_entities_is_read_in_one_statement(alice, hub: Hub, options: str) -> None:
+    """NGSI-LD 6.18.3.2: instances of every series of the page in one statement, lastN
+    applied to each series on its own (6.3.10)."""
+    ids = _sensors(hub, 5)
+    with CaptureQueriesContext(connection) as captured:
+        response = alice.get("temporal/entities", **MANY, options=options, lastN="1")
+    assert response.status_code == 200, response.content
+    assert len(_history_queries(captured)) == 1
+    body = response.json()
+    assert [entity["id"] for entity in body] == ids
+    for i, entity in enumerate(body):
+        if options == "normalized":
+            instances = entity["temperature"]
+            assert [(x["value"], x.get("datasetId")) for x in instances] == [(i + 2, None)] + (
+                [(10 * (i + 2), RAW)] if i % 3 == 0 else []
+            )
+        else:
+            series = entity["temperature"] if i % 3 else entity["temperature"][0]
+            assert series["values"] == [[i + 2, at(60)]]
+
+
+def test_sqlite_chunks_give_the_same_answer(alice, hub: Hub, monkeypatch) -> None:
+    """SQLite binds every id of an IN list: entities are read a bounded number at a time,
+    and the answer is the same as from one statement."""
+    _sensors(hub, 4)
+    params = {**MANY, "options": "aggregatedValues", "aggrMethods": "sum,stddev"}
+    whole = alice.get("temporal/entities", **params).json()
+    values_whole = alice.get("temporal/entities", **MANY, options="temporalValues").json()
+    monkeypatch.setattr(temporal, "SQLITE_CHUNK", 1)
+    assert alice.get("temporal/entities", **params).json() == whole
+    assert alice.get("temporal/entities", **MANY, options="temporalValues").json() == values_whole
+    first = whole[0]["temperature"][0]
+    assert first["sum"] == [[3, at(0), at(60)]]
+    assert first["stddev"][0][0] == pytest.approx(math.sqrt(0.5), rel=1e-12)
