@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import OperationalError
 
 from mutualis.datahub.ingestion.receive import ingest_messages
@@ -119,3 +121,11 @@ def test_unacknowledged_messages_are_redelivered_without_duplicates(hub: Hub) ->
     with running_worker(operator_id=hub.cast.operator.pk, prefix=prefix, client_id=client_id) as second:
         wait_for(lambda: second.stats.messages >= 20, what="the 20 messages delivered again")
     assert stored() == 20
+
+
+def test_the_worker_command_needs_a_known_operator(hub: Hub) -> None:
+    with pytest.raises(CommandError, match="--operator"):
+        call_command("ingest_mqtt", "--operator", "no-such-operator")
+    # Two operators in the cast: the command cannot guess which.
+    with pytest.raises(CommandError, match="--operator"):
+        call_command("ingest_mqtt")

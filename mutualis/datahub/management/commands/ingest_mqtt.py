@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import time
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mutualis.datahub.ingestion.mqtt import IngestWorker, WorkerSettings
-from mutualis.registry.models import Operator
+from mutualis.datahub.management.operators import operator_from_option
 
 log = logging.getLogger("mutualis.datahub.ingestion")
 
@@ -59,16 +60,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        operators = Operator.objects.all()
-        if options["operator"]:
-            operators = operators.filter(slug=options["operator"])
-        found = list(operators[:2])
-        if len(found) != 1:
-            raise CommandError("Name the operator with --operator <slug> (none or several found).")
+        operator = operator_from_option(options["operator"])
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
         worker = IngestWorker(
-            operator_id=found[0].pk,
+            operator_id=operator.pk,
             settings=WorkerSettings(
                 host=options["host"],
                 port=options["port"],
@@ -86,6 +82,9 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+        # The process's long-lived objects (Django, the apps) out of the collector's walks,
+        # as mutualis/wsgi.py does for the web server.
+        gc.freeze()
         try:
             worker.start()
         except OSError as error:

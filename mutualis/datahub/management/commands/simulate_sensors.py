@@ -17,8 +17,8 @@ import paho.mqtt.client as mqtt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from mutualis.datahub.management.operators import operator_from_option
 from mutualis.datahub.simulator import Simulator, load_sensors
-from mutualis.registry.models import Operator
 
 
 class Command(BaseCommand):
@@ -58,18 +58,13 @@ class Command(BaseCommand):
         parser.add_argument("--token", default="", help="API token for HTTP (operator staff: every tenant)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        operators = Operator.objects.all()
-        if options["operator"]:
-            operators = operators.filter(slug=options["operator"])
-        found = list(operators[:2])
-        if len(found) != 1:
-            raise CommandError("Name the operator with --operator <slug> (none or several found).")
+        operator = operator_from_option(options["operator"])
         if options["rate"] <= 0 or options["batch"] < 1:
             raise CommandError("--rate must be positive and --batch at least 1.")
         if options["via"] == "http" and not options["token"]:
             raise CommandError("--via http needs --token (an API token allowed to write).")
         rng = random.Random(options["seed"])  # noqa: S311 (simulated readings, not secrets)
-        sensors = load_sensors(found[0].pk, rng, limit=options["sensors"] or None)
+        sensors = load_sensors(operator.pk, rng, limit=options["sensors"] or None)
         if not sensors:
             raise CommandError(
                 "No sensor entity of a known Smart Data Model: run `mutualis datahub_demo` first."
