@@ -189,6 +189,11 @@ def _stamped(entity: dict[str, Any], *, created: str, modified: str) -> dict[str
     return {**entity, "createdAt": created, "modifiedAt": modified}
 
 
+def _updated_written(result: merge.MergeResult, given: Attrs) -> Attrs:
+    """What an append or update wrote: the given attributes the merge actually updated."""
+    return _written(result.attrs, {k: given[k] for k in result.updated if k in given})
+
+
 def _written(result: Attrs, written: Attrs) -> Attrs:
     """The instances of `result` that `written` touched (same attribute, same datasetId):
     what goes to the history."""
@@ -326,12 +331,7 @@ def append_attributes(
     ) -> tuple[dict[str, Any], merge.MergeResult, set[str], Attrs]:
         result = merge.append_attributes(current["attrs"], attrs, overwrite=overwrite, now=at)
         entity = {**current, "type": _union_types(current["type"], types), "attrs": result.attrs}
-        return (
-            entity,
-            result,
-            set(result.updated),
-            _written(result.attrs, {k: attrs[k] for k in result.updated if k in attrs}),
-        )
+        return entity, result, set(result.updated), _updated_written(result, attrs)
 
     return _modify(tenant=tenant, entity_id=entity_id, now=now, change=change)
 
@@ -346,12 +346,7 @@ def update_attributes(
     ) -> tuple[dict[str, Any], merge.MergeResult, set[str], Attrs]:
         result = merge.update_attributes(current["attrs"], attrs, now=at)
         entity = {**current, "attrs": result.attrs}
-        return (
-            entity,
-            result,
-            set(result.updated),
-            _written(result.attrs, {k: attrs[k] for k in result.updated if k in attrs}),
-        )
+        return entity, result, set(result.updated), _updated_written(result, attrs)
 
     return _modify(tenant=tenant, entity_id=entity_id, now=now, change=change)
 
@@ -648,8 +643,7 @@ def _appender(overwrite: bool) -> OnExisting:
         after = {**current, "type": _union_types(current["type"], new.get("type")), "attrs": merged.attrs}
         if "scope" in new:
             after["scope"] = new["scope"]
-        written = {k: new["attrs"][k] for k in merged.updated if k in new["attrs"]}
-        return after, set(merged.updated), _written(merged.attrs, written)
+        return after, set(merged.updated), _updated_written(merged, new["attrs"])
 
     return append
 

@@ -252,3 +252,10 @@ def test_http_ingestion_keeps_outsiders_out(hub: Hub, ngsi) -> None:
 def test_http_ingestion_refuses_other_media_types(hub: Hub, ngsi) -> None:
     response = ngsi(hub.alice_rw).post("/ingest/v1/observations", "pm25=3", content_type="text/plain")
     assert response.status_code == 415
+
+
+def test_http_ingestion_refuses_an_oversize_body_with_its_limit(hub: Hub, ngsi) -> None:
+    body = json.dumps([reading(1.0)] * 20_000)
+    response = ngsi(hub.alice_rw).post("/ingest/v1/observations", body)
+    assert response.status_code == 413
+    assert "1048576" in response.json()["detail"]

@@ -32,7 +32,8 @@ def post_observations(nr: NgsiRequest) -> HttpResponse:
         raise UnsupportedMediaType(
             f"Content-Type {media or '(none)'!r} is not supported; send application/json."
         )
-    length = int(request.headers.get("Content-Length") or 0)
+    declared = request.headers.get("Content-Length") or "0"
+    length = int(declared) if declared.isdigit() else 0
     if length > MAX_MESSAGE_BYTES:
         raise PayloadTooLarge(
             f"The body has {length} bytes; the limit is {MAX_MESSAGE_BYTES} bytes per request."
