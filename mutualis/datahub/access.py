@@ -17,8 +17,11 @@ Who may use what:
 from __future__ import annotations
 
 import hmac
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -30,13 +33,17 @@ from mutualis.registry.models import Member, Operator
 
 from .models import Tenant
 from .models.tenants import DEFAULT_TENANT
-from .ngsild.errors import Forbidden, NonexistentTenant, NotAuthorized
+from .ngsild.errors import Forbidden, NgsiLdError, NonexistentTenant, NotAuthorized
 from .tenancy import member_tenant_name, shared_tenant, tenant_for_member
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TENANT_HEADER = "NGSILD-Tenant"
 # As in mutualis.people.api_auth: writing last_used_at on every call would turn every
 # read into a write; a minute's precision is enough to see which tokens are alive.
 LAST_USED_PRECISION = timedelta(minutes=1)
+MAX_TENANT_NAME = Tenant._meta.get_field("name").max_length or 100
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READ, READ_WRITE = "read", "read-write"
 
@@ -67,7 +74,13 @@ def _token_caller(header: str) -> Caller:
         raise NotAuthorized("The Authorization header must carry a Bearer API token (Bearer mut_…).")
     prefix, _sep, rest = credentials.strip().partition("_")
     key_id, _sep, secret = rest.partition("_")
-    if prefix != TOKEN_PREFIX or not key_id or not secret:
+    # The key id is checked before it reaches the database (ApiToken.issue makes 12 hex
+    # digits): anything else, NUL characters included, cannot be a token.
+    if (
+        prefix != TOKEN_PREFIX
+        or not secret
+        or not (key_id.isascii() and key_id.isalnum() and len(key_id) <= 16)
+    ):
         raise NotAuthorized("Malformed API token: expected mut_<key id>_<secret>.")
     token = (
         ApiToken.objects.usable()
@@ -103,10 +116,21 @@ def authenticate(request: HttpRequest) -> Caller:
         membership = scope.membership if scope is not None else None
         if membership is not None:
             return Caller(user=request.user, membership=membership, can_write=False)
-    opened = anonymous_tenants()
+    opened = _logged(anonymous_tenants)
     if opened:
         return Caller(user=None, membership=None, can_write=False, anonymous_tenants=opened)
     raise NotAuthorized("Authentication required: send an API token as `Authorization: Bearer mut_…`.")
+
+
+class AnonymousAccessError(NgsiLdError):
+    """The settings of anonymous access cannot be applied: the server is at fault, not the
+    request, hence a 503 (and a start-up check, `datahub.checks`) rather than a crash."""
+
+    error_type, status, title = "InternalError", 503, "Anonymous access misconfigured"
+
+    def __init__(self, detail: str, *, code: str):
+        super().__init__(detail)
+        self.code = code  # which problem, for the system check: modes, several, unknown, none
 
 
 def anonymous_tenants() -> dict[str, str]:
@@ -114,22 +138,53 @@ def anonymous_tenants() -> dict[str, str]:
     opened: dict[str, str] = dict(getattr(settings, "DATAHUB_ANONYMOUS_TENANTS", {}) or {})
     for name, mode in opened.items():
         if mode not in (READ, READ_WRITE):
-            raise ValueError(
-                f"DATAHUB_ANONYMOUS_TENANTS[{name!r}] must be 'read' or 'read-write', not {mode!r}."
+            raise AnonymousAccessError(
+                f"DATAHUB_ANONYMOUS_TENANTS[{name!r}] must be 'read' or 'read-write', not {mode!r}: "
+                "correct it in the settings (MUTUALIS_DATAHUB_ANONYMOUS_TENANTS).",
+                code="modes",
             )
     return opened
 
 
 def anonymous_operator() -> Operator:
     """The operator whose tenants anonymous access opens: `DATAHUB_ANONYMOUS_OPERATOR` (a
-    slug), or the only operator of the installation."""
+    slug), or the only operator of the installation. AnonymousAccessError (503,
+    naming the setting to change) when neither designates one."""
     slug = getattr(settings, "DATAHUB_ANONYMOUS_OPERATOR", "")
     if slug:
-        return Operator.objects.get(slug=slug)
-    operators = list(Operator.objects.all()[:2])
-    if len(operators) != 1:
-        raise ValueError("DATAHUB_ANONYMOUS_OPERATOR must name an operator when there are several.")
+        operator = Operator.objects.filter(slug=slug).first()
+        if operator is None:
+            raise AnonymousAccessError(
+                f"DATAHUB_ANONYMOUS_OPERATOR names the operator {slug!r}, which does not exist: set "
+                "MUTUALIS_DATAHUB_ANONYMOUS_OPERATOR to the slug of an existing operator.",
+                code="unknown",
+            )
+        return operator
+    operators = list(Operator.objects.order_by("pk")[:2])
+    if not operators:
+        raise AnonymousAccessError(
+            "DATAHUB_ANONYMOUS_TENANTS opens tenants to anonymous callers, but no operator exists "
+            "yet: create the operator (or load the demo data) first.",
+            code="none",
+        )
+    if len(operators) > 1:
+        raise AnonymousAccessError(
+            "DATAHUB_ANONYMOUS_TENANTS opens tenants to anonymous callers, but this installation has "
+            "several operators and DATAHUB_ANONYMOUS_OPERATOR is empty: set "
+            "MUTUALIS_DATAHUB_ANONYMOUS_OPERATOR to the slug of the operator whose tenants are opened.",
+            code="several",
+        )
     return operators[0]
+
+
+def _logged(setting: Callable[[], T]) -> T:
+    """A setting read for a request: when misconfigured, logged for the administrators (the
+    caller gets the 503 ProblemDetails)."""
+    try:
+        return setting()
+    except AnonymousAccessError as exc:
+        logger.error("NGSI-LD anonymous access refused: %s", exc.detail)
+        raise
 
 
 def _nonexistent(name: str) -> NonexistentTenant:
@@ -140,6 +195,8 @@ def _operator_tenant(operator_id: int, name: str) -> Tenant | None:
     """A tenant of the operator by name; a member's tenant is created on first use."""
     if name == DEFAULT_TENANT:
         return shared_tenant(operator_id)
+    if len(name) > MAX_TENANT_NAME or not name.isprintable():
+        return None  # no tenant has such a name (and PostgreSQL refuses NUL in a query)
     tenant = Tenant.objects.filter(operator_id=operator_id, name=name).first()
     if tenant is not None:
         return tenant
@@ -167,7 +224,7 @@ def resolve_tenant(caller: Caller, name: str | None) -> Tenant:
         if name not in opened:
             # Anonymous callers learn nothing about closed tenants: they must log in.
             raise NotAuthorized(f"Authentication required to use tenant {name or '(default)'!r}.")
-        tenant = _operator_tenant(anonymous_operator().pk, name)
+        tenant = _operator_tenant(_logged(anonymous_operator).pk, name)
         if tenant is None:
             raise _nonexistent(name)
         return tenant

@@ -7,3 +7,6 @@ class DatahubConfig(AppConfig):
     label = "datahub"
     verbose_name = _("data hub")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the hub's system checks

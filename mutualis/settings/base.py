@@ -287,6 +287,19 @@ DATAHUB_CONTEXT_TIMEOUT = float(os.environ.get("MUTUALIS_DATAHUB_CONTEXT_TIMEOUT
 DATAHUB_CONTEXT_MAX_BYTES = int(os.environ.get("MUTUALIS_DATAHUB_CONTEXT_MAX_BYTES", str(1024 * 1024)))
 DATAHUB_CONTEXT_CACHE_SECONDS = int(os.environ.get("MUTUALIS_DATAHUB_CONTEXT_CACHE_SECONDS", str(24 * 3600)))
 
+# Where subscriptions may send notifications (mutualis/datahub/subscriptions/egress.py):
+# public addresses only, so that no tenant can make the hub call this server, the
+# operator's network or a cloud metadata service. Allowed beyond: host names
+# ("hooks.cd78.fr"), domains (".cd78.fr"), addresses and CIDR networks ("10.20.0.0/16");
+# ALLOW_PRIVATE opens private networks (RFC 1918, 100.64/10, fc00::/7) and internal names.
+DATAHUB_NOTIFICATION_ALLOWED_HOSTS = [
+    host.strip()
+    for host in os.environ.get("MUTUALIS_DATAHUB_NOTIFICATION_ALLOWED_HOSTS", "").split(",")
+    if host.strip()
+]
+_allow_private = os.environ.get("MUTUALIS_DATAHUB_NOTIFICATION_ALLOW_PRIVATE", "")
+DATAHUB_NOTIFICATION_ALLOW_PRIVATE = _allow_private.lower() in ("1", "true", "yes")
+
 # MQTT ingestion (docs/ingestion.md): the broker the `ingest_mqtt` worker subscribes to and
 # the simulator publishes to.
 DATAHUB_MQTT = {

@@ -13,3 +13,6 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}
 # Serve static files straight from the apps (no collectstatic step outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Notification tests deliver to receivers on 127.0.0.1: allowed here, refused by default
+# (tests/datahub/test_egress.py overrides this to test the refusals).
+DATAHUB_NOTIFICATION_ALLOWED_HOSTS = ["127.0.0.1"]

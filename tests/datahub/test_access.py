@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test import Client
 
 from mutualis.datahub.models import Entity
@@ -119,6 +123,68 @@ def test_anonymous_operator_setting_picks_the_operator(hub: Hub, ngsi, settings)
     settings.DATAHUB_ANONYMOUS_OPERATOR = "test-operator"
     assert ngsi(None).post("entities", light("urn:ngsi-ld:Streetlight:open")).status_code == 201
     assert Entity.objects.get(entity_id="urn:ngsi-ld:Streetlight:open").tenant == hub.shared
+
+
+@pytest.mark.parametrize(
+    ("operator", "modes", "words"),
+    [
+        ("", {"": "read"}, ["several operators", "MUTUALIS_DATAHUB_ANONYMOUS_OPERATOR"]),
+        ("nowhere", {"": "read"}, ["'nowhere', which does not exist", "MUTUALIS_DATAHUB_ANONYMOUS_OPERATOR"]),
+        ("test-operator", {"": "write"}, ["DATAHUB_ANONYMOUS_TENANTS['']", "'read' or 'read-write'"]),
+    ],
+)
+def test_misconfigured_anonymous_access_is_a_clear_503(  # type: ignore[no-untyped-def]
+    hub: Hub, ngsi, settings, caplog, operator: str, modes: dict[str, str], words: list[str]
+) -> None:
+    """A setting that cannot be applied is the server's fault: a ProblemDetails naming the
+    setting to change (and a log line for the administrators), never an unexplained 500."""
+    settings.DATAHUB_ANONYMOUS_OPERATOR = operator
+    settings.DATAHUB_ANONYMOUS_TENANTS = modes
+    response = ngsi(None).get("entities", type="Streetlight")
+    assert status_type(response) == (503, "InternalError")
+    problem = response.json()
+    assert problem["title"] == "Anonymous access misconfigured"
+    for word in words:
+        assert word in problem["detail"], problem["detail"]
+    assert any(words[0] in record.getMessage() for record in caplog.records)
+    # Callers with a token are not concerned.
+    assert ngsi(hub.alice_rw).get("entities", type="Streetlight").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("operator", "modes", "expected"),
+    [
+        ("", {}, []),  # anonymous access off: nothing to check
+        ("test-operator", {"": "read"}, []),
+        ("", {"": "read"}, ["datahub.E002"]),  # the cast has two operators
+        ("nowhere", {"": "read"}, ["datahub.E002"]),
+        ("test-operator", {"opendata": "rw"}, ["datahub.E001"]),
+    ],
+)
+def test_the_start_up_check_names_the_anonymous_setting_to_fix(  # type: ignore[no-untyped-def]
+    hub: Hub, settings, operator: str, modes: dict[str, str], expected: list[str]
+) -> None:
+    settings.DATAHUB_ANONYMOUS_OPERATOR = operator
+    settings.DATAHUB_ANONYMOUS_TENANTS = modes
+    messages = run_checks(tags=["datahub"])
+    assert [m.id for m in messages] == expected
+    assert all(m.is_serious() and "DATAHUB_ANONYMOUS_" in m.msg for m in messages)
+
+
+def test_the_start_up_check_fails_the_server_command(hub: Hub, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DATAHUB_ANONYMOUS_OPERATOR = ""
+    settings.DATAHUB_ANONYMOUS_TENANTS = {"": "read"}
+    with pytest.raises(SystemCheckError, match=r"datahub\.E002.*DATAHUB_ANONYMOUS_OPERATOR"):
+        call_command("check", stdout=StringIO(), stderr=StringIO())
+
+
+def test_without_operators_the_check_only_warns(settings) -> None:  # type: ignore[no-untyped-def]
+    """Before the first operator exists (a fresh installation being migrated), a warning."""
+    settings.DATAHUB_ANONYMOUS_OPERATOR = ""
+    settings.DATAHUB_ANONYMOUS_TENANTS = {"": "read"}
+    (message,) = run_checks(tags=["datahub"])
+    assert message.id == "datahub.W002"
+    assert not message.is_serious()
 
 
 def test_bad_tokens_are_401(hub: Hub, ngsi) -> None:  # type: ignore[no-untyped-def]

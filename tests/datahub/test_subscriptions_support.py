@@ -49,15 +49,19 @@ class Received:
 
 @dataclass
 class Receiver:
-    """An HTTP server in a thread: records every POST and answers `status`."""
+    """An HTTP server in a thread: records every POST and answers `status` (with a
+    Location header when `location` is set, to answer redirections)."""
 
     port: int
+    host: str = "127.0.0.1"
     status: int = 204
+    location: str | None = None
     received: list[Received] = field(default_factory=list)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/notify"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/notify"
 
 
 def free_port() -> int:
@@ -67,8 +71,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def receiving(port: int = 0) -> Iterator[Receiver]:
-    receiver = Receiver(port=port)
+def receiving(port: int = 0, *, host: str = "127.0.0.1") -> Iterator[Receiver]:
+    receiver = Receiver(port=port, host=host)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -76,13 +80,18 @@ def receiving(port: int = 0) -> Iterator[Receiver]:
             body = json.loads(self.rfile.read(length))
             receiver.received.append(Received(self.path, self.headers, body))
             self.send_response(receiver.status)
+            if receiver.location:
+                self.send_header("Location", receiver.location)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    class Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+    server = Server((host, port), Handler)
     receiver.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -24,6 +24,7 @@ from ..ngsild.errors import BadRequestData, OperationNotSupported
 from ..ngsild.geo import parse_geoquery
 from ..ngsild.query import parse_q, parse_scope_q
 from ..ngsild.timestamps import format_instant, parse_instant
+from .egress import check_endpoint
 
 # 5.2.12: the notificationTrigger values of v1.8, and the default when none is given.
 TRIGGERS = (
@@ -91,6 +92,9 @@ _RESERVED_HEADERS = {"content-type", "content-length", "link", "host", "ngsild-t
 def _string(value: object, *, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise BadRequestData(f"{field} must be a non-empty string, not {value!r}.")
+    if "\x00" in value:
+        # No database text column stores a NUL character (PostgreSQL refuses it outright).
+        raise BadRequestData(f"{field} must not contain a NUL character (\\u0000).")
     return value
 
 
@@ -196,6 +200,7 @@ def _endpoint(value: object) -> dict[str, Any]:
         )
     if len(uri) > 1000:
         raise BadRequestData("notification.endpoint.uri is longer than 1000 characters.")
+    check_endpoint(uri)  # no internal addresses (SSRF); checked again at each delivery
     endpoint: dict[str, Any] = {"uri": uri, "accept": "application/json"}
     if "accept" in value:
         if value["accept"] not in ACCEPTS:

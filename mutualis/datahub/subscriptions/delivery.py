@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +21,7 @@ from mutualis.jobs import periodic, task
 from ..models import Subscription
 from ..models.subscriptions import SubscriptionStatus
 from ..ngsild.timestamps import parse_instant
+from . import egress
 from .matching import subscription_context
 from .notify import NOTIFY_TASK
 from .payloads import wire_format
@@ -37,30 +36,29 @@ class DeliveryError(Exception):
     """The receiver did not take the notification; the job is retried."""
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirected POST would be replayed as a GET without its body (urllib's behaviour
-    # for 301/302/303): a redirect is a failed delivery the subscriber must fix instead.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> int:
-    """POST the JSON body; the HTTP status, or raise DeliveryError with why it failed."""
+    """POST the JSON body; the HTTP status, or raise DeliveryError with why it failed.
+
+    Through `egress`: the endpoint's name is resolved and every address checked before
+    connecting (no internal addresses, DNS rebinding caught). A redirect is a failed
+    delivery the subscriber must fix: it is not followed (a redirected POST would be
+    replayed as a GET without its body, and could lead to a refused address).
+    """
     data = json.dumps(body, ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310 - http(s) only, checked at subscription (definitions._endpoint)
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        raise DeliveryError(f"{url} answered HTTP {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:
-        raise DeliveryError(f"{url} could not be reached: {exc.reason}") from None
-    except (OSError, ValueError) as exc:  # timeouts, resets, malformed answers
-        raise DeliveryError(f"{url} could not be reached: {exc!r}") from None
+        answer = egress.post(url, data, headers, timeout=TIMEOUT_SECONDS)
+    except egress.Refused as exc:
+        raise DeliveryError(f"{url} refused: {exc}") from None
+    except egress.Unreachable as exc:
+        raise DeliveryError(f"{url} could not be reached: {exc}") from None
+    if 300 <= answer.status < 400:
+        raise DeliveryError(
+            f"{url} answered HTTP {answer.status} {answer.reason}, a redirection to "
+            f"{answer.location or '(no Location)'}; redirects are not followed: subscribe the final URL."
+        )
+    if not 200 <= answer.status < 300:
+        raise DeliveryError(f"{url} answered HTTP {answer.status} {answer.reason}")
+    return answer.status
 
 
 @task(NOTIFY_TASK, max_attempts=8, retry_delay=timedelta(seconds=10))
@@ -74,9 +72,7 @@ def deliver_notification(*, subscription_pk: int, notification: dict[str, Any]) 
     body, headers = wire_format(subscription, notification, subscription_context(subscription))
     url = subscription.definition["notification"]["endpoint"]["uri"]
     try:
-        status = post(url, body, headers)
-        if not 200 <= status < 300:
-            raise DeliveryError(f"{url} answered HTTP {status}")
+        post(url, body, headers)
     except DeliveryError as exc:
         record_failure(subscription_pk, reason=str(exc), now=timezone.now())
         raise

@@ -37,7 +37,12 @@ def active_subscriptions(tenant: Tenant, *, now: datetime) -> SubscriptionQueryS
 
 def get_subscription(*, tenant: Tenant, subscription_id: str) -> Subscription:
     """ResourceNotFound for an unknown id and for another tenant's subscription alike."""
-    found = subscriptions_of(tenant).filter(subscription_id=subscription_id).first()
+    # No stored id holds a NUL character, and PostgreSQL refuses one in a query.
+    found = (
+        None
+        if "\x00" in subscription_id
+        else subscriptions_of(tenant).filter(subscription_id=subscription_id).first()
+    )
     if found is None:
         raise ResourceNotFound(f"No subscription {subscription_id!r} in this tenant.")
     return found

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import path, re_path
 from django.utils import timezone
 
 from mutualis.datahub.models import StoredContext
@@ -87,7 +87,11 @@ def _find(context_id: str) -> context_fetch.ShippedContext | StoredContext:
     shipped = context_fetch.shipped_context(context_id)
     if shipped is not None:
         return shipped
-    stored = StoredContext.objects.filter(url__in=[context_id, context_fetch.hosted_url(context_id)]).first()
+    stored = (
+        None  # no stored URL holds a NUL character, and PostgreSQL refuses one in a query
+        if "\x00" in context_id
+        else StoredContext.objects.filter(url__in=[context_id, context_fetch.hosted_url(context_id)]).first()
+    )
     if stored is None:
         raise ResourceNotFound(f"No @context {context_id!r} is stored or hosted by this broker.")
     return stored
@@ -123,9 +127,25 @@ def _read_body(nr: NgsiRequest) -> Any:
     if len(data) > limit:
         raise PayloadTooLarge(f"The @context document exceeds the limit of {limit} bytes.")
     try:
-        return json.loads(data)
+        document = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise InvalidRequest("The request body is not valid JSON.") from None
+    if _has_nul(document):
+        # No database stores a NUL character in JSON text (PostgreSQL's jsonb refuses it).
+        raise BadRequestData("The @context document must not contain a NUL character (\\u0000).")
+    return document
+
+
+def _has_nul(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 100:  # json.loads bounds the nesting already; this only keeps the walk finite
+        return False
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item, depth + 1) for item in value)
+    return False
 
 
 # The body is read by the view, not the decorator: here "@context" is the payload itself,
@@ -184,8 +204,10 @@ def context_delete(nr: NgsiRequest, context_id: str) -> HttpResponse:
 
 urlpatterns = [
     path("jsonldContexts", methods(GET=context_list, POST=context_add), name="context-list"),
-    path(
-        "jsonldContexts/<path:context_id>",
+    # Any character, line breaks included (a <path:> stops at them): an odd id is then a
+    # ResourceNotFound problem, not the site's HTML 404.
+    re_path(
+        r"^jsonldContexts/(?P<context_id>[\s\S]+)\Z",
         methods(GET=context_detail, DELETE=context_delete),
         name="context-detail",
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.http import HttpResponse
-from django.urls import path, re_path
+from django.urls import re_path
 from django.utils import timezone
 
 from ..ngsild.errors import BadRequestData
@@ -21,6 +21,8 @@ from ..subscriptions.services import (
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000
+# Databases take 64-bit offsets at most; no tenant has 2^31 subscriptions.
+MAX_OFFSET = 2**31 - 1
 
 
 def _count_param(
@@ -29,10 +31,11 @@ def _count_param(
     raw = nr.params.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequestData(f"{name} must be a whole number, not {raw!r}.") from None
+    # ASCII digits only: int() also reads "1_0" and other scripts' digits.
+    digits = raw.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        raise BadRequestData(f"{name} must be a whole number, not {raw!r}.")
+    value = int(raw)
     if value < minimum or (maximum is not None and value > maximum):
         upper = f" and at most {maximum}" if maximum is not None else ""
         raise BadRequestData(f"{name} must be at least {minimum}{upper}, not {value}.")
@@ -47,7 +50,7 @@ def _location(subscription_id: str) -> str:
 def list_subscriptions(nr: NgsiRequest) -> HttpResponse:
     """6.10.3.2 / 5.8.4: the tenant's subscriptions, paginated (limit, offset, count)."""
     limit = _count_param(nr, "limit", default=DEFAULT_LIMIT, minimum=0, maximum=MAX_LIMIT)
-    offset = _count_param(nr, "offset", default=0, minimum=0)
+    offset = _count_param(nr, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
     count = nr.params.get("count", "false")
     if count not in ("true", "false"):
         raise BadRequestData(f"count must be true or false, not {count!r}.")
@@ -89,8 +92,10 @@ def delete(nr: NgsiRequest, subscription_id: str) -> HttpResponse:
 urlpatterns = [
     # A trailing slash is tolerated on the collection, as on /entities: clients send one.
     re_path(r"^subscriptions/?$", methods(GET=list_subscriptions, POST=create), name="subscription-list"),
-    path(
-        "subscriptions/<path:subscription_id>",
+    # Any character, line breaks included (a <path:> stops at them): an odd id is then a
+    # ResourceNotFound problem, not the site's HTML 404.
+    re_path(
+        r"^subscriptions/(?P<subscription_id>[\s\S]+)\Z",
         methods(GET=retrieve, PATCH=update, DELETE=delete),
         name="subscription-detail",
     ),
