@@ -1,4 +1,4 @@
-"""`mutualis datahub_demo`: the data hub's demo sensors and their history (see datahub/demo.py)."""
+"""`mutualis datahub_demo`: the data hub's demo sensors and their history (see the package datahub/demo)."""
 
 from __future__ import annotations
 
