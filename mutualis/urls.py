@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("mutualis.registry.urls")),
     path("", include("mutualis.servicedesk.urls")),
     path("insights/", include("mutualis.insights.urls")),
+    path("territory/", include("mutualis.datahub.territory.urls")),
     path("ngsi-ld/v1/", include("mutualis.datahub.urls")),
     path("ingest/v1/", include("mutualis.datahub.ingestion.views")),
     path("api/v1/", include("mutualis.servicedesk.api.urls")),

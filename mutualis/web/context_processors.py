@@ -17,6 +17,7 @@ SECTIONS = {
     "registry:asset": "assets",
     "registry:import": "imports",
     "insights:": "insights",
+    "territory:": "territory",
 }
 
 

@@ -7,9 +7,14 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.datahub.territory.selectors import visible_sensors
 from mutualis.people.roles import Role
 from mutualis.people.tenancy import Scope
 from mutualis.servicedesk.permissions import can_declare
+
+
+def has_sensors(scope: Scope) -> bool:
+    return visible_sensors(scope).exists()
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,9 @@ def menu_for(scope: Scope) -> list[NavItem]:
     # Incidentology: the operator's figures for its staff, their member's for members' users
     # and elected officials (the tenancy door scopes them).
     items.append(NavItem(str(_("Insights")), reverse("insights:dashboard"), "insights"))
+    # Territory dashboards (data hub): for those who have sensors to see (one EXISTS query).
+    if has_sensors(scope):
+        items.append(NavItem(str(_("Territory")), reverse("territory:index"), "territory"))
     items += [
         NavItem(str(_("Sites")), reverse("registry:site-list"), "sites"),
         NavItem(str(_("Equipment")), reverse("registry:asset-list"), "assets"),

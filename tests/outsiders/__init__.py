@@ -54,4 +54,5 @@ PARTS = [
     "tests.outsiders.datahub_subscriptions",
     "tests.outsiders.datahub_contexts",
     "tests.outsiders.datahub_ingestion",
+    "tests.outsiders.datahub_territory",
 ]

@@ -1,0 +1,312 @@
+"""The territory map, drawn on the server as SVG from shipped data only: no tiles, no
+script, nothing fetched.
+
+A plain coordinate view: longitude and latitude projected equirectangularly, longitudes
+shortened by cos(mean latitude) so that distances east–west and north–south keep their
+proportions at the territory's latitude (at 48.8° N a degree of longitude is 0.66 of a
+degree of latitude). Commune centres come from the territory reference
+(data/territory/positions.csv); sites from the registry; sensors from their `location`.
+
+Each sensor is a link whose marker's **shape** says its type and whose outline and badge say
+its state (filled: working; ring and "!": needs attention; hollow dashed: no recent data),
+with the same in words in its title and in the table that follows the map (WCAG 1.4.1, 1.1.1).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ..smart_data_models import (
+    AC_MEASUREMENT,
+    AIR_QUALITY_OBSERVED,
+    EV_CHARGING_STATION,
+    FLOOD_MONITORING,
+    NOISE_LEVEL_OBSERVED,
+    STREETLIGHT,
+    TRAFFIC_FLOW_OBSERVED,
+    WATER_OBSERVED,
+)
+from .selectors import State
+
+WIDTH = 640
+PAD = 36
+INK = "#1e1e1e"
+MARKER = "#0b3d7a"  # 10.6:1 on white
+ALERT = "#a4161a"  # 7.4:1 on white; the state is also said by the ring and the "!"
+SITE = "#555555"
+COMMUNE = "#2a6e35"
+FONT = 12
+
+SHAPES = {
+    AIR_QUALITY_OBSERVED.name: "circle",
+    NOISE_LEVEL_OBSERVED.name: "triangle",
+    TRAFFIC_FLOW_OBSERVED.name: "square",
+    STREETLIGHT.name: "diamond",
+    WATER_OBSERVED.name: "drop",
+    FLOOD_MONITORING.name: "hexagon",
+    EV_CHARGING_STATION.name: "plus",
+    AC_MEASUREMENT.name: "pentagon",
+}
+TYPE_LABELS = {
+    AIR_QUALITY_OBSERVED.name: gettext_lazy("air quality"),
+    NOISE_LEVEL_OBSERVED.name: gettext_lazy("noise"),
+    TRAFFIC_FLOW_OBSERVED.name: gettext_lazy("traffic counter"),
+    STREETLIGHT.name: gettext_lazy("street light"),
+    WATER_OBSERVED.name: gettext_lazy("river gauge"),
+    FLOOD_MONITORING.name: gettext_lazy("flood sensor"),
+    EV_CHARGING_STATION.name: gettext_lazy("charging station"),
+    AC_MEASUREMENT.name: gettext_lazy("energy meter"),
+}
+STATE_LABELS = {
+    State.OK: gettext_lazy("working"),
+    State.ATTENTION: gettext_lazy("needs attention"),
+    State.SILENT: gettext_lazy("no recent data"),
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    lon: float
+    lat: float
+    label: str
+    url: str = ""
+    kind: str = ""  # SDM type name of a sensor
+    state: str = State.OK
+    title: str = ""  # the words said on focus and hover
+    badge: str = ""  # a commune's short count
+
+
+def shape(kind: str, x: float, y: float, r: float, fill: str, stroke: str, dash: str = "") -> str:
+    common = f'fill="{fill}" stroke="{stroke}" stroke-width="2"' + (
+        f' stroke-dasharray="{dash}"' if dash else ""
+    )
+
+    def polygon(points: list[tuple[float, float]]) -> str:
+        text = " ".join(f"{x + dx:.1f},{y + dy:.1f}" for dx, dy in points)
+        return f'<polygon points="{text}" {common}/>'
+
+    def regular(sides: int, turn: float) -> str:
+        return polygon(
+            [
+                (r * math.cos(turn + 2 * math.pi * i / sides), r * math.sin(turn + 2 * math.pi * i / sides))
+                for i in range(sides)
+            ]
+        )
+
+    if kind == "triangle":
+        return polygon([(0, -r * 1.15), (r, r * 0.75), (-r, r * 0.75)])
+    if kind == "drop":
+        return polygon([(-r, -r * 0.75), (r, -r * 0.75), (0, r * 1.15)])
+    if kind == "square":
+        return f'<rect x="{x - r * 0.85:.1f}" y="{y - r * 0.85:.1f}" width="{r * 1.7:.1f}" height="{r * 1.7:.1f}" {common}/>'
+    if kind == "diamond":
+        return polygon([(0, -r * 1.2), (r * 1.2, 0), (0, r * 1.2), (-r * 1.2, 0)])
+    if kind == "hexagon":
+        return regular(6, 0)
+    if kind == "pentagon":
+        return regular(5, -math.pi / 2)
+    if kind == "plus":
+        t = r * 0.4
+        return polygon(
+            [
+                (-t, -r),
+                (t, -r),
+                (t, -t),
+                (r, -t),
+                (r, t),
+                (t, t),
+                (t, r),
+                (-t, r),
+                (-t, t),
+                (-r, t),
+                (-r, -t),
+                (-t, -t),
+            ]
+        )
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {common}/>'
+
+
+def marker(kind: str, state: str, x: float, y: float, r: float = 7.0) -> str:
+    """A sensor's marker: its type's shape, drawn as its state says."""
+    form = SHAPES.get(kind, "circle")
+    if state == State.SILENT:
+        return shape(form, x, y, r, "#ffffff", MARKER, "3 2")
+    body = shape(
+        form,
+        x,
+        y,
+        r,
+        ALERT if state == State.ATTENTION else MARKER,
+        INK if state == State.ATTENTION else "#ffffff",
+    )
+    if state == State.ATTENTION:
+        body = (
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r + 5:.1f}" fill="none" stroke="{ALERT}" stroke-width="2.5"/>'
+            + body
+            + f'<text x="{x + r + 6:.1f}" y="{y - r:.1f}" font-size="{FONT + 2}" font-weight="700" fill="{ALERT}">!</text>'
+        )
+    return body
+
+
+class Projection:
+    def __init__(self, points: list[tuple[float, float]]) -> None:
+        lons = [p[0] for p in points] or [0.0]
+        lats = [p[1] for p in points] or [0.0]
+        self.k = math.cos(math.radians(sum(lats) / len(lats)))
+        self.min_x, self.max_x = min(lons) * self.k, max(lons) * self.k
+        self.min_y, self.max_y = min(lats), max(lats)
+        span_x = max(self.max_x - self.min_x, 1e-3)
+        span_y = max(self.max_y - self.min_y, 1e-3)
+        self.scale = (WIDTH - 2 * PAD) / span_x
+        if span_y * self.scale + 2 * PAD > WIDTH:  # a tall territory: fit the height instead
+            self.scale = (WIDTH - 2 * PAD) / span_y
+        self.height = max(240.0, min(float(WIDTH), span_y * self.scale + 2 * PAD))
+        # Centre the drawing in both directions.
+        self.off_x = (WIDTH - span_x * self.scale) / 2
+        self.off_y = (self.height - span_y * self.scale) / 2
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        return (
+            self.off_x + (lon * self.k - self.min_x) * self.scale,
+            self.height - self.off_y - (lat - self.min_y) * self.scale,
+        )
+
+
+def _text(
+    x: float, y: float, content: str, *, fill: str = INK, weight: str = "400", anchor: str = "start"
+) -> str:
+    # A white halo keeps labels legible over markers (paint-order draws the stroke first).
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{FONT}" font-weight="{weight}" fill="{fill}" text-anchor="{anchor}" '
+        f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{escape(content)}</text>'
+    )
+
+
+def _place_label(
+    x: float, y: float, text: str, placed: list[tuple[float, float, float, float]]
+) -> tuple[float, float, str]:
+    """Where a commune's name goes: right of its point, else left, above or below, the first
+    place that overlaps no name drawn before and stays inside the map."""
+    width, height = 7.2 * len(text), FONT + 2
+    options = [
+        (x + 8, y + 4, "start", x + 8, y - height + 4),
+        (x - 8, y + 4, "end", x - 8 - width, y - height + 4),
+        (x, y - 10, "middle", x - width / 2, y - 10 - height),
+        (x, y + 18, "middle", x - width / 2, y + 18 - height),
+    ]
+    for lx, ly, anchor, left, top in options:
+        box = (left, top, left + width, top + height)
+        inside = box[0] >= 2 and box[2] <= WIDTH - 2
+        if inside and not any(_overlap(box, other) for other in placed):
+            placed.append(box)
+            return lx, ly, anchor
+    # Crowded: the name goes where it fits the frame; the table after the map lists it too.
+    lx, ly, anchor, left, top = options[0] if x + 8 + width <= WIDTH else options[1]
+    placed.append((left, top, left + width, top + height))
+    return lx, ly, anchor
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def draw(*, title: str, communes: list[Point], sites: list[Point], sensors: list[Point]) -> SafeString:
+    """The map as one standalone SVG (title and description inside, for screen readers)."""
+    everything = [(p.lon, p.lat) for p in [*communes, *sites, *sensors]]
+    projection = Projection(everything)
+    body: list[str] = []
+    for site in sites:
+        x, y = projection.xy(site.lon, site.lat)
+        body.append(
+            f'<g class="map-site"><title>{escape(site.title or site.label)}</title>'
+            f'<rect x="{x - 9:.1f}" y="{y - 9:.1f}" width="18" height="18" fill="none" stroke="{SITE}" stroke-width="1.5" stroke-dasharray="4 2"/></g>'
+        )
+    placed: list[tuple[float, float, float, float]] = []
+    for commune in communes:
+        x, y = projection.xy(commune.lon, commune.lat)
+        text = commune.label + (f" ({commune.badge})" if commune.badge else "")
+        lx, ly, anchor = _place_label(x, y, text, placed)
+        inner = (
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#ffffff" stroke="{COMMUNE}" stroke-width="3"/>'
+            + _text(lx, ly, text, weight="700", anchor=anchor)
+        )
+        if commune.state == State.ATTENTION:
+            inner += (
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="none" stroke="{ALERT}" stroke-width="2.5"/>'
+            )
+            inner += _text(x - 10, y - 6, "!", fill=ALERT, weight="700", anchor="end")
+        title = escape(commune.title or commune.label)
+        if commune.url:
+            body.append(
+                f'<a href="{escape(commune.url)}" aria-label="{title}"><title>{title}</title>{inner}</a>'
+            )
+        else:
+            body.append(f"<g><title>{title}</title>{inner}</g>")
+    for sensor in sensors:
+        x, y = projection.xy(sensor.lon, sensor.lat)
+        title = escape(sensor.title or sensor.label)
+        inner = marker(sensor.kind, sensor.state, x, y)
+        if sensor.url:
+            body.append(
+                f'<a href="{escape(sensor.url)}" aria-label="{title}"><title>{title}</title>{inner}</a>'
+            )
+        else:
+            body.append(f"<g><title>{title}</title>{inner}</g>")
+    height = projection.height
+    body.append(_scale_bar(projection))
+    desc = _(
+        "Plain map without background: %(communes)s commune centres, %(sites)s sites and %(sensors)s sensors. "
+        "The table after the map lists the same sensors."
+    ) % {"communes": len(communes), "sites": len(sites), "sensors": len(sensors)}
+    return mark_safe(  # noqa: S308 - every text put in it went through escape()
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="group" aria-labelledby="territory-map-title territory-map-desc" '
+        f'viewBox="0 0 {WIDTH} {height:.0f}" width="100%" class="territory-map-svg" font-family="system-ui, sans-serif">'
+        f'<title id="territory-map-title">{escape(title)}</title><desc id="territory-map-desc">{escape(desc)}</desc>'
+        f'<rect width="{WIDTH}" height="{height:.0f}" fill="#f3f5f8"/>{"".join(body)}</svg>'
+    )
+
+
+# One degree of latitude, in metres (mean value; the view is a sketch, not a survey).
+METRES_PER_DEGREE = 111_320
+NICE_DISTANCES = (100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
+
+
+def _scale_bar(projection: Projection) -> str:
+    """A distance bar about a fifth of the width wide, and "N" with an arrow: the projection
+    keeps north up and distances true in both directions."""
+    pixels_per_metre = projection.scale / METRES_PER_DEGREE
+    metres = next((d for d in NICE_DISTANCES if d * pixels_per_metre >= WIDTH / 8), NICE_DISTANCES[-1])
+    length = metres * pixels_per_metre
+    x, y = 12.0, projection.height - 14
+    label = f"{metres // 1000} km" if metres >= 1000 else f"{metres} m"
+    return (
+        f'<g aria-hidden="true"><path d="M{x:.1f} {y - 5:.1f}v5h{length:.1f}v-5" fill="none" stroke="{INK}" stroke-width="2"/>'
+        + _text(x + length + 6, y + 1, label)
+        + f'<path d="M{WIDTH - 18} {projection.height - 30}l6 -14l6 14z" fill="{INK}"/>'
+        + _text(WIDTH - 12, projection.height - 6, "N", weight="700", anchor="middle")
+        + "</g>"
+    )
+
+
+def legend(kinds: list[str]) -> list[tuple[SafeString, str]]:
+    """(small SVG, words) for each type shown and each state: the map's key."""
+    entries = []
+    for kind in kinds:
+        svg = marker(kind, State.OK, 12, 12)
+        entries.append((_icon(svg), str(TYPE_LABELS.get(kind, kind))))
+    for state in (State.OK, State.ATTENTION, State.SILENT):
+        svg = marker(AIR_QUALITY_OBSERVED.name, state, 12, 12, r=5)
+        entries.append((_icon(svg), str(STATE_LABELS[state])))
+    return entries
+
+
+def _icon(body: str) -> SafeString:
+    return mark_safe(  # noqa: S308 - built from constants only
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 28 24" width="28" height="24" aria-hidden="true" focusable="false">{body}</svg>'
+    )
