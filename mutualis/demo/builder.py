@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from mutualis.datahub import demo as hub_demo
+from mutualis.insights import ticket_facts
 from mutualis.people.models import Membership, User
 from mutualis.registry.models import Asset, AssetStatusChange, Member, Operator, Site
 from mutualis.registry.territory import import_territory
@@ -90,6 +91,9 @@ def build_demo(
         build_service_levels(ctx, members)
         build_tickets(ctx)
         build_ratings(ctx)
+        # Written in bulk, not by the verbs: incidentology's copies of the tickets are made
+        # again (insights.ticket_facts).
+        ticket_facts.rebuild()
         # The data hub's sensors at the members' sites, with a month of history up to now
         # (or up to the reference date's noon, for a reproducible demo of another day).
         if today == timezone.localdate():

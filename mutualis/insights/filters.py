@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
@@ -127,6 +128,28 @@ def tickets_for_values(scope: Scope, values: Mapping[str, Any]) -> QuerySet[Tick
     """The tickets of cleaned filter values (InsightFilter.values())."""
     data = {LIST_NAMES[k]: v for k, v in values.items() if k in LIST_NAMES and v not in (None, "")}
     return filter_tickets(Ticket.objects.visible_to(scope), data, scope=scope)
+
+
+# The list filters the narrow copies of the tickets (TicketFact) answer: the same fields
+# under the same names, so `filter_tickets` applies them the same way. Others (priority,
+# assignee, equipment, search…) are not copied: a figure filtered by one reads the tickets.
+COPIED_FILTERS = frozenset(
+    {"created_after", "created_before", "member", "site", "site_kind", "category", "team", "state"}
+)
+
+
+def copies_for_values(scope: Scope, values: Mapping[str, Any]) -> QuerySet[Any]:
+    """`tickets_for_values` read from the tickets' narrow copies (insights.ticket_facts):
+    the same rows, a tenth of the bytes to read. The tickets themselves when a filter
+    is not one of COPIED_FILTERS."""
+    from .models import TicketFact  # the models import this module's neighbours
+
+    data = {LIST_NAMES[k]: v for k, v in values.items() if k in LIST_NAMES and v not in (None, "")}
+    # The copies' day of declaration is in settings.TIME_ZONE (nothing activates another).
+    other_zone = timezone.get_current_timezone_name() != settings.TIME_ZONE
+    if other_zone or not COPIED_FILTERS.issuperset(data):
+        return tickets_for_values(scope, values)
+    return filter_tickets(TicketFact.objects.visible_to(scope), data, scope=scope)  # type: ignore[arg-type]
 
 
 def filtered_tickets(scope: Scope, data: Mapping[str, Any] | None = None) -> QuerySet[Ticket]:

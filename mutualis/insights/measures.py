@@ -2,17 +2,22 @@
 (`filters.filtered_tickets`): counts grouped by period or dimension, conditional counts,
 percentiles. No measure reads tickets one by one: each is one or two grouped queries whose
 rows are bounded by the periods, the buckets or the dimension's values, not the tickets.
+
+The measures that read every ticket of the period take either tickets or their narrow
+copies (`models.TicketFact`, same field names): the dashboard passes the copies, the
+reports and the tests' reference computation the tickets.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import (
     Aggregate,
     Count,
@@ -78,6 +83,19 @@ def period_bounds(first_day: dt.date, step: str, start: dt.date, end: dt.date) -
 TRUNC = {DAY: TruncDay, WEEK: TruncWeek, MONTH: TruncMonth}
 
 
+def _copies(tickets: QuerySet[Any]) -> bool:
+    """Whether `tickets` are the tickets' narrow copies (models.TicketFact)."""
+    return tickets.model is not Ticket
+
+
+def _period(tickets: QuerySet[Any], step: str) -> Any:
+    """The first day of the period of declaration. The copies carry the day of declaration
+    in the time zone of the figures: truncating a date converts no time zone."""
+    if _copies(tickets):
+        return F("created_day") if step == DAY else TRUNC[step]("created_day", output_field=DateField())
+    return TRUNC[step]("created_at", output_field=DateField())
+
+
 def _as_date(value: Any) -> dt.date:
     # Some backends hand back a datetime for a truncation to a DateField.
     return value.date() if isinstance(value, dt.datetime) else value
@@ -113,14 +131,9 @@ def dimension_names(dimension: str, keys: Iterable[int | None]) -> dict[int | No
     return dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
-def volumes(tickets: QuerySet[Ticket], start: dt.date, end: dt.date, step: str) -> list[tuple[dt.date, int]]:
+def volumes(tickets: QuerySet[Any], start: dt.date, end: dt.date, step: str) -> list[tuple[dt.date, int]]:
     """Tickets declared per period, every period of [start, end] listed (zeros included)."""
-    rows = (
-        tickets.annotate(period=TRUNC[step]("created_at", output_field=DateField()))
-        .order_by()
-        .values("period")
-        .annotate(n=Count("pk"))
-    )
+    rows = tickets.annotate(period=_period(tickets, step)).order_by().values("period").annotate(n=Count("pk"))
     counts = {_as_date(r["period"]): r["n"] for r in rows}
     return [(p, counts.get(p, 0)) for p in periods(start, end, step)]
 
@@ -132,15 +145,11 @@ class Breakdown:
     by_period: dict[int | None, dict[dt.date, int]] = field(default_factory=dict)
 
 
-def breakdown(
-    tickets: QuerySet[Ticket], dimension: str, start: dt.date, end: dt.date, step: str
-) -> Breakdown:
+def breakdown(tickets: QuerySet[Any], dimension: str, start: dt.date, end: dt.date, step: str) -> Breakdown:
     """Tickets per value of `dimension`, overall and per period: one grouped query (rows:
     periods × values) and one for the names."""
     rows = (
-        tickets.annotate(
-            period=TRUNC[step]("created_at", output_field=DateField()), key=DIMENSION_KEYS[dimension]
-        )
+        tickets.annotate(period=_period(tickets, step), key=DIMENSION_KEYS[dimension])
         .order_by()
         .values("period", "key")
         .annotate(n=Count("pk"))
@@ -280,6 +289,14 @@ def percentile_from_histogram(counts: dict[int, int], fraction: float) -> float 
     return low_value + (rank - below) * (value_at(below + 1) - low_value)
 
 
+# The durations the copies (models.TicketFact) carry, computed when copied: (end, start) →
+# column.
+COPIED_SECONDS = {
+    ("first_response_at", "created_at"): "take_charge_seconds",
+    ("resolved_at", "created_at"): "resolve_seconds",
+}
+SORT_WORK_MEM = "64MB"
+
 # The histogram shown: edges in hours.
 DURATION_EDGES_HOURS = (1, 4, 8, 24, 48, 168, 720)
 PERCENTILE_CONT, HISTOGRAM = "percentile_cont", "histogram"
@@ -299,39 +316,103 @@ def percentile_method(tickets: QuerySet[Any]) -> str:
     return PERCENTILE_CONT if connections[tickets.db].vendor == "postgresql" else HISTOGRAM
 
 
+EDGES = [0.0, *(h * 3600.0 for h in DURATION_EDGES_HOURS), None]
+
+
+def _bucket_filter(name: str, i: int) -> Q:
+    """`name` in the i-th bucket of the histogram shown (EDGES)."""
+    low, high = EDGES[i], EDGES[i + 1]
+    q = Q(**{f"{name}__gte": low}) if i else Q()
+    if high is not None:
+        q &= Q(**{f"{name}__lt": high})
+    return q
+
+
+def _histogram(row: dict[str, Any], prefix: str) -> list[tuple[tuple[float, float | None], int]]:
+    return [
+        ((EDGES[i] / 3600.0, None if EDGES[i + 1] is None else EDGES[i + 1] / 3600.0), row[f"{prefix}{i}"])  # type: ignore[operator]
+        for i in range(len(EDGES) - 1)
+    ]
+
+
+@contextmanager
+def _large_sort(using: str) -> Iterator[None]:
+    """Room for percentile_cont's sort (PostgreSQL). The sort holds every duration of the
+    period: 300,000 for the operator's year at a million tickets, about 15 MB, which the
+    default 4 MB of work_mem sent to temporary files (docs/benchmarks.md). SET LOCAL ends
+    with the transaction."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{SORT_WORK_MEM}'")
+        yield
+
+
 def duration_stats(
-    tickets: QuerySet[Ticket], end_field: str, start_field: str = "created_at", *, method: str | None = None
+    tickets: QuerySet[Any], end_field: str, start_field: str = "created_at", *, method: str | None = None
 ) -> DurationStats:
     """From `start_field` to `end_field` (elapsed time, clock stops included) for the
     tickets where both are set: count, median, 90th percentile and the histogram. On
     PostgreSQL one query with percentile_cont; elsewhere (SQLite) a second query reads a
     fine histogram (BUCKET_RATIO) the percentiles are interpolated from."""
     method = method or percentile_method(tickets)
-    done = tickets.filter(**{f"{end_field}__isnull": False}).annotate(secs=Seconds(end_field, start_field))
+    copied = COPIED_SECONDS.get((end_field, start_field)) if _copies(tickets) else None
+    if copied:  # computed when copied, by the same expression
+        done = tickets.filter(**{f"{copied}__isnull": False}).annotate(secs=F(copied))
+    else:
+        done = tickets.filter(**{f"{end_field}__isnull": False}).annotate(
+            secs=Seconds(end_field, start_field)
+        )
     aggregates: dict[str, Any] = {"n": Count("pk")}
-    edges = [0.0, *(h * 3600.0 for h in DURATION_EDGES_HOURS), None]
-    for i in range(len(edges) - 1):
-        low, high = edges[i], edges[i + 1]
-        q = Q(secs__gte=low) if i else Q()
-        if high is not None:
-            q &= Q(secs__lt=high)
+    for i in range(len(EDGES) - 1):
+        q = _bucket_filter("secs", i)
         aggregates[f"h{i}"] = Count("pk", filter=q) if q else Count("pk")
     if method == PERCENTILE_CONT:
         aggregates["p50"] = PercentileCont("secs", 0.5)
         aggregates["p90"] = PercentileCont("secs", 0.9)
-    row = done.order_by().aggregate(**aggregates)
-    if method == PERCENTILE_CONT:
+        with _large_sort(done.db):
+            row = done.order_by().aggregate(**aggregates)
         median, p90 = row["p50"], row["p90"]
     else:
+        row = done.order_by().aggregate(**aggregates)
         fine = done.annotate(bucket=LogBucket("secs")).order_by().values("bucket").annotate(n=Count("pk"))
         counts = {int(r["bucket"]): r["n"] for r in fine}
         median = percentile_from_histogram(counts, 0.5)
         p90 = percentile_from_histogram(counts, 0.9)
-    histogram = [
-        ((edges[i] / 3600.0, None if edges[i + 1] is None else edges[i + 1] / 3600.0), row[f"h{i}"])  # type: ignore[operator]
-        for i in range(len(edges) - 1)
-    ]
-    return DurationStats(count=row["n"], median=median, p90=p90, histogram=histogram, method=method)
+    return DurationStats(
+        count=row["n"], median=median, p90=p90, histogram=_histogram(row, "h"), method=method
+    )
+
+
+def take_charge_and_resolution(tickets: QuerySet[Any]) -> tuple[DurationStats, DurationStats]:
+    """`duration_stats` of the time to take charge and of the time to resolve. From the
+    copies on PostgreSQL, both in one query: one read of the period instead of two, each
+    duration a column (a missing one is NULL: COUNT and percentile_cont skip it)."""
+    method = percentile_method(tickets)
+    if not _copies(tickets) or method != PERCENTILE_CONT:
+        return duration_stats(tickets, "first_response_at"), duration_stats(tickets, "resolved_at")
+    columns = (
+        COPIED_SECONDS[("first_response_at", "created_at")],
+        COPIED_SECONDS[("resolved_at", "created_at")],
+    )
+    aggregates: dict[str, Any] = {}
+    for column in columns:
+        aggregates[f"{column}_n"] = Count(column)
+        for i in range(len(EDGES) - 1):
+            aggregates[f"{column}_h{i}"] = Count(column, filter=_bucket_filter(column, i) or None)
+        aggregates[f"{column}_p50"] = PercentileCont(column, 0.5)
+        aggregates[f"{column}_p90"] = PercentileCont(column, 0.9)
+    with _large_sort(tickets.db):
+        row = tickets.order_by().aggregate(**aggregates)
+    take, done = (
+        DurationStats(
+            count=row[f"{c}_n"],
+            median=row[f"{c}_p50"],
+            p90=row[f"{c}_p90"],
+            histogram=_histogram(row, f"{c}_h"),
+            method=method,
+        )
+        for c in columns
+    )
+    return take, done
 
 
 # ---------------------------------------------------------------- service levels
@@ -368,7 +449,7 @@ def _deadline_counts(done: str, due: str, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def service_levels(tickets: QuerySet[Ticket], now: dt.datetime) -> ServiceLevels:
+def service_levels(tickets: QuerySet[Any], now: dt.datetime) -> ServiceLevels:
     """Deadlines met, from the tickets' deadlines and when they were met (cancelled tickets
     and merged duplicates aside: nobody had to meet theirs), and the breaches recorded."""
     held = tickets.exclude(state=TicketState.CANCELLED).filter(merged_into__isnull=True)
@@ -404,18 +485,20 @@ def reopened_events() -> QuerySet[TicketEvent]:
 
 
 def reopen_rates(
-    tickets: QuerySet[Ticket], start: dt.date, end: dt.date, step: str
+    tickets: QuerySet[Any], start: dt.date, end: dt.date, step: str
 ) -> list[tuple[dt.date, int, int]]:
-    """Per period of declaration: (period, tickets resolved at least once, reopened)."""
+    """Per period of declaration: (period, tickets resolved at least once, reopened).
+    `tickets` are tickets, or their copies (TicketFact), which carry the reopening found."""
     rows = (
         tickets.annotate(
-            period=TRUNC[step]("created_at", output_field=DateField()), reopened=Exists(reopened_events())
+            period=_period(tickets, step),
+            was_reopened=F("reopened") if _copies(tickets) else Exists(reopened_events()),
         )
         .order_by()
         .values("period")
         .annotate(
-            resolved=Count("pk", filter=Q(resolved_at__isnull=False) | Q(reopened=True)),
-            reopened_n=Count("pk", filter=Q(reopened=True)),
+            resolved=Count("pk", filter=Q(resolved_at__isnull=False) | Q(was_reopened=True)),
+            reopened_n=Count("pk", filter=Q(was_reopened=True)),
         )
     )
     found = {_as_date(r["period"]): (r["resolved"], r["reopened_n"]) for r in rows}

@@ -22,7 +22,7 @@ from mutualis.servicedesk.satisfaction.forms import month_label
 from .. import measures
 from ..charts import Chart, bar_chart, line_chart, number
 from ..figures import duration_text, percent
-from ..filters import DAY, DIMENSIONS, MONTH, WEEK, drill_down_url, tickets_for_values
+from ..filters import DAY, DIMENSIONS, MONTH, WEEK, copies_for_values, drill_down_url, tickets_for_values
 from ..measures import BY_CATEGORY, BY_MEMBER, BY_SITE, BY_SITE_KIND, BY_TEAM
 
 # A breakdown's chart shows this many values; its table and export list them all.
@@ -78,6 +78,12 @@ class Context:
     def tickets(self) -> QuerySet[Ticket]:
         return tickets_for_values(self.scope, self.values)
 
+    def copies(self) -> QuerySet[Any]:
+        """The same tickets, from their narrow copies (insights.ticket_facts): for the
+        panels that read every ticket of the period (volumes, breakdowns, durations,
+        service levels, reopenings)."""
+        return copies_for_values(self.scope, self.values)
+
     def drill(self, **filters: Any) -> str:
         """The list of the tickets behind a figure: this filter's, narrowed by `filters`."""
         base = {k: v for k, v in self.values.items() if k in ("start", "end", *DIMENSIONS)}
@@ -104,7 +110,7 @@ STEP_WORDS = {MONTH: gettext_lazy("per month"), WEEK: gettext_lazy("per week"), 
 
 
 def volumes_panel(ctx: Context) -> PanelData:
-    rows = measures.volumes(ctx.tickets(), ctx.start, ctx.end, ctx.step)
+    rows = measures.volumes(ctx.copies(), ctx.start, ctx.end, ctx.step)
     labels = [period_label(p, ctx.step) for p, _n in rows]
     counts = [n for _p, n in rows]
     series_name = _("Incidents declared")
@@ -159,7 +165,7 @@ def dimensions_for(scope: Scope) -> dict[str, str]:
 def breakdown_panel(ctx: Context) -> PanelData:
     dimensions = dimensions_for(ctx.scope)
     by = ctx.by if ctx.by in dimensions else BY_CATEGORY
-    found = measures.breakdown(ctx.tickets(), by, ctx.start, ctx.end, ctx.step)
+    found = measures.breakdown(ctx.copies(), by, ctx.start, ctx.end, ctx.step)
     nobody = _("No team") if by == BY_TEAM else _("Unknown")
     names = [name or nobody for _key, name, _n in found.totals]
     # The list filters a team, not "no team": that bar has no link of its own.
@@ -269,9 +275,7 @@ def _hours_label(low: float, high: float | None) -> str:
 
 
 def durations_panel(ctx: Context) -> PanelData:
-    tickets = ctx.tickets()
-    take = measures.duration_stats(tickets, "first_response_at")
-    done = measures.duration_stats(tickets, "resolved_at")
+    take, done = measures.take_charge_and_resolution(ctx.copies())
     facts = []
     for name, stats in ((_("taking charge"), take), (_("resolution"), done)):
         facts += [
@@ -316,7 +320,7 @@ def _hours(seconds: float | None) -> float | None:
 
 
 def sla_panel(ctx: Context) -> PanelData:
-    levels = measures.service_levels(ctx.tickets(), ctx.now)
+    levels = measures.service_levels(ctx.copies(), ctx.now)
     facts = []
     for name, deadlines, target in (
         (_("take charge"), levels.take_charge, Target.TAKE_CHARGE),
@@ -365,7 +369,7 @@ def sla_panel(ctx: Context) -> PanelData:
 
 
 def reopen_panel(ctx: Context) -> PanelData:
-    rows = measures.reopen_rates(ctx.tickets(), ctx.start, ctx.end, ctx.step)
+    rows = measures.reopen_rates(ctx.copies(), ctx.start, ctx.end, ctx.step)
     resolved = sum(r for _p, r, _o in rows)
     reopened = sum(o for _p, _r, o in rows)
     rate = 100.0 * reopened / resolved if resolved else None

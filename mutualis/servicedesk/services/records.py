@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from mutualis.insights import ticket_facts
 from mutualis.lib.search import normalise, vector_of
 
 from ..mail import notifications
@@ -78,6 +79,9 @@ def touch(
     for name, value in fields.items():
         setattr(ticket, name, value)
     Ticket.objects.filter(pk=ticket.pk).update(**fields)
+    # An UPDATE sends no signal: incidentology's copy of the ticket follows here, in the
+    # verb's transaction (insights.ticket_facts).
+    ticket_facts.ticket_changed(ticket.pk, fields)
 
 
 def public_text(ticket: Ticket, *, with_comments: bool = True) -> str:
