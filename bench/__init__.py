@@ -9,5 +9,9 @@ Modules: `config` (options, targets, environment), `database` (create, migrate, 
 demo registry), `loading` (COPY and index handling, shared by every generator),
 `desk_data` (tickets, replies and events), `server` (gunicorn and its access log),
 `client` (a small HTTP client), `cases` and `measure` (what is timed and how), `report`,
-and `run`, which calls them in order.
+and `run`, which calls them in order. Issue 8's concurrent load: `load` (client processes,
+CPU of each party), `load_cases` (what both systems are sent), `load_run` and
+`load_report`, `profiling` (py-spy and PostgreSQL's statement log); django-helpdesk beside
+Mutualis: `helpdesk_env` (its own virtual environment), `helpdesk_data` (the same tickets
+with COPY), `helpdesk_server`, and the small Django project in `bench/helpdesk/`.
 """

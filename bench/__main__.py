@@ -9,7 +9,18 @@ import sys
 import time
 from pathlib import Path
 
-from .config import FULL_HUB_INSTANCES, FULL_REPLIES, FULL_TICKETS, Config, paris_today
+from .config import DEFAULT_WORKERS, FULL_HUB_INSTANCES, FULL_REPLIES, FULL_TICKETS, Config, paris_today
+
+
+def levels(text: str) -> tuple[int, ...]:
+    """ "1,4,16" → (1, 4, 16): the numbers of simultaneous clients of the load phase."""
+    try:
+        found = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text}") from exc
+    if not found or min(found) < 1:
+        raise argparse.ArgumentTypeError("each level is at least one client")
+    return found
 
 
 def parse(argv: list[str]) -> Config:
@@ -39,10 +50,42 @@ def parse(argv: list[str]) -> Config:
     parser.add_argument("--years", type=int, default=6, help="years the tickets are spread over")
     parser.add_argument("--iterations", type=int, default=300, help="timed requests per case")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests before each case")
-    parser.add_argument("--clients", type=int, default=1, help="concurrent HTTP clients")
     parser.add_argument(
-        "--workers", type=int, default=2, help="gunicorn workers (default: one per core here)"
+        "--clients",
+        type=levels,
+        default=Config.clients,
+        help="concurrency levels of the load phase, e.g. 1,4,16 (each a number of client processes)",
     )
+    parser.add_argument(
+        "--load-seconds", type=float, default=Config.load_seconds, help="timed window per load case and level"
+    )
+    parser.add_argument(
+        "--load-warmup", type=int, default=Config.load_warmup, help="untimed iterations per client"
+    )
+    parser.add_argument("--load-cases", default="", help="comma-separated load case names (default: all)")
+    parser.add_argument("--no-load", action="store_true", help="skip the concurrent load phase")
+    parser.add_argument(
+        "--profile",
+        default="",
+        metavar="CASE",
+        help="after the load phase, profile this Mutualis load case (py-spy + PostgreSQL statement log)",
+    )
+    parser.add_argument(
+        "--compare-helpdesk",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also load and measure django-helpdesk with the same data (--no-compare-helpdesk to skip)",
+    )
+    parser.add_argument(
+        "--no-compare", dest="compare_helpdesk", action="store_false", help="same as --no-compare-helpdesk"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=DEFAULT_WORKERS, help="gunicorn workers (default: one per core)"
+    )
+    parser.add_argument(
+        "--worker-class", choices=("sync", "gthread"), default="sync", help="gunicorn worker class"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument(
         "--reuse", action="store_true", help="measure the existing database, without loading it"
     )
@@ -67,7 +110,15 @@ def parse(argv: list[str]) -> Config:
         iterations=args.iterations,
         warmup=args.warmup,
         clients=args.clients,
+        load_seconds=args.load_seconds,
+        load_warmup=args.load_warmup,
+        load=not args.no_load,
+        load_cases=tuple(c for c in args.load_cases.split(",") if c),
+        compare_helpdesk=args.compare_helpdesk,
+        profile=args.profile,
         workers=args.workers,
+        worker_class=args.worker_class,
+        threads=args.threads,
         reuse=args.reuse,
         drop=args.drop,
         results=args.results,
@@ -82,7 +133,7 @@ def say(text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     config = parse(sys.argv[1:] if argv is None else argv)
-    from . import database
+    from . import database, helpdesk_data
 
     problem = database.reachable(config)
     if problem:
@@ -98,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if config.drop:
             database.drop(config, say)
+            if config.compare_helpdesk:
+                helpdesk_data.drop(config, say)
     say(f"Done in {(time.monotonic() - started) / 60:.1f} min: {path}")
     return 0
 

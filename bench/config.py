@@ -26,6 +26,8 @@ YEARS = 6
 # missed target is reported with the figure.
 LIST_TARGET_MS = 50.0
 CREATE_TARGET_MS = 30.0
+# Issue 8: on the same list, at least 10 times django-helpdesk's throughput.
+LIST_RATIO_TARGET = 10.0
 PANEL_TARGET_MS = 300.0  # issue 5: every dashboard panel
 REPORT_TARGET_MS = 3000.0  # issue 5: a member report PDF
 
@@ -41,6 +43,13 @@ HUB_CADENCE_MINUTES = 15
 UPSERT_TARGET_PER_S = 50_000.0
 TEMPORAL_TARGET_MS = 50.0
 MQTT_TARGET_PER_S = 20_000.0
+
+
+# One sync worker per core. gunicorn's advice of (2 × cores) + 1 was measured against it at
+# a million tickets, 16 clients, on this 2-core machine: 5 sync workers gave 18 % less
+# throughput than 2 (the requests are CPU-bound; more workers only share the same cores),
+# and 2 gthread workers × 4 threads the same as 2 sync ones (docs/benchmarks.md).
+DEFAULT_WORKERS = os.cpu_count() or 1
 
 
 def paris_today() -> dt.date:
@@ -60,8 +69,20 @@ class Config:
     years: int = YEARS
     iterations: int = 300
     warmup: int = 20
-    clients: int = 1
-    workers: int = 2
+    # Concurrency levels of the load phase (issue 8): each load case runs with each number
+    # of simultaneous clients; the sequential cases above always run with one.
+    clients: tuple[int, ...] = (1, 4, 16)
+    load_seconds: float = 10.0  # timed window of each load case at each level
+    load_warmup: int = 3  # untimed iterations of each client before the window
+    load: bool = True
+    load_cases: tuple[str, ...] = ()  # empty: every load case
+    profile: str = ""  # a load case profiled under load after the load phase (bench/profiling.py)
+    compare_helpdesk: bool = True  # django-helpdesk beside Mutualis, same data, same run
+    # gunicorn: sync workers, or gthread workers with `threads` each (docs/benchmarks.md,
+    # "Under concurrent load": which gave the best throughput here).
+    workers: int = DEFAULT_WORKERS
+    worker_class: str = "sync"
+    threads: int = 1
     reuse: bool = False  # measure the database as it is, without creating or loading it
     drop: bool = False  # drop the database at the end (the smoke test)
     results: Path = PROJECT / "bench" / "results"

@@ -3,7 +3,6 @@ the query plans (EXPLAIN ANALYZE, BUFFERS) of each page's slowest queries."""
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import time
@@ -24,6 +23,7 @@ from mutualis.people.models import User
 from .cases import Case, Setup
 from .client import Client
 from .server import Server
+from .stats import spread
 
 Say = Callable[[str], None]
 EXPLAINED_QUERIES = 2  # the slowest queries of a page, explained
@@ -34,25 +34,6 @@ BIG_TABLE_SCAN = re.compile(
     r"Seq Scan on (servicedesk_ticket|servicedesk_ticketevent|servicedesk_comment|servicedesk_ticket_assets"
     r"|registry_asset|datahub_attributeinstance\w*|datahub_entity)\b"
 )
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile: the smallest value with at least `share` of the values at
-    or below it (p95 of 300 values is the 285th smallest)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
-def spread(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    return {
-        "p50": percentile(values, 0.50),
-        "p95": percentile(values, 0.95),
-        "p99": percentile(values, 0.99),
-        "mean": sum(values) / len(values),
-        "max": max(values),
-    }
 
 
 @dataclass

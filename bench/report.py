@@ -16,6 +16,7 @@ from typing import Any
 
 from .config import Config
 from .database import connect
+from .load_report import load_section
 
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
 POSTGRES_SETTINGS = ("shared_buffers", "work_mem", "effective_cache_size", "random_page_cost", "jit")
@@ -56,6 +57,12 @@ def write_json(config: Config, results: dict[str, Any]) -> Path:
     path = config.results / f"{results['started'].replace(':', '').replace('-', '')[:15]}.json"
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
     return path
+
+
+def _workers(config: dict[str, Any]) -> str:
+    if config.get("worker_class") == "gthread":
+        return f"{config['workers']} gthread workers × {config['threads']} threads"
+    return f"{config['workers']} {config.get('worker_class', 'sync')} workers"
 
 
 def _minutes(started: str, finished: str) -> str:
@@ -101,7 +108,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"**Machine**: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB of memory, {m['os']}; "
         f"PostgreSQL {m['postgresql']} (shared_buffers {m['postgresql_settings']['shared_buffers']}, "
         f"work_mem {m['postgresql_settings']['work_mem']}, server defaults); Python {m['python']}, "
-        f"Django {m['django']}, gunicorn {m['gunicorn']} ({results['config']['workers']} sync workers), "
+        f"Django {m['django']}, gunicorn {m['gunicorn']} ({_workers(results['config'])}), "
         f"psycopg {m['psycopg']}. 1-minute load average {_loads(results)} "
         f"(near or above {m['cores']}, the number of cores, other work competed with the run).",
         "",
@@ -128,8 +135,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"the search matches {setup.get('search_matches', 0):,}), "
         f"through a logged-in session and an API token of the same membership; the desk queue as the "
         f"service desk's agent. {results['config']['iterations']} timed requests per case after "
-        f"{results['config']['warmup']} warm-up ones, {results['config']['clients']} "
-        f"client{'s' if results['config']['clients'] > 1 else ''} at a time.",
+        f"{results['config']['warmup']} warm-up ones, one client at a time (concurrent load: below).",
         "",
         "| case | p50 ms | p95 ms | p99 ms | target p95 | result | queries | client p95 ms |",
         "|---|---:|---:|---:|---:|---|---:|---:|",
@@ -143,6 +149,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {_ms(client.get('p95'))} |"
         )
     lines += _hub(results)
+    lines += load_section(results)
     lines += [
         "",
         "Slowest query of each page (time seen by the page, then EXPLAIN ANALYZE run in process after the "

@@ -21,11 +21,12 @@ Say = Callable[[str], None]
 
 def run(config: Any, say: Say) -> Path:
     django.setup()
-    from . import database, desk_data, hub_data, report
+    from . import database, desk_data, helpdesk_data, hub_data, report
     from .cases import cases, measured_membership, prepare
     from .cleanup import remove_created
     from .hub_cases import HUB_CASES
     from .hub_cases import cases as hub_cases
+    from .load_run import helpdesk_phase, mutualis_phase, ratios
     from .measure import Runner
     from .server import Server
 
@@ -42,8 +43,12 @@ def run(config: Any, say: Say) -> Path:
             "today": config.today.isoformat(),
             "iterations": config.iterations,
             "warmup": config.warmup,
-            "clients": config.clients,
+            "clients": list(config.clients),
+            "load_seconds": config.load_seconds,
             "workers": config.workers,
+            "worker_class": config.worker_class,
+            "threads": config.threads,
+            "compare_helpdesk": config.compare_helpdesk,
             "database": config.database,
             "hub_entities": HUB_ENTITIES,
             "hub_instances": config.hub_instances,
@@ -73,8 +78,16 @@ def run(config: Any, say: Say) -> Path:
                 # With the unique index built afterwards and ANALYZE: the whole load.
                 "load_rows_per_s": hub_loaded.copied / max(sum(hub_loaded.seconds.values()), 1e-9),
             }
+    compare = config.compare_helpdesk
+    if compare and (not config.reuse or not helpdesk_data.exists(config)):
+        say("django-helpdesk: its own environment and database, the same tickets and replies with COPY")
+        hd_loaded = helpdesk_data.load(config, say)
+        phases.update(hd_loaded.seconds)
+        results["helpdesk_loaded"] = hd_loaded.rows
     results["phases"] = phases
     results["data"] = {"tables": database.sizes(config)}
+    if compare:
+        results["helpdesk_data"] = helpdesk_data.sizes(config)
     server = Server(config, say)
     outcomes = []
     closers: list[Callable[[], None]] = []
@@ -85,6 +98,8 @@ def run(config: Any, say: Say) -> Path:
         server.start()
         setup = prepare(config.seed)
         results["setup"] = setup.facts
+        if compare:
+            results["helpdesk_check"] = helpdesk_data.check(config, setup.member.pk)
         every = cases(setup)
         if with_hub:
             hub = hub_data.describe(setup.member)
@@ -96,7 +111,7 @@ def run(config: Any, say: Say) -> Path:
             setup,
             iterations=config.iterations,
             warmup=config.warmup,
-            clients=config.clients,
+            clients=1,
             say=say,
         )
         for case in every:
@@ -113,11 +128,16 @@ def run(config: Any, say: Say) -> Path:
                 summary += f", {outcome['units_per_s']:,.0f} {outcome['unit']}/s"
             say(f"{case.name}: {outcome['status']}, {summary}")
             outcomes.append(outcome)
+        if config.load:
+            results["load"], results["profile"] = mutualis_phase(config, server, setup, every, say)
     finally:
         for close in closers:
             close()
         server.stop()
         remove_created()
+    if compare and config.load:
+        results["helpdesk_load"] = helpdesk_phase(config, setup, say)
+        results["ratios"] = ratios(results.get("load", []), results["helpdesk_load"])
     results["cases"] = outcomes
     results["machine"] = report.machine(config)
     results["finished"] = report.now()

@@ -21,7 +21,7 @@ from .config import GUNICORN, PROJECT, Config
 from .database import mutualis
 
 ACCESS_FORMAT = "%({x-bench}i)s %(s)s %(D)s"
-STARTUP_SECONDS = 60
+STARTUP_SECONDS = 180  # five workers importing Django on a busy 2-core machine
 
 
 def free_port() -> int:
@@ -30,7 +30,23 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def worker_options(config: Config) -> list[str]:
+    """gunicorn's worker settings of the run: sync workers, or gthread with threads each."""
+    options = ["--workers", str(config.workers), "--worker-class", config.worker_class]
+    if config.worker_class == "gthread":
+        options += ["--threads", str(config.threads)]
+    return options
+
+
+def describe_workers(config: Config) -> str:
+    if config.worker_class == "gthread":
+        return f"{config.workers} gthread workers × {config.threads} threads"
+    return f"{config.workers} {config.worker_class} workers"
+
+
 class Server:
+    health_path = "/healthz"
+
     def __init__(self, config: Config, say: Callable[[str], None]) -> None:
         self.config, self.say = config, say
         self.port = free_port()
@@ -42,19 +58,24 @@ class Server:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def collect_static(self) -> None:
+        mutualis(self.config, self.say, "collectstatic", "--noinput", "--verbosity", "0")
+
+    def command(self) -> list[str]:
+        return [str(GUNICORN), "mutualis.wsgi:application", "--chdir", str(PROJECT)]
+
+    def environment(self) -> dict[str, str]:
+        return self.config.environment()
+
     def start(self) -> None:
         self.config.var_dir.mkdir(parents=True, exist_ok=True)
-        mutualis(self.config, self.say, "collectstatic", "--noinput", "--verbosity", "0")
+        self.collect_static()
         self.access_log.write_text("")
         command = [
-            str(GUNICORN),
-            "mutualis.wsgi:application",
-            "--chdir",
-            str(PROJECT),
+            *self.command(),
             "--bind",
             f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.config.workers),
+            *worker_options(self.config),
             "--access-logfile",
             str(self.access_log),
             "--access-logformat",
@@ -64,15 +85,15 @@ class Server:
             "--log-level",
             "warning",
         ]
-        self.process = subprocess.Popen(command, env=self.config.environment())
+        self.process = subprocess.Popen(command, env=self.environment())
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise SystemExit(f"gunicorn stopped at start (see {self.error_log}).")
             try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as answer:  # noqa: S310 - our URL
+                with urllib.request.urlopen(f"{self.base}{self.health_path}", timeout=2) as answer:  # noqa: S310 - our URL
                     if answer.status == 200:
-                        self.say(f"gunicorn: {self.config.workers} workers on {self.base}")
+                        self.say(f"gunicorn: {describe_workers(self.config)} on {self.base}")
                         return
             except OSError:
                 time.sleep(0.3)
@@ -87,6 +108,10 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
 
     def times(self) -> dict[str, list[tuple[int, float]]]:
         """(status, milliseconds in the server) of each logged request, by `X-Bench` tag."""

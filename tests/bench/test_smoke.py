@@ -1,6 +1,9 @@
 """`python -m bench` end to end at a tiny scale, on the real PostgreSQL server: database
-created, registry and tickets loaded with COPY, gunicorn started, every case measured,
-results written, database dropped. No timing is asserted: this keeps the bench from rotting."""
+created, registry and tickets loaded with COPY, gunicorn started, every case measured, then
+the concurrent load at two levels, django-helpdesk (its own virtual environment, built from
+PyPI on the first run and kept in ~/.cache) loaded with the same tickets and measured
+beside it, results written, databases dropped. No timing is asserted: this keeps the bench
+from rotting."""
 
 from __future__ import annotations
 
@@ -26,8 +29,12 @@ CASES = {
     "panel_satisfaction", "panel_load", "member_panel_volumes", "member_panel_breakdown", "member_panel_backlog",
     "member_panel_durations", "member_panel_sla", "member_panel_reopen", "member_panel_satisfaction",
     "member_report_pdf", "ngsild_batch_upsert", "temporal_entity_hourly", "temporal_1000_daily", "ingest_http",
-    "ingest_mqtt",
+    "ingest_http_alerts", "ingest_mqtt", "ingest_mqtt_alerts",
 }  # fmt: skip
+LOAD_CASES = {
+    "list_open", "api_list_open", "list_search", "ticket_page", "create_page", "dashboard", "desk_queue",
+}  # fmt: skip
+HELPDESK_CASES = {"hd_list", "hd_search", "hd_list_all", "hd_ticket", "hd_create", "hd_dashboard"}
 
 
 def _server() -> tuple[str, dict[str, object]]:
@@ -63,12 +70,12 @@ def test_the_bench_runs_end_to_end_at_a_tiny_scale(tmp_path: Path):
         [
             sys.executable, "-m", "bench", "--scale", "0.001", "--demo-scale", "0.02", "--iterations", "5",
             "--warmup", "1", "--database", database, "--server", server, "--results", str(tmp_path),
-            "--docs", str(docs), "--drop",
+            "--docs", str(docs), "--drop", "--clients", "1,2", "--load-seconds", "1", "--load-warmup", "1",
         ],
         cwd=PROJECT,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1500,
         check=False,
     )  # fmt: skip
 
@@ -93,9 +100,39 @@ def test_the_bench_runs_end_to_end_at_a_tiny_scale(tmp_path: Path):
             assert case["plans"], case["name"]
         if case["unit"]:
             assert case["units_per_s"] > 0, case["name"]
+    _check_load(results, tables)
     text = docs.read_text()
     assert text.startswith("# Benchmarks\n\nBefore.")
     assert text.rstrip().endswith("After.")
     assert "old" not in text
     assert text.count("| ") > len(CASES)
+    assert "### Under concurrent load" in text
+    assert "**Mutualis / django-helpdesk**" in text
     assert database not in _databases(params)
+    assert f"{database}_helpdesk" not in _databases(params)
+
+
+def _check_load(results: dict, tables: dict) -> None:
+    """The load phase at 1 and 2 clients, both systems, and helpdesk's copy of the data."""
+    for key, names in (("load", LOAD_CASES), ("helpdesk_load", HELPDESK_CASES)):
+        outcomes = results[key]
+        assert {(o["name"], o["clients"]) for o in outcomes} == {(n, c) for n in names for c in (1, 2)}
+        for outcome in outcomes:
+            assert not outcome["error"], outcome
+            assert outcome["iterations"] >= outcome["clients"], outcome["name"]
+            assert all(200 <= int(status) < 400 for status in outcome["http_statuses"]), outcome
+            assert {"p50", "p95", "p99"} <= set(outcome["latency_ms"]), outcome["name"]
+            assert outcome["throughput_per_s"] > 0, outcome["name"]
+            assert outcome["cpu_share"]["server"] > 0, outcome["name"]
+    assert {(r["mutualis"], r["clients"]) for r in results["ratios"]} == {
+        (name, c) for name in ("list_open", "list_search", "ticket_page", "create_page", "dashboard", "desk_queue")
+        for c in (1, 2)
+    }  # fmt: skip
+    # The same tickets and replies on both sides, states mapped to helpdesk's statuses.
+    loaded = results["helpdesk_loaded"]
+    assert loaded["helpdesk_ticket"] == tables["servicedesk_ticket"]["rows"]
+    assert loaded["helpdesk_followup"] == tables["servicedesk_comment"]["rows"]
+    check = results["helpdesk_check"]
+    assert check["statuses"]["found"] == check["statuses"]["expected"]
+    assert check["member_open"]["helpdesk"] == check["member_open"]["mutualis"] > 0
+    assert check["replies"]["helpdesk"] == check["replies"]["mutualis"]
