@@ -88,17 +88,6 @@ def clear_attribute_cache() -> None:
     _attribute_cache.clear()
 
 
-def _numeric_fits(instance: dict[str, Any], value: float, unit_code: object) -> bool:
-    """Whether a numeric instance fits the `number`/`unit_code` columns (see the model)."""
-    return (
-        instance.get("type") == "Property"
-        and instance.keys() <= _NUMERIC_MEMBERS
-        and math.isfinite(value)
-        and isinstance(unit_code, str)
-        and len(unit_code) <= _UNIT_CODE_LENGTH
-    )
-
-
 def _as_json(instance: dict[str, Any]) -> str:
     return json.dumps(instance, ensure_ascii=False, separators=(",", ":"))
 
@@ -133,11 +122,19 @@ def record_many(rows: list[tuple[int, int, dict[str, list[dict]]]], *, recorded_
                 else:
                     has_observed_at = True
                 dataset_id = instance.get("datasetId") or ""
-                value = instance.get("value")
+                value: Any = instance.get("value")
                 unit_code = instance.get("unitCode", "")
+                kind = type(value)  # exact types: a bool is not a number here
                 if (
-                    type(value) is float or (type(value) is int and not isinstance(value, bool))
-                ) and _numeric_fits(instance, value, unit_code):
+                    (kind is float or kind is int)
+                    and instance.get("type") == "Property"
+                    and instance.keys() <= _NUMERIC_MEMBERS
+                    and type(unit_code) is str
+                    and len(unit_code) <= _UNIT_CODE_LENGTH
+                    and math.isfinite(value)
+                ):
+                    # A finite number with a short unit and no other member fits the
+                    # `number`/`unit_code` columns (see the model).
                     row: Row = (
                         tenant_id,
                         entity_pk,

@@ -372,3 +372,71 @@ def test_no_rule_no_state(alerts: Alerts) -> None:
     _rule(alerts, attribute=sdm.FLOOD_MONITORING.attribute("measuredDistance").iri)
     _level(alerts, sensor, 9.0, 0)  # currentLevel: no rule watches it
     assert not AlertState.objects.exists()
+
+
+def _readings(entity: Entity, values: list[tuple[float, int]]) -> list[dict[str, Any]]:
+    """Several readings of one sensor in one batch, in order (as an MQTT batch brings them)."""
+    return [
+        {
+            "id": entity.entity_id,
+            "type": [entity.type],
+            "attrs": {
+                LEVEL: [
+                    {
+                        "type": "Property",
+                        "value": value,
+                        "observedAt": format_instant(T0 + timedelta(minutes=minute)),
+                    }
+                ]
+            },
+        }
+        for value, minute in values
+    ]
+
+
+def test_readings_of_one_batch_move_the_state_in_order(alerts: Alerts) -> None:
+    """Within one batch, a reading beyond then one back within: pending, then normal again;
+    then, in another batch, beyond long enough fires once."""
+    sensor = _flood_sensor(alerts)
+    _rule(alerts)
+    services.record_observations(
+        tenant=alerts.tenant, entities=_readings(sensor, [(2.3, 0), (1.2, 5)]), now=T0 + timedelta(minutes=5)
+    )
+    state = AlertState.objects.get()
+    assert (state.status, state.pending_since, state.last_value) == (AlertStatus.NORMAL, None, 1.2)
+    services.record_observations(
+        tenant=alerts.tenant,
+        entities=_readings(sensor, [(2.3, 20), (2.4, 25), (2.5, 30)]),
+        now=T0 + timedelta(minutes=30),
+    )
+    assert len(_tickets(alerts)) == 1
+    assert AlertState.objects.get().status == AlertStatus.FIRING
+
+
+def test_normal_readings_of_many_sensors_cost_no_entity_read_and_no_write(alerts: Alerts) -> None:
+    """The usual batch (every value normal) reads the rules and the states, judges in
+    memory, and writes no state: the same few queries for 1 sensor or 30."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _rule(alerts)
+
+    def batch_queries(count: int, minute: int) -> list[str]:
+        sensors = [
+            _sensor(alerts, sdm.FLOOD_MONITORING, f"river-{minute}-{n}", {}, asset=None) for n in range(count)
+        ]
+        entities = [reading for s in sensors for reading in _readings(s, [(1.0, minute)])]
+        with CaptureQueriesContext(connection) as captured:
+            result = services.record_observations(
+                tenant=alerts.tenant, entities=entities, now=T0 + timedelta(minutes=minute)
+            )
+        assert len(result.success) == count
+        return [q["sql"] for q in captured.captured_queries]
+
+    batch_queries(1, 0)  # the first write names the attribute in the history's dictionary
+    one, many = batch_queries(1, 1), batch_queries(30, 2)
+    assert len(one) == len(many)
+    assert not AlertState.objects.exists()
+    alert_queries = [sql for sql in many if "datahub_alert" in sql]
+    assert len(alert_queries) == 2  # the rules, the states
+    assert not any("INSERT" in sql or "UPDATE" in sql for sql in alert_queries)

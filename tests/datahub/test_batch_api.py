@@ -248,7 +248,7 @@ def test_batch_of_a_thousand_takes_constant_queries(hub: Hub) -> None:
 
 
 def test_a_batch_leaves_the_garbage_collector_as_it_found_it(hub: Hub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Batches hold the cyclic collector while they run (services._no_gc_pauses): it must
+    """Batches hold the cyclic collector while they run (bulk.collector_held): it must
     be back on afterwards, even when the batch fails, and stay off if the caller had it off."""
     entity = {
         "id": "urn:ngsi-ld:Sensor:1",

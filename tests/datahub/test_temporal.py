@@ -536,7 +536,7 @@ def test_sqlite_chunks_give_the_same_answer(alice, hub: Hub, monkeypatch) -> Non
     params = {**MANY, "options": "aggregatedValues", "aggrMethods": "sum,stddev"}
     whole = alice.get("temporal/entities", **params).json()
     values_whole = alice.get("temporal/entities", **MANY, options="temporalValues").json()
-    monkeypatch.setattr(temporal, "SQLITE_CHUNK", 1)
+    monkeypatch.setattr(temporal.series, "SQLITE_CHUNK", 1)  # where the chunks are cut
     assert alice.get("temporal/entities", **params).json() == whole
     assert alice.get("temporal/entities", **MANY, options="temporalValues").json() == values_whole
     first = whole[0]["temperature"][0]

@@ -9,6 +9,7 @@ firing, costs no write per reading.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,11 +58,29 @@ def is_clear(rule: AlertRule, value: Any) -> bool | None:
     return number >= limit
 
 
+# How a state is written: (state, the fields changed, or None for the whole row).
+Save = Callable[[AlertState, list[str] | None], None]
+
+
+def save_now(state: AlertState, fields: list[str] | None) -> None:
+    state.save(update_fields=fields)
+
+
 def observe(
-    rule: AlertRule, state: AlertState | None, entity: Entity, value: Any, *, at: datetime
+    rule: AlertRule,
+    state: AlertState | None,
+    entity: Entity,
+    value: Any,
+    *,
+    at: datetime,
+    save: Save = save_now,
 ) -> AlertState | None:
     """A new value of the watched attribute (or a daily mean). Returns the state, created
-    when the value first goes beyond, or None while everything is normal."""
+    when the value first goes beyond, or None while everything is normal.
+
+    `save` writes the moves that open or note nothing (beyond → pending, pending → normal):
+    the write path gathers them to write a batch's in two statements; firing and clearing
+    always save at once, with their ticket."""
     if state is not None and state.status == AlertStatus.FIRING:
         if is_clear(rule, value):
             clear(state, value=value, at=at)
@@ -73,7 +92,7 @@ def observe(
         if not beyond:
             state.status, state.since, state.pending_since = AlertStatus.NORMAL, at, None
             state.last_value = value
-            state.save(update_fields=["status", "since", "pending_since", "last_value"])
+            save(state, ["status", "since", "pending_since", "last_value"])
         elif at - state.pending_since >= timedelta(minutes=rule.for_minutes):
             fire(state, value=value, at=at)
         return state
@@ -84,7 +103,7 @@ def observe(
     state.pending_since = at
     if rule.for_minutes:
         state.status, state.since, state.last_value = AlertStatus.PENDING, at, value
-        state.save()
+        save(state, None)
     else:
         fire(state, value=value, at=at)
     return state

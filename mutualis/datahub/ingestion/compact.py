@@ -16,16 +16,14 @@ context), or a list of them, as POST /ngsi-ld/v1/entityOperations/upsert would t
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
-
 from mutualis.datahub.models import Entity, Tenant
+from mutualis.datahub.ngsild import fastjson
 from mutualis.datahub.ngsild.context import active_context, core_context
 from mutualis.datahub.ngsild.errors import NgsiLdError
 from mutualis.datahub.ngsild.normalize import entity_from_payload
@@ -62,7 +60,7 @@ def load_json(payload: bytes | str) -> Any:
             "too_large", f"The message has {len(payload)} bytes; the limit is {MAX_MESSAGE_BYTES}."
         )
     try:
-        return json.loads(payload)
+        return fastjson.loads(payload)
     except (ValueError, UnicodeDecodeError) as error:
         raise Rejected("invalid_json", f"The message is not JSON: {error}.") from None
 
@@ -76,6 +74,27 @@ def _objects(document: Any, *, what: str) -> list[Any]:
             "too_large", f"The message holds {len(items)} {what}; the limit is {MAX_READINGS_PER_MESSAGE}."
         )
     return items
+
+
+# The readings of a message, and of a batch, share a few instants: each parsed once.
+_instants: dict[str, datetime] = {}
+_INSTANTS_MAX = 4096
+_texts: dict[datetime, str] = {}
+
+
+def _remember_instant(text: str, moment: datetime) -> None:
+    if len(_instants) >= _INSTANTS_MAX:
+        _instants.clear()  # bounded: readings move on in time, old instants are not asked again
+    _instants[text] = moment
+
+
+def _instant_text(moment: datetime) -> str:
+    text = _texts.get(moment)
+    if text is None:
+        if len(_texts) >= _INSTANTS_MAX:
+            _texts.clear()
+        text = _texts[moment] = format_instant(moment)
+    return text
 
 
 def reading_from_object(item: Any) -> Reading:
@@ -93,10 +112,15 @@ def reading_from_object(item: Any) -> Reading:
         raise Rejected(
             "no_sensor", 'The reading names no sensor ("sensor": an entity id or an inventory tag).'
         )
-    try:
-        observed_at = parse_instant(item.get("observedAt"), field="observedAt")
-    except NgsiLdError as error:
-        raise Rejected("bad_time", error.detail) from None
+    observed_text = item.get("observedAt")
+    observed_at = _instants.get(observed_text) if type(observed_text) is str else None
+    if observed_at is None:
+        try:
+            observed_at = parse_instant(observed_text, field="observedAt")
+        except NgsiLdError as error:
+            raise Rejected("bad_time", error.detail) from None
+        if type(observed_text) is str:
+            _remember_instant(observed_text, observed_at)
     values = item.get("values")
     if not isinstance(values, dict) or not values:
         raise Rejected("no_values", 'The reading has no values ("values": {"name": value, …}).')
@@ -132,18 +156,19 @@ def find_sensors(tenant: Tenant, names: set[str]) -> dict[str, Sensor]:
     of the asset they are linked to: one query for the whole batch."""
     if not names:
         return {}
-    rows = (
-        Entity.objects.filter(tenant=tenant)
-        .filter(Q(entity_id__in=names) | Q(asset__inventory_tag__in=names))
-        .values_list("entity_id", "types", "asset__inventory_tag")
-    )
+    # By entity id first (the unique index), then by tag only for the names left: an OR
+    # across the asset join could use no index and read the tenant's every entity.
     found: dict[str, Sensor] = {}
-    for entity_id, types, tag in rows:
-        sensor = Sensor(entity_id=entity_id, types=tuple(types))
-        if entity_id in names:
-            found[entity_id] = sensor
-        if tag and tag in names:
-            found[tag] = sensor
+    entities = Entity.objects.filter(tenant=tenant)
+    for entity_id, types in entities.filter(entity_id__in=names).values_list("entity_id", "types"):
+        found[entity_id] = Sensor(entity_id=entity_id, types=tuple(types))
+    tags = names - found.keys()
+    if tags:
+        by_tag = entities.filter(asset__inventory_tag__in=tags).values_list(
+            "entity_id", "types", "asset__inventory_tag"
+        )
+        for entity_id, types, tag in by_tag:
+            found[tag] = Sensor(entity_id=entity_id, types=tuple(types))
     return found
 
 
@@ -177,6 +202,8 @@ def readings_to_fragments(
     refused: list[tuple[Reading, Rejected]] = []
     known: list[Reading] = []
     expanders: dict[tuple[str, ...], Callable[[str], tuple[str, str]]] = {}
+    # (types, value name) → (IRI, unit): a batch names the same few values again and again.
+    names: dict[tuple[tuple[str, ...], str], tuple[str, str]] = {}
     for reading in readings:
         sensor = sensors.get(reading.sensor)
         if sensor is None:
@@ -190,15 +217,19 @@ def readings_to_fragments(
                 )
             )
             continue
-        expand = expanders.get(sensor.types)
-        if expand is None:
-            expand = expanders[sensor.types] = _expander(sensor.types)
-        observed = format_instant(reading.observed_at)
+        observed = _instant_text(reading.observed_at)
         attrs: dict[str, list[dict[str, Any]]] = {}
         for name, value in reading.values.items():
-            iri, unit = expand(name)
+            named = names.get((sensor.types, name))
+            if named is None:
+                expand = expanders.get(sensor.types)
+                if expand is None:
+                    expand = expanders[sensor.types] = _expander(sensor.types)
+                named = names[(sensor.types, name)] = expand(name)
+            iri, unit = named
             instance: dict[str, Any] = {"type": "Property", "value": value, "observedAt": observed}
-            if unit and isinstance(value, (int, float)) and not isinstance(value, bool):
+            kind = type(value)
+            if unit and (kind is float or kind is int):
                 instance["unitCode"] = unit
             attrs[iri] = [instance]
         fragments.append({"id": sensor.entity_id, "type": list(sensor.types), "attrs": attrs})

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mutualis.datahub import services
+from mutualis.datahub.bulk import collector_held
 from mutualis.datahub.models import DeadLetter, IngestionSource, Tenant
 from mutualis.datahub.models.tenants import DEFAULT_TENANT
 
@@ -100,7 +101,8 @@ def ingest_messages(
     now = now or timezone.now()
     report = IngestReport(messages=len(messages))
     letters: list[DeadLetter] = []
-    with transaction.atomic():
+    # Parsing and writing the batch build tens of thousands of objects without cycles.
+    with collector_held(), transaction.atomic():
         tenants = _resolve_tenants(operator_id, messages)
         readings: dict[int, list[tuple[int, Reading]]] = defaultdict(list)
         entities: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)

@@ -19,6 +19,7 @@ import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from .errors import BadRequestData, ResourceNotFound
@@ -27,6 +28,8 @@ from .timestamps import format_instant
 
 Instance = dict[str, Any]
 Attrs = dict[str, list[Instance]]
+# Every entity of a batch is written at the same instant: formatted once.
+_stamp = lru_cache(maxsize=64)(format_instant)
 
 
 @dataclass
@@ -64,8 +67,21 @@ def append_attributes(current: Attrs, new: Attrs, *, overwrite: bool, now: datet
     """NGSI-LD 5.6.3 Append Entity Attributes: add the new attributes (and datasetIds);
     existing ones are replaced, or, with the noOverwrite option, left and reported."""
     result = MergeResult(attrs=dict(current))
-    stamp = format_instant(now)
+    stamp = _stamp(now)
     for iri, instances in new.items():
+        held_list = result.attrs.get(iri)
+        if (
+            overwrite
+            and len(instances) == 1
+            and held_list is not None
+            and len(held_list) == 1
+            and held_list[0].get("datasetId") == instances[0].get("datasetId")
+        ):
+            # The usual write (a new reading of an attribute with one instance): replaced
+            # without the general bookkeeping.
+            result.attrs[iri] = [_replaced(held_list[0], instances[0], stamp)]
+            result._touch(iri)
+            continue
         for instance in instances:
             dataset_id = instance.get("datasetId")
             index = _find(result.attrs.get(iri, ()), dataset_id)
@@ -85,7 +101,7 @@ def update_attributes(current: Attrs, new: Attrs, *, now: datetime) -> MergeResu
     """NGSI-LD 5.6.2 Update Entity Attributes: replace only the attributes (and the
     datasetIds) the entity already has; the others are reported in notUpdated."""
     result = MergeResult(attrs=dict(current))
-    stamp = format_instant(now)
+    stamp = _stamp(now)
     for iri, instances in new.items():
         if iri not in result.attrs:
             result._refuse(iri, "The entity has no such attribute.")
@@ -111,7 +127,7 @@ def merge_entity(current: Attrs, new: Attrs, *, now: datetime) -> MergeResult:
     and keep the others (observedAt, unitCode, sub-attributes not mentioned); NGSI-LD Null
     deletes an attribute instance or a sub-attribute."""
     result = MergeResult(attrs=dict(current))
-    stamp = format_instant(now)
+    stamp = _stamp(now)
     for iri, instances in new.items():
         for instance in instances:
             dataset_id = instance.get("datasetId")
@@ -140,7 +156,7 @@ def partial_update_attribute(
     if attr_iri not in current:
         raise ResourceNotFound(f"The entity has no attribute {attr_iri}.")
     result = MergeResult(attrs=dict(current))
-    stamp = format_instant(now)
+    stamp = _stamp(now)
     for instance in fragment:
         dataset_id = instance.get("datasetId")
         index = _find(result.attrs.get(attr_iri, ()), dataset_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from .errors import BadRequestData
@@ -72,6 +73,8 @@ _FORBIDDEN_IN_NAME = re.compile(r"""[<>"'=;()\s\x00-\x1f\x7f]""")
 _URI = re.compile(r"""^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>"{}|\\^`]+$""")
 # 4.18: a scope is a "/"-separated path, e.g. "/Versailles/Eclairage".
 _SCOPE = re.compile(r"^(/[^/\s#+]+)+$")
+# A batch stamps each of its instances with the same instant: formatted once.
+_stamp = lru_cache(maxsize=64)(format_instant)
 
 
 class TermContext(Protocol):
@@ -151,7 +154,7 @@ def entity_from_payload(payload: object, ctx: TermContext, *, now: datetime) -> 
         raise BadRequestData("The entity has no 'id' (a URI such as urn:ngsi-ld:Type:1).")
     if "type" not in payload:
         raise BadRequestData(f"The entity {payload['id']!r} has no 'type'.")
-    stamp = format_instant(now)
+    stamp = _stamp(now)
     entity: dict[str, Any] = {
         "id": validate_entity_id(payload["id"]),
         "type": types_from_payload(payload["type"], ctx),
@@ -203,11 +206,57 @@ def is_instance_list(value: object) -> bool:
     )
 
 
+# The members of the commonest attribute by far, a sensor's reading:
+# {"type": "Property", "value": 12.5, "observedAt": "…", "unitCode": "GQ"}.
+_PLAIN_MEMBERS = frozenset({"type", "value", "observedAt", "unitCode"})
+# Names already found valid (4.6.2), so that a batch of a thousand entities with the same
+# four attributes checks each name once; bounded, as names come from clients.
+_VALID_NAMES: set[str] = set()
+_VALID_NAMES_MAX = 10_000
+
+
+@lru_cache(maxsize=1024)
+def _canonical_instant(text: str) -> str | None:
+    """`text` as the hub writes instants, or None when it is not a valid DateTime (the
+    general path then says why). A batch's readings share a handful of instants."""
+    try:
+        return format_instant(parse_instant(text, field="observedAt"))
+    except BadRequestData:
+        return None
+
+
+def _plain_property(raw: dict[str, Any], iri: str, stamp: str) -> dict[str, Any] | None:
+    """The instance of a plain Property (a number or text with observedAt and unitCode),
+    built without the general checks it cannot fail; None for anything else, which takes
+    the general path (`_instance`), errors included."""
+    if raw.get("type") != "Property" or not raw.keys() <= _PLAIN_MEMBERS or iri in GEO_ATTRIBUTE_IRIS:
+        return None
+    value = raw.get("value")
+    kind = type(value)
+    if not (kind is float or kind is int or (kind is str and value != NGSI_LD_NULL)):
+        return None
+    instance: dict[str, Any] = {"type": "Property", "value": value}
+    for member, given in raw.items():
+        if member == "observedAt":
+            observed = _canonical_instant(given) if type(given) is str else None
+            if observed is None:
+                return None
+            instance["observedAt"] = observed
+        elif member == "unitCode":
+            if type(given) is not str or not given:
+                return None
+            instance["unitCode"] = given
+    instance["createdAt"] = stamp
+    instance["modifiedAt"] = stamp
+    return instance
+
+
 def _attributes(
     payload: dict[str, Any], ctx: TermContext, *, now: datetime, partial: bool
 ) -> dict[str, list[dict[str, Any]]]:
     attrs: dict[str, list[dict[str, Any]]] = {}
     names: dict[str, str] = {}
+    stamp = _stamp(now)
     for name, raw in payload.items():
         if name in ENTITY_MEMBERS:
             continue
@@ -219,11 +268,18 @@ def _attributes(
             raise BadRequestData(
                 f"Attribute {name!r}: this name is reserved by NGSI-LD (a member of attributes or a system attribute)."
             )
-        iri = ctx.expand_term(validate_name(name, field=f"Attribute {name!r}"))
+        if name not in _VALID_NAMES:
+            validate_name(name, field=f"Attribute {name!r}")
+            if len(_VALID_NAMES) < _VALID_NAMES_MAX:
+                _VALID_NAMES.add(name)
+        iri = ctx.expand_term(name)
         if iri in names:
             raise BadRequestData(f"Attributes {names[iri]!r} and {name!r} are the same attribute ({iri}).")
         names[iri] = name
-        attrs[iri] = _attribute(name, iri, raw, ctx, now=now, partial=partial)
+        plain = _plain_property(raw, iri, stamp) if type(raw) is dict else None
+        attrs[iri] = (
+            [plain] if plain is not None else _attribute(name, iri, raw, ctx, now=now, partial=partial)
+        )
     return attrs
 
 
@@ -350,7 +406,7 @@ def _instance(
             )
     if top:
         # 4.8: system attributes come from the broker's clock only.
-        stamp = format_instant(now)
+        stamp = _stamp(now)
         instance["createdAt"] = stamp
         instance["modifiedAt"] = stamp
     return instance

@@ -14,6 +14,7 @@ from django.urls import re_path
 from django.utils import timezone
 
 from mutualis.datahub import services
+from mutualis.datahub.bulk import collector_held
 from mutualis.datahub.ngsild.context import ActiveContext
 from mutualis.datahub.ngsild.errors import BadRequestData, NgsiLdError, PayloadTooLarge
 from mutualis.datahub.ngsild.geo import parse_geoquery
@@ -73,17 +74,18 @@ def _normalized(
     now = timezone.now()
     entities: list[dict[str, Any]] = []
     failed = services.BatchResult()
-    for item in _batch_list(nr.body):
-        try:
-            # ld+json batches carry their @context in each entity (6.3.5); it is the
-            # request's, resolved by the edge from the first one.
-            entities.append(
-                entity_from_payload(item, nr.ctx, now=now)
-                if full
-                else _fragment_entity(item, nr.ctx, now=now, partial=partial)
-            )
-        except NgsiLdError as error:
-            failed.add_error(_item_id(item), error)
+    with collector_held():  # thousands of small dicts, no cycles (see mutualis.datahub.bulk)
+        for item in _batch_list(nr.body):
+            try:
+                # ld+json batches carry their @context in each entity (6.3.5); it is the
+                # request's, resolved by the edge from the first one.
+                entities.append(
+                    entity_from_payload(item, nr.ctx, now=now)
+                    if full
+                    else _fragment_entity(item, nr.ctx, now=now, partial=partial)
+                )
+            except NgsiLdError as error:
+                failed.add_error(_item_id(item), error)
     return entities, failed, now
 
 
@@ -115,19 +117,13 @@ def batch_upsert(nr: NgsiRequest) -> HttpResponse:
     if "update" in options and "replace" in options:
         raise BadRequestData("options=update and options=replace exclude each other.")
     entities, failed, now = _normalized(nr, full=True)
-    existing = set(
-        services.Entity.objects.filter(
-            tenant=nr.tenant, entity_id__in=[e["id"] for e in entities]
-        ).values_list("entity_id", flat=True)
-    )
     result = services.upsert_entities(
         tenant=nr.tenant, entities=entities, replace="replace" in options, now=now
     )
-    created = [eid for eid in result.success if eid not in existing]
     if failed.errors or result.errors:
         return _answer(nr, result, failed, created=False)
-    if created:
-        return json_response(nr, created, status=201)
+    if result.created:
+        return json_response(nr, result.created, status=201)
     return no_content()
 
 
