@@ -8,8 +8,11 @@ import math
 
 import pytest
 
+from mutualis.datahub.smart_data_models import AIR_QUALITY_OBSERVED
 from mutualis.datahub.territory.indices import atmo_index, atmo_sub_index, energy_level, lden, noise_period
 from mutualis.datahub.territory.periods import PARIS, PeriodForm, Step
+from mutualis.datahub.territory.rollup import Bucket
+from mutualis.datahub.territory.sensor_page import _value
 
 
 def test_the_atmo_index_is_the_worst_sub_index_and_names_its_pollutant() -> None:
@@ -94,3 +97,11 @@ def test_a_custom_period_needs_both_dates_in_order() -> None:
     form = PeriodForm({"period": "custom", "start": "2026-02-01"})
     # An invalid choice falls back on the default period (the form shows why).
     assert form.chosen(dt.datetime(2026, 3, 1, tzinfo=dt.UTC)).key == "30d"
+
+
+def test_a_series_mean_is_exported_without_binary_noise() -> None:
+    """A spreadsheet user sees 19.501, not 19.50104166666667 (a daily mean of readings)."""
+    pm10 = AIR_QUALITY_OBSERVED.attribute("pm10")
+    assert _value(pm10, Bucket(count=96, total=1872.1)) == 19.501
+    assert _value(pm10, Bucket(count=3, total=1.0)) == 0.333
+    assert _value(pm10, Bucket()) is None

@@ -31,14 +31,21 @@ def measured(sensor: Sensor) -> list[SdmAttribute]:
     return [a for a in sensor.sdm.observed if a.kind in (Kind.NUMBER, Kind.INTEGER)]
 
 
+# Readings carry one or two decimals; a mean's last binary digits (19.50104166666667) are
+# noise that a spreadsheet would show. Exports and charts keep this many.
+DECIMALS = 3
+
+
 def _value(attribute: SdmAttribute, bucket: Bucket | None) -> float | None:
     if bucket is None or not bucket.count:
         return None
     if attribute.name in SUMMED:
-        return bucket.total
-    if attribute.unit_code == DECIBEL:
-        return bucket.level
-    return bucket.mean
+        value = bucket.total
+    elif attribute.unit_code == DECIBEL:
+        value = bucket.level
+    else:
+        value = bucket.mean
+    return None if value is None else round(value, DECIMALS)
 
 
 def _method(attribute: SdmAttribute) -> str:
