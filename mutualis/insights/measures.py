@@ -393,11 +393,16 @@ def take_charge_and_resolution(tickets: QuerySet[Any]) -> tuple[DurationStats, D
         COPIED_SECONDS[("first_response_at", "created_at")],
         COPIED_SECONDS[("resolved_at", "created_at")],
     )
+    # The histogram as counts below each edge (one comparison per edge and row; a bucket is
+    # the difference of two of them, the last one the rest of the count): half the
+    # comparisons of counting each bucket between its two edges, on the 300,000 rows of the
+    # operator's year. The two percentiles of a column share one sort (PostgreSQL shares
+    # the state of ordered-set aggregates over the same input).
     aggregates: dict[str, Any] = {}
     for column in columns:
         aggregates[f"{column}_n"] = Count(column)
-        for i in range(len(EDGES) - 1):
-            aggregates[f"{column}_h{i}"] = Count(column, filter=_bucket_filter(column, i) or None)
+        for i, edge in enumerate(EDGES[1:-1]):
+            aggregates[f"{column}_below{i}"] = Count(column, filter=Q(**{f"{column}__lt": edge}))
         aggregates[f"{column}_p50"] = PercentileCont(column, 0.5)
         aggregates[f"{column}_p90"] = PercentileCont(column, 0.9)
     with _large_sort(tickets.db):
@@ -407,12 +412,19 @@ def take_charge_and_resolution(tickets: QuerySet[Any]) -> tuple[DurationStats, D
             count=row[f"{c}_n"],
             median=row[f"{c}_p50"],
             p90=row[f"{c}_p90"],
-            histogram=_histogram(row, f"{c}_h"),
+            histogram=_histogram(_buckets_from_below(row, c), f"{c}_h"),
             method=method,
         )
         for c in columns
     )
     return take, done
+
+
+def _buckets_from_below(row: dict[str, Any], column: str) -> dict[str, int]:
+    """The counts per bucket of EDGES (`<column>_h<i>`) from the counts below each inner
+    edge (`<column>_below<i>`) and the count (`<column>_n`)."""
+    below = [0, *(row[f"{column}_below{i}"] for i in range(len(EDGES) - 2)), row[f"{column}_n"]]
+    return {f"{column}_h{i}": below[i + 1] - below[i] for i in range(len(EDGES) - 1)}
 
 
 # ---------------------------------------------------------------- service levels

@@ -77,3 +77,19 @@ def test_the_default_path_is_the_database_s_own(timed) -> None:  # type: ignore[
 def test_a_percentile_s_fraction_is_checked() -> None:
     with pytest.raises(ValueError, match="between 0 and 1"):
         measures.PercentileCont("secs", 1.5)
+
+
+def test_the_buckets_from_the_counts_below_each_edge() -> None:
+    # The copies' query counts the durations below each inner edge; a bucket is the
+    # difference of two such counts, the last one the rest, a value on an edge in the bucket
+    # that starts there (as `_bucket_filter` counts it).
+    seconds = [m * 60.0 for m in MINUTES]
+    inner = measures.EDGES[1:-1]
+    row = {"d_n": len(seconds)}
+    row |= {f"d_below{i}": sum(s < edge for s in seconds) for i, edge in enumerate(inner)}  # type: ignore[operator]
+    buckets = measures._buckets_from_below(row, "d")
+    bounds = list(zip(measures.EDGES[:-1], measures.EDGES[1:], strict=True))
+    expected = [sum(low <= s and (high is None or s < high) for s in seconds) for low, high in bounds]  # type: ignore[operator]
+    assert [buckets[f"d_h{i}"] for i in range(len(bounds))] == expected
+    assert sum(expected) == len(seconds)
+    assert expected[1] == 4  # 60 minutes opens the second bucket
