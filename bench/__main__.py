@@ -43,6 +43,12 @@ def parse(argv: list[str]) -> Config:
         help="PostgreSQL server URL without a database name (default: $BENCH_POSTGRES or the local server)",
     )
     parser.add_argument(
+        "--hub-scale",
+        type=float,
+        default=None,
+        help="share of the hub's history size alone (default: --scale)",
+    )
+    parser.add_argument(
         "--demo-scale", type=float, default=1.0, help="scale of the demo registry (demo_data --scale)"
     )
     parser.add_argument("--seed", type=int, default=2026)
@@ -99,11 +105,14 @@ def parse(argv: list[str]) -> Config:
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 1:
         parser.error("--scale must be above 0 and at most 1")
+    if args.hub_scale is not None and not 0 < args.hub_scale <= 1:
+        parser.error("--hub-scale must be above 0 and at most 1")
     return Config(
         scale=args.scale,
         database=args.database,
         server=args.server,
         demo_scale=args.demo_scale,
+        hub_scale=args.hub_scale,
         seed=args.seed,
         today=args.today,
         years=args.years,

@@ -64,6 +64,9 @@ class Config:
     # The server, without a database name: where `CREATE DATABASE` is sent.
     server: str = "postgres://postgres@127.0.0.1:5432"
     demo_scale: float = 1.0
+    # The hub's history may be sized apart from the tickets (None: the same --scale), so
+    # that its 100 million rows can be measured without loading a million tickets too.
+    hub_scale: float | None = None
     seed: int = 2026
     today: dt.date = field(default_factory=paris_today)
     years: int = YEARS
@@ -100,7 +103,7 @@ class Config:
 
     @property
     def hub_instances(self) -> int:
-        return max(1, round(FULL_HUB_INSTANCES * self.scale))
+        return max(1, round(FULL_HUB_INSTANCES * (self.scale if self.hub_scale is None else self.hub_scale)))
 
     @property
     def database_url(self) -> str:
