@@ -39,6 +39,7 @@ DECIMALS = 3
 def _value(attribute: SdmAttribute, bucket: Bucket | None) -> float | None:
     if bucket is None or not bucket.count:
         return None
+    value: float | None
     if attribute.name in SUMMED:
         value = bucket.total
     elif attribute.unit_code == DECIBEL:
