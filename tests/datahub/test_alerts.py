@@ -221,21 +221,26 @@ def test_a_rule_may_resolve_its_ticket_when_values_return_to_normal(alerts: Aler
     assert ticket.comments.filter(internal=True).count() == 1
 
 
-def test_a_defective_streetlight_opens_one_ticket(alerts: Alerts) -> None:
-    lamp = _sensor(alerts, sdm.STREETLIGHT, "quai-12", {}, asset=None)
+def _state_rule(alerts: Alerts, name: str, sdm_type: sdm.SdmType, values: str, incident_type: Any) -> None:
+    """A state rule on the `status` of a type: fires at once on one of `values`."""
     _rule(
         alerts,
-        name="Lampe défectueuse",
-        entity_type=sdm.STREETLIGHT.iri,
+        name=name,
+        entity_type=sdm_type.iri,
         attribute=sdm.STATUS_IRI,
         kind=RuleKind.STATE,
         comparison="",
         threshold=None,
         clear_value=None,
         for_minutes=0,
-        state_values="defectiveLamp, columnIssue",
-        incident_type=alerts.lighting,
+        state_values=values,
+        incident_type=incident_type,
     )
+
+
+def test_a_defective_streetlight_opens_one_ticket(alerts: Alerts) -> None:
+    lamp = _sensor(alerts, sdm.STREETLIGHT, "quai-12", {}, asset=None)
+    _state_rule(alerts, "Lampe défectueuse", sdm.STREETLIGHT, "defectiveLamp, columnIssue", alerts.lighting)
     services.update_entities(
         tenant=alerts.tenant,
         entities=[
@@ -260,19 +265,7 @@ def test_a_defective_streetlight_opens_one_ticket(alerts: Alerts) -> None:
 def test_an_out_of_service_charger_opens_one_ticket(alerts: Alerts) -> None:
     charger_asset = AssetFactory(site=alerts.riverbank, inventory_tag="IRVE-0001")
     charger = _sensor(alerts, sdm.EV_CHARGING_STATION, "quai-borne", {}, asset=charger_asset)
-    _rule(
-        alerts,
-        name="Borne hors service",
-        entity_type=sdm.EV_CHARGING_STATION.iri,
-        attribute=sdm.STATUS_IRI,
-        kind=RuleKind.STATE,
-        comparison="",
-        threshold=None,
-        clear_value=None,
-        for_minutes=0,
-        state_values="outOfService",
-        incident_type=alerts.charger,
-    )
+    _state_rule(alerts, "Borne hors service", sdm.EV_CHARGING_STATION, "outOfService", alerts.charger)
     _observe(alerts, charger, sdm.STATUS_IRI, "working", T0)
     _observe(alerts, charger, sdm.STATUS_IRI, "outOfService", T0 + timedelta(minutes=1))
     _observe(alerts, charger, sdm.STATUS_IRI, "outOfService", T0 + timedelta(minutes=2))
