@@ -1,5 +1,6 @@
-"""Percentiles: percentile_cont on PostgreSQL, a bucketed histogram elsewhere (SQLite), the
-two within one bucket's width of each other and of the exact value."""
+"""Percentiles: exact on PostgreSQL (percentile_cont's definition, read from the sorted
+durations), a bucketed histogram elsewhere (SQLite), the two within one bucket's width of
+each other and of the exact value."""
 
 from __future__ import annotations
 
@@ -70,26 +71,17 @@ def test_the_histogram_path_on_any_database(timed, fraction_name: str) -> None: 
 
 @pytest.mark.django_db
 def test_the_default_path_is_the_database_s_own(timed) -> None:  # type: ignore[no-untyped-def]
-    expected = measures.PERCENTILE_CONT if connection.vendor == "postgresql" else measures.HISTOGRAM
+    expected = measures.EXACT if connection.vendor == "postgresql" else measures.HISTOGRAM
     assert measures.duration_stats(timed, "first_response_at").method == expected
 
 
-def test_a_percentile_s_fraction_is_checked() -> None:
-    with pytest.raises(ValueError, match="between 0 and 1"):
-        measures.PercentileCont("secs", 1.5)
-
-
-def test_the_buckets_from_the_counts_below_each_edge() -> None:
-    # The copies' query counts the durations below each inner edge; a bucket is the
-    # difference of two such counts, the last one the rest, a value on an edge in the bucket
-    # that starts there (as `_bucket_filter` counts it).
-    seconds = [m * 60.0 for m in MINUTES]
-    inner = measures.EDGES[1:-1]
-    row = {"d_n": len(seconds)}
-    row |= {f"d_below{i}": sum(s < edge for s in seconds) for i, edge in enumerate(inner)}  # type: ignore[operator]
-    buckets = measures._buckets_from_below(row, "d")
-    bounds = list(zip(measures.EDGES[:-1], measures.EDGES[1:], strict=True))
-    expected = [sum(low <= s and (high is None or s < high) for s in seconds) for low, high in bounds]  # type: ignore[operator]
-    assert [buckets[f"d_h{i}"] for i in range(len(bounds))] == expected
-    assert sum(expected) == len(seconds)
-    assert expected[1] == 4  # 60 minutes opens the second bucket
+def test_the_interpolation_is_percentile_cont_s() -> None:
+    # Between the values at ranks floor and ceil of fraction × (n − 1), 0-based.
+    assert measures.interpolate(0.5, 4, 10.0, 20.0) == 15.0  # rank 1.5
+    assert measures.interpolate(0.9, 11, 7.0, 7.0) == 7.0  # rank 9: one value
+    assert measures.interpolate(0.9, 4, 10.0, 20.0) == pytest.approx(17.0)  # rank 2.7
+    seconds = sorted(m * 60.0 for m in MINUTES)
+    for fraction in (0.5, 0.9):
+        rank = fraction * (len(seconds) - 1)
+        first, second = seconds[math.floor(rank)], seconds[math.ceil(rank)]
+        assert measures.interpolate(fraction, len(seconds), first, second) == exact(seconds, fraction)
