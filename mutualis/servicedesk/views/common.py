@@ -55,7 +55,8 @@ class Listing:
 
 def listing(request: HttpRequest, tickets: QuerySet[Ticket]) -> Listing:
     page = keyset_page(
-        tickets.for_lists(),  # type: ignore[attr-defined]
+        tickets,
+        rows_from=Ticket.objects.for_lists(),
         after=_cursor(request, "after"),
         before=_cursor(request, "before"),
         size=PAGE_SIZE,
