@@ -7,8 +7,8 @@ from rest_framework.request import Request
 
 from mutualis.registry.api.pagination import NewestFirstPagination
 
-from ..models.tickets import LIST_DEFERRED
 from ..selectors import rows_by_ids
+from .serializers import LIST_COLUMNS
 
 
 class TicketPagination(NewestFirstPagination):
@@ -23,5 +23,7 @@ class TicketPagination(NewestFirstPagination):
         ids = super().paginate_queryset(queryset.values("id"), request, view)
         if ids is None:
             return None
-        # The list's serializer shows neither the description nor the answers.
-        return rows_by_ids(queryset.defer(*LIST_DEFERRED), [row["id"] for row in ids])
+        # Only the columns the list's serializer shows: without the description, the answers
+        # and the search vectors, and only the summaries' columns of the eight related rows
+        # (building eight full model instances per ticket was a third of the list's time).
+        return rows_by_ids(queryset.only(*LIST_COLUMNS), [row["id"] for row in ids])

@@ -19,6 +19,7 @@ from mutualis.people.tenancy import Scope
 from mutualis.registry.api.serializers import (
     AssetTypeRefSerializer,
     MemberRefSerializer,
+    RefSerializer,
     SiteKindRefSerializer,
     SiteRefSerializer,
 )
@@ -37,25 +38,25 @@ class _ReadOnly(serializers.ModelSerializer):
         return fields
 
 
-class PersonRefSerializer(_ReadOnly):
+class PersonRefSerializer(RefSerializer):
     class Meta:
         model = User
         fields = ["id", "full_name"]
 
 
-class TeamRefSerializer(_ReadOnly):
+class TeamRefSerializer(RefSerializer):
     class Meta:
         model = Team
         fields = ["id", "code", "name"]
 
 
-class IncidentTypeRefSerializer(_ReadOnly):
+class IncidentTypeRefSerializer(RefSerializer):
     class Meta:
         model = IncidentType
         fields = ["id", "name"]
 
 
-class CategoryRefSerializer(_ReadOnly):
+class CategoryRefSerializer(RefSerializer):
     class Meta:
         model = Category
         fields = ["id", "name"]
@@ -138,6 +139,25 @@ class TicketSerializer(_ReadOnly):
             "resolved_at",
             "closed_at",
         ]
+
+
+# The columns TicketSerializer reads, for the list's `only()` (api.pagination): the ticket's
+# own and its summaries'. A column missing here would cost a query per row, which
+# tests/api/test_tickets.py's bounded query count catches.
+LIST_COLUMNS = (
+    *(name for name in TicketSerializer.Meta.fields if name not in ("site_kind", "merged_into")),
+    "member__name",
+    "site__name",
+    "site__kind__code",
+    "site__kind__name",
+    "incident_type__name",
+    "category__name",
+    "team__code",
+    "team__name",
+    "assignee__full_name",
+    "requester__full_name",
+    "merged_into__number",
+)
 
 
 class TicketDetailSerializer(TicketSerializer):
