@@ -91,12 +91,14 @@ def upsert_body(hub: HubData, slots: Slots, rng: random.Random) -> Callable[[int
         for sensor in hub.sensors:
             entity: dict[str, Any] = {"id": sensor.entity_id, "type": sensor.model.iri}
             for index, measure in enumerate(sensor.measures):
-                entity[measure.iri] = {
-                    "type": "Property",
-                    "value": _value(rng, sensor, index),
-                    "unitCode": measure.unit,
-                    "observedAt": stamp,
-                }
+                attribute: dict[str, Any] = {"type": "Property", "value": _value(rng, sensor, index)}
+                # A count (traffic intensity) has no unit: unitCode, when given, must be a
+                # code (4.5.2), and an empty one made the hub refuse the traffic third of
+                # every batch (answered 207, so the case counted instances never written).
+                if measure.unit:
+                    attribute["unitCode"] = measure.unit
+                attribute["observedAt"] = stamp
+                entity[measure.iri] = attribute
             entities.append(entity)
         return entities
 

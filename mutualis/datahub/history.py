@@ -6,9 +6,9 @@ Writes are idempotent on (entity, attribute, datasetId, observedAt): a redeliver
 observation (MQTT QoS 1, a retried batch) writes nothing the second time.
 
 Speed matters here more than anywhere else in the hub (target: ≥ 50,000 instances/s on
-PostgreSQL), so rows are written with raw SQL, one statement per call: a multi-row
-INSERT … ON CONFLICT DO NOTHING for small batches, COPY into a temporary table then one
-INSERT … SELECT for large ones (COPY skips the per-row parameter handling).
+PostgreSQL), so rows are written with raw SQL: on PostgreSQL one COPY straight into the
+history, and only when some row is already stored, the idempotent INSERT … ON CONFLICT DO
+NOTHING (see `_write_postgresql`); elsewhere multi-row INSERT OR IGNORE.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from psycopg.errors import UniqueViolation
 
 from .models import Attribute, AttributeInstance
 from .ngsild.timestamps import format_instant, parse_instant
@@ -43,7 +44,8 @@ _NUMERIC_MEMBERS = frozenset(
     {"type", "value", "observedAt", "unitCode", "datasetId", "createdAt", "modifiedAt"}
 )
 _UNIT_CODE_LENGTH = 16
-# Below this many rows a multi-row INSERT beats setting up a COPY (measured: /tmp timing).
+# When a write must skip rows already stored: below this many rows an array INSERT … ON
+# CONFLICT beats setting up a temporary table for COPY (measured: /tmp timing).
 _PG_COPY_THRESHOLD = 2000
 # SQLite's historical limit of 999 variables per statement (older builds still have it).
 _SQLITE_ROWS_PER_INSERT = 999 // len(COLUMNS)
@@ -174,8 +176,49 @@ def _copy_text(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def _copy_lines(rows: list[Row], recorded_at: datetime) -> str:
+    """The rows in COPY's text format, columns in the order of COLUMNS."""
+    recorded = recorded_at.isoformat()
+    # datasetIds and unit codes repeat across a batch (a handful of each): escape each once.
+    escaped: dict[str, str] = {}
+    for _t, _e, _a, dataset, _o, _h, _n, unit, _v in rows:
+        if dataset not in escaped:
+            escaped[dataset] = _copy_text(dataset)
+        if unit not in escaped:
+            escaped[unit] = _copy_text(unit)
+    return "".join(
+        [
+            f"{tenant}\t{entity}\t{attribute}\t{escaped[dataset]}\t{observed}\t{'t' if has_observed else 'f'}\t"
+            f"{recorded}\t{_COPY_NULL if number is None else repr(number)}\t{escaped[unit]}\t"
+            f"{_COPY_NULL if value is None else _copy_text(value)}\n"
+            for tenant, entity, attribute, dataset, observed, has_observed, number, unit, value in rows
+        ]
+    )
+
+
 def _write_postgresql(rows: list[Row], recorded_at: datetime) -> int:
+    """COPY straight into the history; the idempotent INSERT only when a row is already there.
+
+    Almost every write brings instances the history does not hold yet, and for those a
+    COPY into the partitioned table is the cheapest write there is: measured on the bench
+    (4,000 rows, 1,000 sensors × 4 attributes, rolled back each time), 32 ms against 59 ms
+    for COPY into a temporary table then INSERT … SELECT … ON CONFLICT DO NOTHING, and
+    0.7-29 ms against 0.8-51 ms for the array INSERT from 4 to 2,000 rows. The unique
+    constraint on (entity, attribute, dataset, observed_at) still guards idempotence: a
+    row already stored (a redelivered observation, a retried batch, a concurrent writer of
+    the same instant) fails the COPY, whose savepoint is rolled back, and the batch is
+    written again with ON CONFLICT DO NOTHING, which skips what is there.
+    """
     columns = ", ".join(COLUMNS)
+    text = _copy_lines(rows, recorded_at)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper: COPY is not in the DB-API
+            with raw.copy(f"COPY {TABLE} ({columns}) FROM STDIN") as copy:
+                copy.write(text)
+        return len(rows)
+    except UniqueViolation:
+        pass
     if len(rows) < _PG_COPY_THRESHOLD:
         # One array per column, unnested into rows: ten parameters whatever the batch size,
         # so the statement stays small to parse (a VALUES list of thousands of placeholders
@@ -191,20 +234,6 @@ def _write_postgresql(rows: list[Row], recorded_at: datetime) -> int:
                 [recorded_at, *arrays],
             )
             return cursor.rowcount
-    recorded = recorded_at.isoformat()
-    # datasetIds and unit codes repeat across a batch (a handful of each): escape each once.
-    escaped: dict[str, str] = {}
-    for _t, _e, _a, dataset, _o, _h, _n, unit, _v in rows:
-        if dataset not in escaped:
-            escaped[dataset] = _copy_text(dataset)
-        if unit not in escaped:
-            escaped[unit] = _copy_text(unit)
-    lines = [
-        f"{tenant}\t{entity}\t{attribute}\t{escaped[dataset]}\t{observed}\t{'t' if has_observed else 'f'}\t"
-        f"{recorded}\t{_COPY_NULL if number is None else repr(number)}\t{escaped[unit]}\t"
-        f"{_COPY_NULL if value is None else _copy_text(value)}\n"
-        for tenant, entity, attribute, dataset, observed, has_observed, number, unit, value in rows
-    ]
     # COPY and the INSERT must share a transaction: the temporary table is emptied at commit.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -213,9 +242,9 @@ def _write_postgresql(rows: list[Row], recorded_at: datetime) -> int:
             " recorded_at timestamptz, number double precision, unit_code varchar(16), value jsonb)"
             " ON COMMIT DELETE ROWS"
         )
-        raw = cursor.cursor  # the psycopg cursor under Django's wrapper: COPY is not in the DB-API
+        raw = cursor.cursor
         with raw.copy(f"COPY datahub_history_in ({columns}) FROM STDIN") as copy:
-            copy.write("".join(lines))
+            copy.write(text)
         cursor.execute(
             f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM datahub_history_in ON CONFLICT DO NOTHING"  # noqa: S608 (fixed names)
         )

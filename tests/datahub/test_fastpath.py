@@ -18,6 +18,7 @@ from mutualis.datahub.models import Entity
 from mutualis.datahub.ngsild import fastjson, normalize
 from mutualis.datahub.ngsild.context import core_context
 from mutualis.datahub.ngsild.errors import BadRequestData
+from mutualis.datahub.ngsild.geo import LOCATION_IRI
 from mutualis.datahub.selectors import entity_from_row
 from mutualis.datahub.services import rows
 from tests.datahub.conftest import Hub
@@ -141,6 +142,50 @@ def test_rows_read_in_set_form_are_the_entities_the_orm_reads(hub: Hub) -> None:
         assert stored[row.entity_id].pk == row.pk
         assert stored[row.entity_id].entity == entity_from_row(row)
     assert rows.lock(hub.tenant_b, ids) == {}  # another tenant's rows are not found
+
+
+@pytest.mark.django_db
+def test_a_batch_rewrites_each_row_as_the_orm_would(hub: Hub) -> None:
+    """On PostgreSQL rows whose type, scope, box and links stay are rewritten by their
+    attributes alone: the rows that change more must still get every column."""
+
+    def point(x: float) -> dict[str, Any]:
+        return {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [x, 48.8]}}
+
+    def reading(value: float) -> dict[str, Any]:
+        return {"type": "Property", "value": value, "observedAt": "2026-11-23T10:00:00.000Z"}
+
+    sensor = [DEFAULT + "Sensor"]
+    services.create_entities(
+        tenant=hub.tenant_a,
+        entities=[
+            {"id": f"urn:ngsi-ld:Sensor:{n}", "type": sensor, "attrs": {LOCATION_IRI: [point(2.1)]}}
+            for n in range(4)
+        ],
+        now=NOW,
+    )
+    later = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
+    result = services.upsert_entities(
+        tenant=hub.tenant_a,
+        entities=[
+            {"id": "urn:ngsi-ld:Sensor:0", "type": sensor, "attrs": {DEFAULT + "t": [reading(1.0)]}},
+            {"id": "urn:ngsi-ld:Sensor:1", "type": sensor, "attrs": {LOCATION_IRI: [point(2.3)]}},
+            {"id": "urn:ngsi-ld:Sensor:2", "type": [DEFAULT + "Device"], "attrs": {}},
+            {"id": "urn:ngsi-ld:Sensor:3", "type": sensor, "scope": ["/Versailles"], "attrs": {}},
+        ],
+        replace=False,
+        now=later,
+    )
+    assert not result.errors
+    found = {row.entity_id: row for row in Entity.objects.filter(tenant=hub.tenant_a)}
+    assert all(row.modified_at == later for row in found.values())
+    first = found["urn:ngsi-ld:Sensor:0"]
+    assert first.attributes[DEFAULT + "t"][0]["value"] == 1.0
+    assert (first.geo_min_x, first.types, first.scopes) == (2.1, sensor, [])
+    assert (found["urn:ngsi-ld:Sensor:1"].geo_min_x, found["urn:ngsi-ld:Sensor:1"].geo_max_x) == (2.3, 2.3)
+    assert found["urn:ngsi-ld:Sensor:2"].types == [*sensor, DEFAULT + "Device"]
+    assert found["urn:ngsi-ld:Sensor:2"].type == DEFAULT + "Sensor"
+    assert found["urn:ngsi-ld:Sensor:3"].scopes == ["/Versailles"]
 
 
 @pytest.mark.django_db

@@ -146,6 +146,27 @@ def test_record_many_writes_a_batch_and_skips_duplicates(hub: Hub, size: int) ->
     assert text["value"] == "tab\tand\\backslash\nline"
 
 
+@pytest.mark.parametrize("size", [3, 2500])  # both ways of skipping stored rows on PostgreSQL
+def test_a_batch_partly_stored_writes_only_the_new_instances(hub: Hub, size: int) -> None:
+    """On PostgreSQL the first try is a plain COPY, which a stored row makes fail: the
+    batch is then written again skipping what is there, and the values stored first stay."""
+    entity = make_entity(hub.tenant_a)
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    instants = [(start + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%S.000Z") for i in range(size)]
+    stored = [(hub.tenant_a.pk, entity.pk, {TEMPERATURE: [reading(-1.0, instants[size // 2])]})]
+    assert history.record_many(stored, recorded_at=NOW) == 1
+    batch = [
+        (hub.tenant_a.pk, entity.pk, {TEMPERATURE: [reading(float(i), at) for i, at in enumerate(instants)]})
+    ]
+    assert history.record_many(batch, recorded_at=NOW) == size - 1
+    numbers = list(
+        AttributeInstance.objects.filter(entity_id=entity.pk)
+        .order_by("observed_at")
+        .values_list("number", flat=True)
+    )
+    assert numbers == [-1.0 if i == size // 2 else float(i) for i in range(size)]
+
+
 def test_attribute_ids_are_created_once() -> None:
     ids = history.attribute_ids([TEMPERATURE, STATUS])
     assert set(ids) == {TEMPERATURE, STATUS}

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
+
 from mutualis.datahub.models import Entity, Tenant
 from mutualis.datahub.ngsild import fastjson
 from mutualis.datahub.ngsild.context import active_context, core_context
@@ -160,7 +162,20 @@ def find_sensors(tenant: Tenant, names: set[str]) -> dict[str, Sensor]:
     # across the asset join could use no index and read the tenant's every entity.
     found: dict[str, Sensor] = {}
     entities = Entity.objects.filter(tenant=tenant)
-    for entity_id, types in entities.filter(entity_id__in=names).values_list("entity_id", "types"):
+    if connection.vendor == "postgresql":
+        # The ids as one array parameter rather than `entity_id IN (…)` with a placeholder
+        # per name: for the bench's thousand sensors, 12.6 → 8.9 ms (p50, in process).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT entity_id, types FROM {connection.ops.quote_name(Entity._meta.db_table)}"  # noqa: S608 (the model's own name)
+                " WHERE tenant_id = %s AND entity_id = ANY(%s)",
+                [tenant.pk, list(names)],
+            )
+            # jsonb comes back as text (Django's psycopg setup), as in services.rows.
+            by_id = [(entity_id, fastjson.loads(types)) for entity_id, types in cursor.fetchall()]
+    else:
+        by_id = list(entities.filter(entity_id__in=names).values_list("entity_id", "types"))
+    for entity_id, types in by_id:
         found[entity_id] = Sensor(entity_id=entity_id, types=tuple(types))
     tags = names - found.keys()
     if tags:

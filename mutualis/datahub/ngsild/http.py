@@ -164,8 +164,7 @@ def ngsild_view(
     """
 
     def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        def answer(request: HttpRequest, kwargs: dict[str, Any]) -> HttpResponse:
             try:
                 nr = _resolve(
                     request,
@@ -183,6 +182,19 @@ def ngsild_view(
                 return NgsiLdError(
                     "The broker failed to process this request; it has been logged."
                 ).response()
+
+        @wraps(view)
+        def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            if not (body or write):
+                return answer(request, kwargs)
+            # The collector held for the whole of a write (see mutualis.datahub.bulk): held
+            # only around parsing, normalizing and writing, it ran again between them and
+            # after, each time walking the batch's objects, still alive: measured on the
+            # bench's upsert of 1,000 entities, ~8 collections and ~9 ms a request. The
+            # request's objects are freed when `answer` returns, before the collector is
+            # back on.
+            with collector_held():
+                return answer(request, kwargs)
 
         return csrf_exempt(wrapped)
 

@@ -130,6 +130,7 @@ def _run_batch(
             tenant,
             {stored[eid].pk: rows.written(*values) for eid, values in final.items() if eid in stored},
             now,
+            stored={found.pk: found.columns for found in stored.values()},
         )
         history.record_many(
             [(tenant.pk, pks[eid], attrs) for eid, attrs in to_record.items() if attrs],

@@ -56,8 +56,12 @@ _SELECTED = ", ".join(
         "id, entity_id, type, types, scopes, attributes",
         _INSTANT_SQL.format(column="created_at"),
         _INSTANT_SQL.format(column="modified_at"),
+        "geo_min_x, geo_min_y, geo_max_x, geo_max_y, site_id, asset_id",
     ]
 )
+# The columns of a row besides its attributes, as `update` would write them: (type, types,
+# scopes, bounding box, links). Most writes (observations) leave them as they are.
+Columns = tuple[str, list[str], list[str], BBox, Links]
 
 
 @dataclass(slots=True)
@@ -66,6 +70,8 @@ class Stored:
 
     pk: int
     entity: dict[str, Any]
+    # The row's other columns as stored (PostgreSQL only; None: not known).
+    columns: Columns | None = None
 
 
 def lock(tenant: Tenant, entity_ids: list[str]) -> dict[str, Stored]:
@@ -86,7 +92,8 @@ def lock(tenant: Tenant, entity_ids: list[str]) -> dict[str, Stored]:
     stored: dict[str, Stored] = {}
     # jsonb comes back as text (Django's psycopg setup); the entity is built as
     # selectors.entity_from_row builds it from a model instance.
-    for pk, entity_id, first_type, types, scopes, attributes, created_at, modified_at in found:
+    for row in found:
+        pk, entity_id, first_type, types, scopes, attributes, created_at, modified_at = row[:8]
         type_list = loads(types) if types else []
         entity: dict[str, Any] = {"id": entity_id, "type": type_list or [first_type]}
         scope_list = loads(scopes) if scopes else []
@@ -95,7 +102,8 @@ def lock(tenant: Tenant, entity_ids: list[str]) -> dict[str, Stored]:
         entity["createdAt"] = created_at
         entity["modifiedAt"] = modified_at
         entity["attrs"] = loads(attributes) if attributes else {}
-        stored[entity_id] = Stored(pk, entity)
+        columns: Columns = (first_type, type_list, scope_list, row[8:12], row[12:14])
+        stored[entity_id] = Stored(pk, entity, columns)
     return stored
 
 
@@ -137,13 +145,28 @@ def insert(tenant: Tenant, new: dict[str, Written], now: datetime) -> dict[str, 
     return {row.entity_id: row.pk for row in rows}
 
 
-def update(tenant: Tenant, changed: dict[int, Written], now: datetime) -> None:
-    """Rewrite the rows of `changed` ({row pk: values}) in one statement.
+def _columns(values: Written) -> Columns:
+    types = values.entity["type"]
+    return (types[0], types, values.entity.get("scope") or [], values.bbox, values.links)
+
+
+def update(
+    tenant: Tenant,
+    changed: dict[int, Written],
+    now: datetime,
+    stored: dict[int, Columns | None] | None = None,
+) -> None:
+    """Rewrite the rows of `changed` ({row pk: values}) in one statement (two at most).
 
     Django's bulk_update builds one CASE WHEN per column and row: for a thousand entities
     that is eleven thousand expressions to compile, seconds of CPU. On PostgreSQL the rows
     travel as one JSON parameter, unpacked by jsonb_to_recordset and joined in one UPDATE;
     modified_at, the same for every row, is one parameter.
+
+    `stored` ({row pk: its columns as `lock` read them}): the rows whose type, scopes, box
+    and links stay as stored get only their attributes written. Observations change
+    nothing else, and unpacking nine more columns per row from the JSON was a third of the
+    UPDATE (measured on the bench's 1,000 sensors, rolled back: 29 → 20 ms).
     """
     if not changed:
         return
@@ -151,32 +174,41 @@ def update(tenant: Tenant, changed: dict[int, Written], now: datetime) -> None:
         rows = [fill(Entity(pk=pk, tenant=tenant), values, now) for pk, values in changed.items()]
         Entity.objects.bulk_update(rows, ROW_FIELDS, batch_size=500)
         return
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in _ROW_TYPES)
-    record = ", ".join(["id bigint", *(f"{quote(column)} {kind}" for column, kind in _ROW_TYPES.items())])
-    payload = []
+    known = stored or {}
+    attributes_only: list[dict[str, Any]] = []
+    whole: list[dict[str, Any]] = []
     for pk, values in changed.items():
         entity = values.entity
-        types = entity["type"]
-        min_x, min_y, max_x, max_y = values.bbox
-        payload.append(
+        columns = _columns(values)
+        if known.get(pk) == columns:
+            attributes_only.append({"id": pk, "attributes": entity["attrs"]})
+            continue
+        first_type, types, scopes, (min_x, min_y, max_x, max_y), (site_id, asset_id) = columns
+        whole.append(
             {
                 "id": pk,
-                "type": types[0],
+                "type": first_type,
                 "types": types,
-                "scopes": entity.get("scope") or [],
+                "scopes": scopes,
                 "attributes": entity["attrs"],
                 "geo_min_x": min_x,
                 "geo_min_y": min_y,
                 "geo_max_x": max_x,
                 "geo_max_y": max_y,
-                "site_id": values.links[0],
-                "asset_id": values.links[1],
+                "site_id": site_id,
+                "asset_id": asset_id,
             }
         )
+    quote = connection.ops.quote_name
+    table = quote(Entity._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(Entity._meta.db_table)} AS e SET {assignments}, modified_at = %s"  # noqa: S608 (names are the model's own)
-            f" FROM jsonb_to_recordset(%s::jsonb) AS v({record}) WHERE e.id = v.id",
-            [now, fastjson.dumps(payload)],
-        )
+        for payload, kinds in ((attributes_only, {"attributes": "jsonb"}), (whole, _ROW_TYPES)):
+            if not payload:
+                continue
+            assignments = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in kinds)
+            record = ", ".join(["id bigint", *(f"{quote(column)} {kind}" for column, kind in kinds.items())])
+            cursor.execute(
+                f"UPDATE {table} AS e SET {assignments}, modified_at = %s"  # noqa: S608 (names are the model's own)
+                f" FROM jsonb_to_recordset(%s::jsonb) AS v({record}) WHERE e.id = v.id",
+                [now, fastjson.dumps(payload)],
+            )
