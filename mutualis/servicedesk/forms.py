@@ -19,6 +19,7 @@ from mutualis.people.models import Membership, User
 from mutualis.people.roles import OPERATOR_ROLES, Role
 from mutualis.people.tenancy import Scope
 from mutualis.registry.models import Asset, Member, Site, SiteKind
+from mutualis.web.choices import NamedChoiceField, PathChoiceField
 
 from .answers import AssetChoiceField, site_assets
 from .attachments import ALLOWED_EXTENSIONS, CheckedFile, check_uploads
@@ -81,7 +82,7 @@ class _Filters(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     state = forms.ChoiceField(label=_("State"), required=False, choices=STATE_CHOICES)
     priority = forms.ChoiceField(label=_("Priority"), required=False, choices=PRIORITY_CHOICES)
-    category = forms.ModelChoiceField(
+    category = PathChoiceField(
         label=_("Category"), required=False, queryset=Category.objects.none(), empty_label=_("All")
     )
     # Declared within a period: also the drill-down of the incidentology figures (insights).
@@ -107,10 +108,10 @@ class _Filters(forms.Form):
 class TicketFilterForm(_Filters):
     """The ticket list: a member's users filter by their sites, the operator's by member."""
 
-    site = forms.ModelChoiceField(
+    site = NamedChoiceField(
         label=_("Site"), required=False, queryset=Site.objects.none(), empty_label=_("All")
     )
-    member = forms.ModelChoiceField(
+    member = NamedChoiceField(
         label=_("Member"), required=False, queryset=Member.objects.none(), empty_label=_("All")
     )
     # Set by the link "all of them" under an asset's incidents; not a box of its own.
@@ -132,15 +133,15 @@ class TicketFilterForm(_Filters):
 class DeskFilterForm(_Filters):
     """The desk's queues: who, where, what, how old."""
 
-    member = forms.ModelChoiceField(
+    member = NamedChoiceField(
         label=_("Member"), required=False, queryset=Member.objects.none(), empty_label=_("All")
     )
-    site_kind = forms.ModelChoiceField(
+    site_kind = NamedChoiceField(
         label=_("Kind of site"), required=False, queryset=SiteKind.objects.all(), empty_label=_("All")
     )
     # Any team's queue, for those who dispatch without being in the team (the tabs hold
     # one's own teams).
-    team = forms.ModelChoiceField(
+    team = NamedChoiceField(
         label=_("Team"), required=False, queryset=Team.objects.none(), empty_label=_("All")
     )
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
