@@ -17,8 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.template.defaultfilters import floatformat
 from django.utils import formats
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -47,12 +48,39 @@ class Chart:
 
     @property
     def table(self) -> list[list[tuple[Any, str | None]]]:
-        """Rows of (value, link) for templates."""
+        """Rows of (value, link)."""
         out = []
         for i, row in enumerate(self.rows):
             row_links = self.links[i] if i < len(self.links) else []
             out.append([(v, row_links[j] if j < len(row_links) else None) for j, v in enumerate(row)])
         return out
+
+    @property
+    def body(self) -> SafeString:
+        """The data table's rows as HTML (`_chart.html`): the first cell of each is the row's
+        header, the others numbers as `floatformat:"-1g"` writes them, each a link to the
+        tickets behind it when it has one. Written here rather than by the template
+        language: a breakdown by member is 485 rows, which the template took ~100 ms to
+        write (docs/benchmarks.md)."""
+        lines = []
+        for row in self.table:
+            cells = []
+            for j, (value, link) in enumerate(row):
+                text = "–" if value is None else conditional_escape(value if j == 0 else table_number(value))
+                if link:
+                    text = f'<a href="{conditional_escape(link)}">{text}</a>'
+                cells.append(f'<th scope="row">{text}</th>' if j == 0 else f'<td class="num">{text}</td>')
+            lines.append(f"<tr>{''.join(cells)}</tr>")
+        return mark_safe("\n".join(lines))  # noqa: S308 (every value escaped above)
+
+
+def table_number(value: Any) -> str:
+    """`value|floatformat:"-1g"`: whole numbers without decimals, others with one, grouped
+    by thousands in the current language. A whole number takes floatformat's own branch for
+    them directly (number_format of its digits), 5 times faster than the filter."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return formats.number_format(f"{value:d}", 0, use_l10n=True, force_grouping=True)
+    return floatformat(value, "-1g")
 
 
 def number(value: float | None) -> str:

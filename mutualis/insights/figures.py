@@ -22,7 +22,8 @@ from mutualis.people.tenancy import Scope
 from mutualis.servicedesk.models import SatisfactionRating, Ticket
 from mutualis.servicedesk.satisfaction.forms import add_months, month_label
 
-from .measures import BY_CATEGORY, DIMENSION_KEYS, dimension_names, duration_stats
+from .filters import MONTH
+from .measures import BY_CATEGORY, breakdown, duration_stats
 
 TOP_CATEGORIES = 3
 
@@ -83,14 +84,7 @@ def member_month(scope: Scope, month: dt.date) -> MemberMonth:
     )
     declared = visible.filter(created_at__gte=since, created_at__lt=until)
     take_charge = duration_stats(declared, "first_response_at")
-    top = list(
-        declared.annotate(key=DIMENSION_KEYS[BY_CATEGORY])
-        .order_by()
-        .values("key")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "key")[:TOP_CATEGORIES]
-    )
-    names = dimension_names(BY_CATEGORY, [row["key"] for row in top])
+    top = breakdown(declared, BY_CATEGORY, since.date(), until.date(), MONTH).totals[:TOP_CATEGORIES]
     ratings = SatisfactionRating.objects.filter(
         ticket__in=visible.values("pk"), created_at__gte=since, created_at__lt=until
     ).aggregate(mean=Avg("rating"), n=Count("pk"))
@@ -101,7 +95,7 @@ def member_month(scope: Scope, month: dt.date) -> MemberMonth:
         resolved_with_deadline=resolved["total"],
         resolved_on_time=resolved["on_time"],
         median_take_charge=take_charge.median,
-        top_categories=[(names.get(row["key"], ""), row["n"]) for row in top],
+        top_categories=[(name, n) for _key, name, n in top],
         satisfaction_mean=ratings["mean"],
         satisfaction_count=ratings["n"],
     )

@@ -28,14 +28,16 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
+    Model,
     OuterRef,
     Q,
     QuerySet,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from mutualis.registry.models import Member, Site, SiteKind
 from mutualis.servicedesk.models import (
     Category,
     SatisfactionRating,
@@ -82,46 +84,102 @@ def period_bounds(first_day: dt.date, step: str, start: dt.date, end: dt.date) -
     return max(first_day, start), min(next_period(first_day, step) - dt.timedelta(days=1), end)
 
 
-TRUNC = {DAY: TruncDay, WEEK: TruncWeek, MONTH: TruncMonth}
-
-
 def _copies(tickets: QuerySet[Any]) -> bool:
     """Whether `tickets` are the tickets' narrow copies (models.TicketFact)."""
     return tickets.model is not Ticket
 
 
-def _period(tickets: QuerySet[Any], step: str) -> Any:
-    """The first day of the period of declaration. The copies carry the day of declaration
-    in the time zone of the figures: truncating a date converts no time zone."""
+def _day(tickets: QuerySet[Any]) -> Any:
+    """The day of declaration. The copies carry it, in the time zone of the figures.
+
+    The measures group by this day and add the days up into periods afterwards (at most one
+    row per day and value): truncating each ticket's day to its month or week in the query
+    cost PostgreSQL as much as reading the rows (date_trunc casts every date to a timestamp
+    with time zone: 68 ms grouped by day, 120 ms by month, for the operator's 308,125
+    copies of a year at a million tickets; docs/benchmarks.md)."""
     if _copies(tickets):
-        return F("created_day") if step == DAY else TRUNC[step]("created_day", output_field=DateField())
-    return TRUNC[step]("created_at", output_field=DateField())
+        return F("created_day")
+    return TruncDay("created_at", output_field=DateField())
+
+
+def _per_period(rows: Iterable[tuple[Any, ...]], step: str) -> dict[dt.date, list[int]]:
+    """(day, count, count…) rows added up per period, by the period's first day."""
+    found: dict[dt.date, list[int]] = {}
+    for day, *counts in rows:
+        total = found.setdefault(period_start(_as_date(day), step), [0] * len(counts))
+        for i, n in enumerate(counts):
+            total[i] += n
+    return found
+
+
+class FirstDayOf(Func):
+    """The first day of a date's month or ISO week (PostgreSQL). date_trunc takes a
+    timestamp with time zone, so PostgreSQL casts each date into one first: for the 308,125
+    copies of the operator's year that cast cost a third of the breakdown's query; date
+    arithmetic does not convert anything. The date is read twice: a column, not a
+    computation."""
+
+    output_field = DateField()
+    FIELDS = {MONTH: "day", WEEK: "isodow"}
+
+    def __init__(self, column: str, step: str) -> None:
+        super().__init__(F(column))
+        self.step = step
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} - (date_part('{self.FIELDS[self.step]}', {sql})::int - 1))", [*params, *params]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return compiler.compile(
+            TruncMonth(self.source_expressions[0])
+            if self.step == MONTH
+            else TruncWeek(self.source_expressions[0])
+        )
+
+
+def _period(tickets: QuerySet[Any], step: str) -> Any:
+    """The first day of the period of declaration."""
+    if _copies(tickets):
+        return F("created_day") if step == DAY else FirstDayOf("created_day", step)
+    return {DAY: TruncDay, WEEK: TruncWeek, MONTH: TruncMonth}[step]("created_at", output_field=DateField())
 
 
 def _as_date(value: Any) -> dt.date:
-    # Some backends hand back a datetime for a truncation to a DateField.
-    return value.date() if isinstance(value, dt.datetime) else value
+    # Some backends hand back a datetime for a truncation to a DateField, and SQLite its
+    # text when read without the ORM's converters.
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
 
 
 # ---------------------------------------------------------------- volumes and dimensions
 
 BY_CATEGORY, BY_SITE_KIND, BY_MEMBER, BY_TEAM, BY_SITE = "category", "site_kind", "member", "team", "site"
-# A ticket counts for its category's parent when it has one: the list's category filter
-# takes a category and those directly under it, so the tickets behind a bar are exactly
-# the list of that category (servicedesk.selectors.filter_tickets).
-DIMENSION_KEYS: dict[str, Any] = {
-    BY_CATEGORY: Coalesce("category__parent_id", "category_id"),
-    BY_SITE_KIND: F("site__kind_id"),
-    BY_MEMBER: F("member_id"),
-    BY_TEAM: F("team_id"),
-    BY_SITE: F("site_id"),
+# The column of the tickets (and of their copies) each dimension is read from.
+DIMENSION_COLUMNS = {
+    BY_CATEGORY: "category_id",
+    BY_SITE_KIND: "site_id",
+    BY_MEMBER: "member_id",
+    BY_TEAM: "team_id",
+    BY_SITE: "site_id",
 }
+# The dimensions reached through a registry table, and the value each of its rows stands
+# for. A ticket counts for its category's parent when it has one: the list's category filter
+# takes a category and those directly under it, so the tickets behind a bar are exactly the
+# list of that category (servicedesk.selectors.filter_tickets).
+ROLLED_UP: dict[str, tuple[type[Model], str]] = {
+    BY_CATEGORY: (Category, "COALESCE(d.parent_id, d.id)"),
+    BY_SITE_KIND: (Site, "d.kind_id"),
+}
+# The dimensions whose values are a few dozen at most (the operator's catalogue and teams).
+FEW_VALUES = {BY_CATEGORY, BY_TEAM}
 
 
 def dimension_names(dimension: str, keys: Iterable[int | None]) -> dict[int | None, str]:
     """Names of a dimension's values, in one query (the keys came through the door)."""
-    from mutualis.registry.models import Member, Site, SiteKind
-
     ids = [k for k in keys if k is not None]
     model: Any = {
         BY_CATEGORY: Category,
@@ -135,9 +193,9 @@ def dimension_names(dimension: str, keys: Iterable[int | None]) -> dict[int | No
 
 def volumes(tickets: QuerySet[Any], start: dt.date, end: dt.date, step: str) -> list[tuple[dt.date, int]]:
     """Tickets declared per period, every period of [start, end] listed (zeros included)."""
-    rows = tickets.annotate(period=_period(tickets, step)).order_by().values("period").annotate(n=Count("pk"))
-    counts = {_as_date(r["period"]): r["n"] for r in rows}
-    return [(p, counts.get(p, 0)) for p in periods(start, end, step)]
+    rows = tickets.annotate(day=_day(tickets)).order_by().values_list("day").annotate(n=Count("pk"))
+    counts = _per_period(rows, step)
+    return [(p, counts.get(p, [0])[0]) for p in periods(start, end, step)]
 
 
 @dataclass
@@ -147,18 +205,49 @@ class Breakdown:
     by_period: dict[int | None, dict[dt.date, int]] = field(default_factory=dict)
 
 
+def _counts_by(tickets: QuerySet[Any], dimension: str, step: str) -> list[tuple[Any, int | None, int]]:
+    """(first day of the period, value of the dimension, tickets) rows, in two steps: the
+    tickets grouped by their own column, then those groups by period and by the value they
+    stand for, joined to the registry table the dimension is reached through (a category's
+    parent, a site's kind) only then: at a million tickets, the join per ticket was a third
+    of the breakdown's query (docs/benchmarks.md). A dimension of few values (categories,
+    teams) is first grouped by the day the copies store (`_day`: a few thousand groups a
+    year, and no date computed per ticket); one of many (sites, members) by period at once,
+    since its groups by day would be about as many as the tickets."""
+    column = DIMENSION_COLUMNS[dimension]
+    by_day = step != DAY and dimension in FEW_VALUES
+    grouped = (
+        tickets.annotate(period=_day(tickets) if by_day else _period(tickets, step))
+        .order_by()
+        .values("period", column)
+        .annotate(n=Count("pk"))
+    )
+    if not by_day and dimension not in ROLLED_UP:
+        return [(row["period"], row[column], row["n"]) for row in grouped]
+    connection = connections[tickets.db]
+    sql, params = grouped.query.sql_with_params()
+    period, period_params = (
+        connection.ops.date_trunc_sql(step, 't."period"', ()) if by_day else ('t."period"', ())
+    )
+    if dimension in ROLLED_UP:
+        model, value = ROLLED_UP[dimension]
+        joined = f" LEFT JOIN {connection.ops.quote_name(model._meta.db_table)} d ON d.id = t.{column}"
+    else:
+        value, joined = f"t.{column}", ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {period}, {value}, SUM(t.n) FROM ({sql}) t{joined} GROUP BY 1, 2",  # noqa: S608 (names from the models)
+            (*period_params, *params),
+        )
+        return [(period, key, int(n)) for period, key, n in cursor.fetchall()]
+
+
 def breakdown(tickets: QuerySet[Any], dimension: str, start: dt.date, end: dt.date, step: str) -> Breakdown:
     """Tickets per value of `dimension`, overall and per period: one grouped query (rows:
     periods × values) and one for the names."""
-    rows = (
-        tickets.annotate(period=_period(tickets, step), key=DIMENSION_KEYS[dimension])
-        .order_by()
-        .values("period", "key")
-        .annotate(n=Count("pk"))
-    )
     by_period: dict[int | None, dict[dt.date, int]] = {}
-    for row in rows:
-        by_period.setdefault(row["key"], {})[_as_date(row["period"])] = row["n"]
+    for period, key, n in _counts_by(tickets, dimension, step):
+        by_period.setdefault(key, {})[_as_date(period)] = n
     names = dimension_names(dimension, by_period)
     totals = [(key, names.get(key, ""), sum(counts.values())) for key, counts in by_period.items()]
     totals.sort(key=lambda t: (-t[2], t[1].lower()))
@@ -547,19 +636,23 @@ def reopen_rates(
 ) -> list[tuple[dt.date, int, int]]:
     """Per period of declaration: (period, tickets resolved at least once, reopened).
     `tickets` are tickets, or their copies (TicketFact), which carry the reopening found."""
+    copies = _copies(tickets)
+    # A copy's resolution time is set exactly when its ticket was resolved; the copies'
+    # period indexes carry it (and the reopening), not the instant (migration 0006).
+    resolved = Q(resolve_seconds__isnull=False) if copies else Q(resolved_at__isnull=False)
     rows = (
         tickets.annotate(
-            period=_period(tickets, step),
-            was_reopened=F("reopened") if _copies(tickets) else Exists(reopened_events()),
+            day=_day(tickets),
+            was_reopened=F("reopened") if copies else Exists(reopened_events()),
         )
         .order_by()
-        .values("period")
+        .values_list("day")
         .annotate(
-            resolved=Count("pk", filter=Q(resolved_at__isnull=False) | Q(was_reopened=True)),
+            resolved=Count("pk", filter=resolved | Q(was_reopened=True)),
             reopened_n=Count("pk", filter=Q(was_reopened=True)),
         )
     )
-    found = {_as_date(r["period"]): (r["resolved"], r["reopened_n"]) for r in rows}
+    found = _per_period(rows, step)
     return [(p, *found.get(p, (0, 0))) for p in periods(start, end, step)]
 
 

@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 import pytest
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from mutualis.insights.charts import COLOURS, bar_chart, line_chart
 
@@ -132,3 +133,42 @@ def test_the_template_renders_figure_caption_and_table() -> None:
     assert "<caption>Incidents per month</caption>" in html
     assert '<th scope="row">Sep</th>' in html
     assert '<a href="/x/">10</a>' in html
+
+
+# What `_chart.html` wrote for each cell with the template language, before the rows were
+# written in Python (Chart.body); the two must agree cell for cell.
+TEMPLATE_ROWS = (
+    "{% for row in chart.table %}"
+    "<tr>{% for value, link in row %}"
+    '{% if forloop.first %}<th scope="row">{% else %}<td class="num">{% endif %}'
+    '{% if link %}<a href="{{ link }}">{% endif %}'
+    '{% if value is None %}–{% elif forloop.first %}{{ value }}{% else %}{{ value|floatformat:"-1g" }}{% endif %}'
+    "{% if link %}</a>{% endif %}"
+    "{% if forloop.first %}</th>{% else %}</td>{% endif %}"
+    "{% endfor %}</tr>\n"
+    "{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_table_rows_read_as_the_template_wrote_them(language: str) -> None:
+    from django.template import engines
+
+    from mutualis.insights.charts import Chart
+
+    chart = Chart(
+        title="t",
+        svg=mark_safe("<svg/>"),
+        columns=["Name", "A", "B", "C"],
+        rows=[
+            ["Collège <Jean> & fils", 1234567, 12.25, None],
+            ["Écoles", 0, -3, 1234.5],
+            ["x", 7.0, 2.96, 1_000_000],
+        ],
+        links=[[None, "/desk/?member=1&state=", None, "/x?a=1"], ["/l?a=<b>", None]],
+    )
+    with translation.override(language):
+        expected = engines["django"].from_string(TEMPLATE_ROWS).render({"chart": chart}).strip()
+        assert str(chart.body) == expected
+    assert "&lt;Jean&gt; &amp; fils" in expected  # escaped once, as text
+    assert 'href="/desk/?member=1&amp;state="' in expected

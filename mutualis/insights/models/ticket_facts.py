@@ -85,12 +85,14 @@ class TicketFact(models.Model):
 
     class Meta:
         # The panels read a period of declarations for the operator or one member. On
-        # PostgreSQL both indexes also carry the two durations (INCLUDE, added by migration
-        # 0004, not declared here because SQLite has no INCLUDE and Django would warn on
-        # every command): the durations panel then reads the period from the index alone (an
-        # index-only scan of 1,850 pages for the operator's year at a million tickets,
-        # instead of visiting 5,600 pages of rows), then sorts the durations for the exact
-        # percentiles (docs/insights-method.md).
+        # PostgreSQL both indexes also carry what those panels read of each copy: the two
+        # durations (migration 0004), the day and the ticket (0005), the breakdowns' keys and
+        # the reopening (0006) (INCLUDE, not declared here because SQLite has no INCLUDE
+        # and Django would warn on every command). The volumes, breakdown, durations and
+        # reopen panels then read the period from the index alone (an index-only scan of
+        # the operator's year instead of 18,000 pages of rows at a million tickets), and
+        # the durations panel sorts the durations for the exact percentiles
+        # (docs/insights-method.md).
         indexes = [
             models.Index(fields=["operator", "created_at"], name="ticket_fact_operator_created"),
             models.Index(fields=["member", "created_at"], name="ticket_fact_member_created"),
