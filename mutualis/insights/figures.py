@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mutualis.people.tenancy import Scope
-from mutualis.servicedesk.models import SatisfactionRating, Ticket
+from mutualis.servicedesk.models import SatisfactionRating
 from mutualis.servicedesk.satisfaction.forms import add_months, month_label
 
 from .filters import MONTH
 from .measures import BY_CATEGORY, breakdown, duration_stats
+from .models import TicketFact
 
 TOP_CATEGORIES = 3
 
@@ -71,7 +72,11 @@ def member_month(scope: Scope, month: dt.date) -> MemberMonth:
     for its staff), through the tenancy door. Five queries, whatever the number of tickets."""
     since, until = month_bounds(month)
     before, _until = month_bounds(add_months(month.replace(day=1), -1))
-    visible = Ticket.objects.visible_to(scope)
+    # The tickets' narrow copies (models.TicketFact, same fields, same door): the month's
+    # resolutions are found by their instant, which no index orders, so the month is read
+    # in full; the copies are a sixteenth of the tickets' size (the operator's summary at a
+    # million tickets: 420 → 130 ms for that query; docs/benchmarks.md).
+    visible = TicketFact.objects.visible_to(scope)
     counts = visible.filter(created_at__gte=before, created_at__lt=until).aggregate(
         this=Count("pk", filter=Q(created_at__gte=since)),
         previous=Count("pk", filter=Q(created_at__lt=since)),
