@@ -14,10 +14,9 @@ starts at an incident, so this is the exact maximum over all windows), kept when
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.db import connection, models
@@ -184,15 +183,42 @@ def _label(rows: list[RecurringRow], grouping: str, same: str) -> None:
         row.kind = kind_by_id.get(row.kind_id)
 
 
+# The rows of one query of `_attach_tickets`: at most this many (thing, kind) pairs of
+# the product of the chunk's things and kinds, so that at most 20 times as many tickets
+# come back, whatever the grouping.
+PAIRS_PER_QUERY = 400
+
+
+def _chunks(rows: list[RecurringRow]) -> Iterator[list[RecurringRow]]:
+    chunk: list[RecurringRow] = []
+    subjects: set[int] = set()
+    kinds: set[int] = set()
+    for row in rows:
+        if chunk and (len(subjects | {row.subject_id}) * len(kinds | {row.kind_id}) > PAIRS_PER_QUERY):
+            yield chunk
+            chunk, subjects, kinds = [], set(), set()
+        chunk.append(row)
+        subjects.add(row.subject_id)
+        kinds.add(row.kind_id)
+    if chunk:
+        yield chunk
+
+
 def _attach_tickets(rows: list[RecurringRow], base: QuerySet[Ticket], group: str, kind: str) -> None:
-    """The latest tickets behind each row (TICKETS_PER_ROW at most, ranked in the database):
-    one query per hundred rows, not one per row."""
-    for start in range(0, len(rows), 100):
-        chunk = rows[start : start + 100]
-        wanted = reduce(or_, (Q(**{group: r.subject_id, kind: r.kind_id}) for r in chunk))
+    """The latest tickets behind each row (TICKETS_PER_ROW at most, ranked in the database).
+
+    One query per chunk of rows, for every pair of the chunk's things and kinds (two lists
+    the database checks in one step each); the pairs that are not rows are dropped here. The
+    rows' own pairs as an OR of a hundred conditions made PostgreSQL combine a hundred
+    bitmap scans: 3 s for the operator's sites at a million tickets (docs/benchmarks.md)."""
+    for chunk in _chunks(rows):
+        among = Q(
+            **{f"{group}__in": {r.subject_id for r in chunk}, f"{kind}__in": {r.kind_id for r in chunk}}
+        )
+        wanted = {(r.subject_id, r.kind_id) for r in chunk}
         by_row: dict[tuple[int, int], list[Ticket]] = defaultdict(list)
         found = (
-            base.filter(wanted)
+            base.filter(among)
             .annotate(
                 subject=F(group),
                 rank=Window(
@@ -207,7 +233,7 @@ def _attach_tickets(rows: list[RecurringRow], base: QuerySet[Ticket], group: str
         )
         for ticket in found:
             key = (ticket.subject, getattr(ticket, f"{kind}_id"))
-            if len(by_row[key]) < TICKETS_PER_ROW and ticket not in by_row[key]:
+            if key in wanted and len(by_row[key]) < TICKETS_PER_ROW and ticket not in by_row[key]:
                 by_row[key].append(ticket)
         for row in chunk:
             row.tickets = by_row.get((row.subject_id, row.kind_id), [])

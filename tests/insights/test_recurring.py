@@ -173,3 +173,22 @@ def test_an_asset_named_outside_the_fleet_given_names_nothing(cast: Cast) -> Non
     assert recurring(olivia, grouping=Grouping.ASSET)[0].subject == cast.asset_a
     elsewhere = Asset.objects.filter(site=SiteFactory(member=cast.member_b))
     assert recurring(olivia, grouping=Grouping.ASSET, assets=elsewhere) == []
+
+
+def test_the_tickets_behind_the_rows_are_read_in_bounded_chunks() -> None:
+    """Each query of the tickets behind the rows asks for every pair of its things and
+    kinds: the chunks keep that product under PAIRS_PER_QUERY, and cover every row once,
+    in order."""
+    from mutualis.insights.recurring import PAIRS_PER_QUERY, RecurringRow, _chunks
+
+    now = timezone.now()
+    rows = [
+        RecurringRow(grouping="site", subject_id=s, kind_id=k, peak=3, total=3, last_at=now)
+        for s in range(60)
+        for k in (s % 13, (s * 7) % 29)
+    ]
+    chunks = list(_chunks(rows))
+    assert [row for chunk in chunks for row in chunk] == rows
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert len({r.subject_id for r in chunk}) * len({r.kind_id for r in chunk}) <= PAIRS_PER_QUERY
