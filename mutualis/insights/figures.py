@@ -22,8 +22,9 @@ from mutualis.people.tenancy import Scope
 from mutualis.servicedesk.models import SatisfactionRating
 from mutualis.servicedesk.satisfaction.forms import add_months, month_label
 
+from .durations import duration_stats
 from .filters import MONTH
-from .measures import BY_CATEGORY, breakdown, duration_stats
+from .measures import BY_CATEGORY, breakdown
 from .models import TicketFact
 
 TOP_CATEGORIES = 3

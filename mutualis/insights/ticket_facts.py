@@ -31,7 +31,8 @@ from django.db.models.signals import post_save
 
 from mutualis.servicedesk.models import Ticket, TicketEvent, TicketEventKind, TicketState
 
-from .measures import Seconds, reopened_events
+from .durations import Seconds
+from .measures import reopened_events
 from .models import TicketFact
 
 # The fact row's columns, in the order of `_source`'s SELECT.

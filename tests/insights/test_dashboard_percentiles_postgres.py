@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.db.models import Count, Q
 
-from mutualis.insights import measures
+from mutualis.insights import durations
 from mutualis.insights.models import TicketFact
 from mutualis.insights.ticket_facts import rebuild
 
@@ -20,14 +20,14 @@ from .test_dashboard_percentiles import MINUTES, exact, timed  # noqa: F401 - th
 
 @pytest.mark.django_db
 def test_the_exact_path_on_postgresql_agrees_with_the_histogram(timed) -> None:  # type: ignore[no-untyped-def] # noqa: F811
-    assert measures.percentile_method(timed) == measures.EXACT
-    exact_stats = measures.duration_stats(timed, "first_response_at")
-    bucketed = measures.duration_stats(timed, "first_response_at", method=measures.HISTOGRAM)
+    assert durations.percentile_method(timed) == durations.EXACT
+    exact_stats = durations.duration_stats(timed, "first_response_at")
+    bucketed = durations.duration_stats(timed, "first_response_at", method=durations.HISTOGRAM)
     seconds = [m * 60.0 for m in MINUTES]
     assert exact_stats.median == pytest.approx(exact(seconds, 0.5))
     assert exact_stats.p90 == pytest.approx(exact(seconds, 0.9))
-    assert bucketed.median == pytest.approx(exact_stats.median, rel=measures.BUCKET_RATIO - 1)
-    assert bucketed.p90 == pytest.approx(exact_stats.p90, rel=measures.BUCKET_RATIO - 1)
+    assert bucketed.median == pytest.approx(exact_stats.median, rel=durations.BUCKET_RATIO - 1)
+    assert bucketed.p90 == pytest.approx(exact_stats.p90, rel=durations.BUCKET_RATIO - 1)
     assert exact_stats.histogram == bucketed.histogram
 
 
@@ -58,18 +58,20 @@ def test_the_copies_percentiles_are_percentile_cont_s_to_the_bit(desk, count: in
         )
     rebuild()
     facts = TicketFact.objects.all()
-    take, _done = measures.take_charge_and_resolution(facts)
+    take, _done = durations.take_charge_and_resolution(facts)
     assert take.count == count
-    for name, fraction in measures.FRACTIONS.items():
+    for name, fraction in durations.FRACTIONS.items():
         assert getattr(take, name) == _percentile_cont(facts, "take_charge_seconds", fraction)
     expected = facts.aggregate(
         **{
             f"h{i}": Count(
                 "pk",
-                filter=measures._bucket_filter("take_charge_seconds", i)
+                filter=durations._bucket_filter("take_charge_seconds", i)
                 & Q(take_charge_seconds__isnull=False),
             )
-            for i in range(len(measures.EDGES) - 1)
+            for i in range(len(durations.EDGES) - 1)
         }
     )
-    assert [n for _bounds, n in take.histogram] == [expected[f"h{i}"] for i in range(len(measures.EDGES) - 1)]
+    assert [n for _bounds, n in take.histogram] == [
+        expected[f"h{i}"] for i in range(len(durations.EDGES) - 1)
+    ]

@@ -10,7 +10,7 @@ def copy_tickets(apps, schema_editor):
     from django.db.models import Exists, OuterRef
     from django.db.models.functions import TruncDate
 
-    from mutualis.insights.measures import Seconds
+    from mutualis.insights.durations import Seconds
 
     ticket = apps.get_model("servicedesk", "Ticket")
     event = apps.get_model("servicedesk", "TicketEvent")

@@ -74,7 +74,7 @@ class TicketFact(models.Model):
     take_charge_due = models.DateTimeField(null=True)
     resolve_due = models.DateTimeField(null=True)
     # Elapsed seconds from the declaration to the first response and to the resolution,
-    # computed when copied by the same expression as the direct measure (measures.Seconds),
+    # computed when copied by the same expression as the direct measure (durations.Seconds),
     # so the percentiles read a column instead of computing two timestamps' difference.
     take_charge_seconds = models.FloatField(null=True)
     resolve_seconds = models.FloatField(null=True)

@@ -19,7 +19,7 @@ from mutualis.people.tenancy import Scope
 from mutualis.servicedesk.models import Target, Ticket, TicketState
 from mutualis.servicedesk.satisfaction.forms import month_label
 
-from .. import measures
+from .. import durations, measures
 from ..charts import Chart, bar_chart, line_chart, number
 from ..figures import duration_text, percent
 from ..filters import DAY, DIMENSIONS, MONTH, WEEK, copies_for_values, drill_down_url, tickets_for_values
@@ -275,7 +275,7 @@ def _hours_label(low: float, high: float | None) -> str:
 
 
 def durations_panel(ctx: Context) -> PanelData:
-    take, done = measures.take_charge_and_resolution(ctx.copies())
+    take, done = durations.take_charge_and_resolution(ctx.copies())
     facts = []
     for name, stats in ((_("taking charge"), take), (_("resolution"), done)):
         facts += [
