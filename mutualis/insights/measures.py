@@ -1,7 +1,8 @@
 """The dashboard's measures, each computed by the database over the filtered tickets
-(`filters.filtered_tickets`): counts grouped by period or dimension, conditional counts,
-percentiles (the durations: `durations`). No measure reads tickets one by one: each is one or two grouped queries whose
-rows are bounded by the periods, the buckets or the dimension's values, not the tickets.
+(`filters.filtered_tickets`): counts grouped by period or dimension, conditional counts
+(the durations' percentiles are in `durations`). No measure reads tickets one by one: each
+is one or two grouped queries whose rows are bounded by the periods, the buckets or the
+dimension's values, not the tickets.
 
 The measures that read every ticket of the period take either tickets or their narrow
 copies (`models.TicketFact`, same field names): the dashboard passes the copies, the
