@@ -136,7 +136,8 @@ def volume_sentence(figures: MemberMonth, *, current: bool = True) -> str:
     else:
         text = ngettext("%(count)d incident in %(month)s", "%(count)d incidents in %(month)s", n) % {
             "count": n,
-            "month": figures.label,
+            # Within a sentence: "en octobre 2026" (the label heads a line: "Octobre 2026").
+            "month": formats.date_format(figures.month, "YEAR_MONTH_FORMAT"),
         }
     delta = figures.delta
     if delta > 0:

@@ -217,6 +217,9 @@ def test_member_month_in_plain_words(world: World) -> None:  # noqa: F811 - pyte
         assert sentences(march_b)[0] == "0 incidents this month, 3 fewer than last month."
         one = member_month(scope_of(world.cast.charlie), dt.date(2024, 3, 1))
         assert one.tickets == 3
+    with translation.override("fr"):
+        # A month within a sentence takes no capital in French.
+        assert sentences(month, current=False)[0].startswith("10 incidents en septembre 2024, ")
     # The staff's month is the operator's: both members.
     assert member_month(scope_of(world.cast.olivia), dt.date(2024, 3, 1)).tickets == 5
 
