@@ -59,6 +59,11 @@ class Case:
     unit: str = ""
     rate_target: float | None = None
     group: str = "desk"  # "hub": the data hub's cases, reported in their own section
+    # Concurrent clients (threads of the bench, one connection each) instead of the run's
+    # one: the i-th request is sent by client i % clients, so `body(i)` can give each client
+    # its own share (a gateway's sensors). Its rate is then the wall time's: server times
+    # overlap and do not add up.
+    clients: int | None = None
 
 
 @dataclass

@@ -40,8 +40,11 @@ MQTT_READINGS_PER_MESSAGE = 50
 MQTT_SLOTS_PER_CALL = 5  # 5 slots × 1,000 sensors = 100 messages of 50 readings = 20,000 values
 MQTT_TIMEOUT_SECONDS = 120
 MQTT_BROKER = ("127.0.0.1", 1883)
+# The concurrent upsert's clients: one per core, as gunicorn runs one worker per core.
+UPSERT_CLIENTS = 2
 HUB_CASES = (
     "ngsild_batch_upsert",
+    "ngsild_batch_upsert_concurrent",
     "temporal_entity_hourly",
     "temporal_1000_daily",
     "ingest_http",
@@ -82,13 +85,18 @@ def _value(rng: random.Random, sensor: HubSensor, index: int) -> float:
     return float(round(value)) if measure.integer else round(value, 2)
 
 
-def upsert_body(hub: HubData, slots: Slots, rng: random.Random) -> Callable[[int], Any]:
-    """1,000 entities, each with its four attributes observed at a new instant."""
+def upsert_body(hub: HubData, slots: Slots, rng: random.Random, *, clients: int = 1) -> Callable[[int], Any]:
+    """The sensors, each with its four attributes observed at a new instant. With several
+    clients, request i is client i % clients' (bench/measure.py), which sends its own
+    share of the sensors, as gateways each send theirs: no two clients write the same rows
+    (which would wait on each other's locks)."""
+    size = -(-len(hub.sensors) // clients)
+    shares = [hub.sensors[k * size : (k + 1) * size] for k in range(clients)]
 
-    def body(_i: int) -> Any:
+    def body(i: int) -> Any:
         stamp = format_instant(slots.take()[0])
         entities = []
-        for sensor in hub.sensors:
+        for sensor in shares[i % clients]:
             entity: dict[str, Any] = {"id": sensor.entity_id, "type": sensor.model.iri}
             for index, measure in enumerate(sensor.measures):
                 attribute: dict[str, Any] = {"type": "Property", "value": _value(rng, sensor, index)}
@@ -407,6 +415,14 @@ def cases(hub: HubData, config: Config) -> tuple[list[Case], list[Callable[[], N
              None, "POST", "token", lambda _i: f"{NGSI}/entityOperations/upsert?options=update",
              body=upsert_body(hub, slots, upsert_rng), json=True, iterations=30,
              units=values, unit="attribute instances", rate_target=UPSERT_TARGET_PER_S, group="hub"),
+        Case("ngsild_batch_upsert_concurrent",
+             f"NGSI-LD batch upsert (`options=update`), {UPSERT_CLIENTS} concurrent clients × "
+             f"{count // UPSERT_CLIENTS:,} entities × 4 attributes (rate in wall time)",
+             None, "POST", "token", lambda _i: f"{NGSI}/entityOperations/upsert?options=update",
+             body=upsert_body(hub, slots, random.Random(seed + 3), clients=UPSERT_CLIENTS), json=True,
+             iterations=30, units=values // UPSERT_CLIENTS, unit="attribute instances",
+             rate_target=UPSERT_TARGET_PER_S, group="hub", clients=UPSERT_CLIENTS,
+             note="each client its own half of the sensors; compare with ngsild_batch_upsert (one client)"),
         Case("temporal_entity_hourly", "Temporal, one sensor's attribute: hourly averages over 30 days",
              TEMPORAL_TARGET_MS, "GET", "token", hourly_path(hub, seed), group="hub"),
         Case("temporal_1000_daily", f"Temporal, {count:,} sensors × 4 attributes: daily averages over 30 days",

@@ -61,6 +61,8 @@ class Outcome:
         server_seconds = sum(self.server_ms) / 1000
         rate = units / server_seconds if self.case.unit and server_seconds else None
         wall_rate = units / self.seconds if self.case.unit and self.seconds else None
+        if (self.case.clients or 1) > 1:
+            rate = wall_rate  # concurrent requests: their server times overlap
         rate_target = self.case.rate_target
         met = None if target is None or p95 is None else p95 <= target
         if rate_target is not None and rate is not None:
@@ -88,6 +90,7 @@ class Outcome:
             "margin_ms": None if target is None or p95 is None else round(target - p95, 2),
             "plans": self.plans,
             "load_average": self.load,
+            "clients": self.case.clients or 1,
         }
 
 
@@ -134,17 +137,19 @@ class Runner:
         iterations = min(case.iterations or self.iterations, self.iterations)
         # A slow case (seconds a request) warms up on a fifth of its requests at most.
         warmup = self.warmup if case.iterations is None else min(self.warmup, max(1, iterations // 5))
-        per_client = max(1, iterations // self.clients)
-        clients = [self.client(case.who) for _ in range(self.clients)]
-        for index in range(warmup):
-            self._send(clients[0], case, index, "warmup")
+        count = case.clients or self.clients
+        clients = [self.client(case.who) for _ in range(count)]
+        # Warm-up through every client (each its share), one after the other.
+        for index in range(max(warmup, count if warmup else 0)):
+            self._send(clients[index % count], case, index, "warmup")
         started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=self.clients) as pool:
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            # Client k sends requests k, k + count, k + 2 × count…: `body(i)` knows its client.
             answers = list(
                 pool.map(
                     lambda pair: [
-                        self._send(pair[1], case, pair[0] * per_client + i, case.name)
-                        for i in range(per_client)
+                        self._send(pair[1], case, index, case.name)
+                        for index in range(pair[0], iterations, count)
                     ],
                     enumerate(clients),
                 )

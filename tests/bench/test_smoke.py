@@ -28,7 +28,7 @@ CASES = {
     "panel_volumes", "panel_breakdown", "panel_backlog", "panel_durations", "panel_sla", "panel_reopen",
     "panel_satisfaction", "panel_load", "member_panel_volumes", "member_panel_breakdown", "member_panel_backlog",
     "member_panel_durations", "member_panel_sla", "member_panel_reopen", "member_panel_satisfaction",
-    "member_report_pdf", "ngsild_batch_upsert", "temporal_entity_hourly", "temporal_1000_daily", "ingest_http",
+    "member_report_pdf", "ngsild_batch_upsert", "ngsild_batch_upsert_concurrent", "temporal_entity_hourly", "temporal_1000_daily", "ingest_http",
     "ingest_http_alerts", "ingest_mqtt", "ingest_mqtt_alerts",
 }  # fmt: skip
 LOAD_CASES = {

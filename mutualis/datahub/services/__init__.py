@@ -12,6 +12,7 @@ notifications as jobs so that none is lost if the transaction commits and the pr
   replace and delete an attribute, delete);
 - `batch`: batches and sensor observations, in a constant number of queries per batch;
 - `rows`: the entity rows read and written in set form;
+- `readings`: the upsert of readings merged into the stored rows without reading them out;
 - `links`: what the attributes say about the row (registry site and asset, bounding box);
 - `changes`: what a write did (stamps, instances written, types).
 """

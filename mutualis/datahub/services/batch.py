@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import history
@@ -27,7 +27,7 @@ from ..ngsild.errors import AlreadyExists, NgsiLdError, ResourceNotFound
 from ..ngsild.timestamps import format_instant
 from ..selectors import entity_from_row
 from ..subscriptions.notify import Change, entities_changed
-from . import rows
+from . import readings, rows
 from .changes import stamped, union_types, updated_written, written
 from .links import Attrs, Links, RegistryLinks
 
@@ -63,8 +63,10 @@ def _run_batch(
     now: datetime | None,
     create_missing: bool,
     on_existing: OnExisting | None,
+    remember: bool = False,
 ) -> BatchResult:
-    """Apply a batch (NGSI-LD 5.6.7–5.6.10): entities that fail are reported and skipped."""
+    """Apply a batch (NGSI-LD 5.6.7–5.6.10): entities that fail are reported and skipped.
+    `remember`: keep the rows written for the next upserts of this process (`readings`)."""
     now = now or timezone.now()
     stamp = _stamp(now)
     result = BatchResult()
@@ -132,6 +134,14 @@ def _run_batch(
             now,
             stored={found.pk: found.columns for found in stored.values()},
         )
+        if remember:
+            readings.remember(
+                tenant,
+                (
+                    (eid, readings.known(after["type"], after["attrs"]))
+                    for eid, (after, _links) in final.items()
+                ),
+            )
         history.record_many(
             [(tenant.pk, pks[eid], attrs) for eid, attrs in to_record.items() if attrs],
             recorded_at=now,
@@ -181,14 +191,40 @@ def upsert_entities(
     *, tenant: Tenant, entities: list[dict[str, Any]], replace: bool, now: datetime | None = None
 ) -> BatchResult:
     """NGSI-LD 5.6.8 Batch Entity Upsert: options=replace replaces existing entities, the
-    default (options=update) appends to them, overwriting attributes given."""
-    return _run_batch(
-        tenant=tenant,
-        entities=entities,
-        now=now,
-        create_missing=True,
-        on_existing=_replace if replace else _appender(True),
-    )
+    default (options=update) appends to them, overwriting attributes given.
+
+    With options=update on PostgreSQL, readings of entities this process wrote before are
+    merged into the stored rows without reading them out (`readings`, when no subscription
+    or alert rule watches), the rest of the batch going through the general path in the
+    same transaction; the result lists the successes in the batch's order either way."""
+    if replace or connection.vendor != "postgresql":
+        return _run_batch(
+            tenant=tenant,
+            entities=entities,
+            now=now,
+            create_missing=True,
+            on_existing=_replace if replace else _appender(True),
+        )
+    now = now or timezone.now()
+    with collector_held(), transaction.atomic():
+        done = readings.write(tenant=tenant, entities=entities, now=now, stamp=_stamp(now))
+        rest = [entity for entity in entities if entity["id"] not in done] if done else entities
+        result = (
+            _run_batch(
+                tenant=tenant,
+                entities=rest,
+                now=now,
+                create_missing=True,
+                on_existing=_appender(True),
+                remember=True,
+            )
+            if rest
+            else BatchResult()
+        )
+    if done:
+        succeeded = done.union(result.success)
+        result.success = [eid for eid in dict.fromkeys(e["id"] for e in entities) if eid in succeeded]
+    return result
 
 
 def _observe(
