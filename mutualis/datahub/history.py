@@ -104,12 +104,18 @@ def record_instances(
     return record_many([(tenant_id, entity_pk, attrs)], recorded_at=recorded_at)
 
 
-def record_many(rows: list[tuple[int, int, dict[str, list[dict]]]], *, recorded_at: datetime) -> int:
-    """`record_instances` for a batch of (tenant_id, entity_pk, attrs): one statement."""
+def record_many(
+    rows: list[tuple[int, int, dict[str, list[dict]]]], *, recorded_at: datetime, unique: bool = False
+) -> int:
+    """`record_instances` for a batch of (tenant_id, entity_pk, attrs): one statement.
+    `unique`: the caller vouches that no two instances share an entity, attribute, datasetId
+    and instant (each entity given once, each attribute with one instance), so the batch's
+    duplicates are not looked for."""
     ids = attribute_ids({iri for _tenant, _entity, attrs in rows for iri in attrs})
     recorded_text = format_instant(recorded_at)
     # Duplicates within the batch are dropped here so that both databases see each key once.
-    unique: dict[Key, Row] = {}
+    by_key: dict[Key, Row] = {}
+    kept: list[Row] = []
     # The hot loop of ingestion: kept inline (no call per instance) on purpose.
     for tenant_id, entity_pk, attrs in rows:
         for iri, instances in attrs.items():
@@ -160,12 +166,17 @@ def record_many(rows: list[tuple[int, int, dict[str, list[dict]]]], *, recorded_
                         "",
                         _as_json(instance),
                     )
-                unique.setdefault((entity_pk, attribute_id, dataset_id, observed), row)
+                if unique:
+                    kept.append(row)
+                else:
+                    by_key.setdefault((entity_pk, attribute_id, dataset_id, observed), row)
     if not unique:
+        kept = list(by_key.values())
+    if not kept:
         return 0
     if connection.vendor == "postgresql":
-        return _write_postgresql(list(unique.values()), recorded_at)
-    return _write_portable(list(unique.values()), recorded_at)
+        return _write_postgresql(kept, recorded_at)
+    return _write_portable(kept, recorded_at)
 
 
 _COPY_NULL = "\\N"

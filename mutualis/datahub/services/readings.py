@@ -154,17 +154,26 @@ def write(*, tenant: Tenant, entities: list[dict[str, Any]], now: datetime, stam
         return set()
     payload = []
     written: dict[str, tuple[Attrs, Known]] = {}
+    # Stored createdAt put into the given instances, to put back where a row refuses (below).
+    held_put: list[tuple[str, dict[str, Any]]] = []
     for new, found in covered:
-        patch: Attrs = {}
+        attrs = new["attrs"]
+        known_created = found.created
         created: dict[str, str | None] = {}
-        for iri, (instance,) in new["attrs"].items():
-            held = found.created.get(iri)
-            created[iri] = held
+        for iri, (instance,) in attrs.items():
             # merge._replaced / _created: the given instance, the stored createdAt (or
-            # this write's, for a new attribute), this write's modifiedAt.
-            patch[iri] = [{**instance, "createdAt": held or stamp, "modifiedAt": stamp}]
-        payload.append({"id": new["id"], "types": new["type"], "patch": patch, "created": created})
-        written[new["id"]] = (patch, found)
+            # this write's, for a new attribute), this write's modifiedAt. Normalizing
+            # stamped the instance with this write's instant already (`normalize`), so it
+            # is the patch itself, with the stored createdAt put in: no copy of each.
+            held = created[iri] = known_created.get(iri)
+            if held is not None:
+                instance["createdAt"] = held
+                held_put.append((new["id"], instance))
+            else:
+                instance["createdAt"] = stamp
+            instance["modifiedAt"] = stamp
+        payload.append({"id": new["id"], "types": new["type"], "patch": attrs, "created": created})
+        written[new["id"]] = (attrs, found)
     table = connection.ops.quote_name(Entity._meta.db_table)
     watched = sorted(watched_by(tenant.operator_id))
     with connection.cursor() as cursor:
@@ -172,16 +181,28 @@ def write(*, tenant: Tenant, entities: list[dict[str, Any]], now: datetime, stam
             _UPDATE.format(table=table), [now, fastjson.dumps(payload), tenant_pk, watched, _LINK_IRIS]
         )
         pks: dict[str, int] = dict(cursor.fetchall())
+    if len(pks) < len(written):
+        # The entities whose row refused go through the general path, with their instances
+        # as they were given.
+        for entity_id, instance in held_put:
+            if entity_id not in pks:
+                instance["createdAt"] = stamp
     if not pks:
         return set()
-    history.record_many([(tenant_pk, pk, written[eid][0]) for eid, pk in pks.items()], recorded_at=now)
+    history.record_many(
+        [(tenant_pk, pk, written[eid][0]) for eid, pk in pks.items()], recorded_at=now, unique=True
+    )
     remember(tenant, ((eid, _after(*written[eid])) for eid in pks))
     return set(pks)
 
 
-def _after(patch: Attrs, found: Known) -> Known:
-    """What is known of an entity once `patch` is written: new attributes have a createdAt."""
-    created = dict(found.created)
+def _after(patch: Attrs, found: Known) -> Known | None:
+    """What is known of an entity once `patch` is written (new attributes have a
+    createdAt), or None when that is what was known already: most writes of readings."""
+    known_created = found.created
+    if known_created.keys() >= patch.keys():
+        return None
+    created = dict(known_created)
     for iri, (instance,) in patch.items():
         created[iri] = instance["createdAt"]
     return Known(found.types, created)
