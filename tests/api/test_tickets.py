@@ -360,3 +360,28 @@ def test_the_teams_are_for_the_operators_staff(cast, desk, api):
 )
 def test_unknown_addresses_under_the_tickets_are_404_problems(cast, api, path, detail):
     assert problem(api(cast.alice).get(path), 404)["detail"] == detail
+
+
+def test_the_list_gives_what_the_ticket_serializer_gives(cast, desk, api, settings):
+    """The list builds TicketSerializer's JSON from plain values (serializers.list_rows):
+    the same rows, keys and values as the serializer, with and without team, assignee,
+    first response, resolution or merge, in the API's time zone."""
+    from mutualis.servicedesk.api.serializers import TicketSerializer
+
+    settings.TIME_ZONE = "Europe/Paris"
+    taken, resolved, duplicate = (broken_screen(cast, desk) for _ in range(3))
+    plain = camera(cast, desk)  # a type without a default team
+    services.take(ticket=taken, by=desk.tess)
+    services.reply(ticket=taken, body="Je passe.", by=desk.tess, as_staff=True)
+    services.take(ticket=resolved, by=desk.tess)
+    services.transition(ticket=resolved, to="resolved", by=desk.tess, as_staff=True, note="Écran changé.")
+    services.merge(duplicate=duplicate, into=plain, by=desk.tess)
+    listed = api(cast.olivia).get("tickets/", {"limit": 50}).json()["results"]
+    expected = TicketSerializer(Ticket.objects.order_by("-pk"), many=True).data
+    assert listed == [dict(row) for row in expected]
+    by_number = {row["number"]: row for row in listed}
+    assert by_number[taken.number]["assignee"] == {"id": desk.tess.pk, "full_name": desk.tess.full_name}
+    assert by_number[duplicate.number]["merged_into"] == plain.number
+    assert {row["team"]["code"] if row["team"] else None for row in listed} == {"tablettes", None}
+    assert by_number[resolved.number]["resolved_at"] is not None
+    assert by_number[taken.number]["first_response_at"] is not None

@@ -20,10 +20,16 @@ class TicketPagination(NewestFirstPagination):
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
         if not isinstance(queryset, QuerySet):  # DRF allows sequences too: nothing to split then
             return super().paginate_queryset(queryset, request, view)
-        ids = super().paginate_queryset(queryset.values("id"), request, view)
+        ids = self.page_ids(queryset, request, view)
         if ids is None:
             return None
         # Only the columns the list's serializer shows: without the description, the answers
         # and the search vectors, and only the summaries' columns of the eight related rows
         # (building eight full model instances per ticket was a third of the list's time).
-        return rows_by_ids(queryset.only(*LIST_COLUMNS), [row["id"] for row in ids])
+        return rows_by_ids(queryset.only(*LIST_COLUMNS), ids)
+
+    def page_ids(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[int] | None:
+        """The ids of the page asked, by the list's filters alone (the links of the answer
+        follow from them)."""
+        ids = super().paginate_queryset(queryset.values("id"), request, view)
+        return None if ids is None else [row["id"] for row in ids]

@@ -160,6 +160,107 @@ LIST_COLUMNS = (
 )
 
 
+# What TicketSerializer shows of a ticket, as plain values, in the order `list_rows` reads them.
+_LIST_VALUES = (
+    "id",
+    "number",
+    "title",
+    "state",
+    "priority",
+    "channel",
+    "member_id",
+    "member__name",
+    "site_id",
+    "site__name",
+    "site__kind__code",
+    "site__kind__name",
+    "incident_type_id",
+    "incident_type__name",
+    "category_id",
+    "category__name",
+    "team_id",
+    "team__code",
+    "team__name",
+    "assignee_id",
+    "assignee__full_name",
+    "requester_id",
+    "requester__full_name",
+    "merged_into__number",
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+)
+
+
+def list_rows(ids: list[int]) -> list[dict[str, Any]]:
+    """TicketSerializer's representation of the tickets `ids`, in that order, built from
+    plain values: a page of 50 through the serializer made ~420 model instances and walked
+    19 fields with two calls each per row, two thirds of the API list's time at a million
+    tickets (docs/benchmarks.md). The serializer stays what the schema describes;
+    tests/api/test_tickets.py checks that both give the same JSON. By id alone, as
+    `selectors.rows_by_ids`: the ids come from the list's tenancy door and filters."""
+    if not ids:
+        return []
+    # DRF's own rendering of instants (the current time zone, ISO 8601, "Z" for UTC).
+    instant = serializers.DateTimeField().to_representation
+    found: dict[int, dict[str, Any]] = {}
+    for (
+        pk,
+        number,
+        title,
+        state,
+        priority,
+        channel,
+        member_id,
+        member_name,
+        site_id,
+        site_name,
+        kind_code,
+        kind_name,
+        type_id,
+        type_name,
+        category_id,
+        category_name,
+        team_id,
+        team_code,
+        team_name,
+        assignee_id,
+        assignee_name,
+        requester_id,
+        requester_name,
+        merged_number,
+        created_at,
+        updated_at,
+        first_response_at,
+        resolved_at,
+        closed_at,
+    ) in Ticket.objects.filter(pk__in=ids).values_list(*_LIST_VALUES):
+        found[pk] = {
+            "number": number,
+            "title": title,
+            "state": state,
+            "priority": priority,
+            "channel": channel,
+            "member": {"id": member_id, "name": member_name},
+            "site": {"id": site_id, "name": site_name},
+            "site_kind": {"code": kind_code, "name": kind_name},
+            "incident_type": {"id": type_id, "name": type_name},
+            "category": {"id": category_id, "name": category_name},
+            "team": None if team_id is None else {"id": team_id, "code": team_code, "name": team_name},
+            "assignee": None if assignee_id is None else {"id": assignee_id, "full_name": assignee_name},
+            "requester": None if requester_id is None else {"id": requester_id, "full_name": requester_name},
+            "merged_into": merged_number,
+            "created_at": instant(created_at),
+            "updated_at": instant(updated_at),
+            "first_response_at": instant(first_response_at),
+            "resolved_at": instant(resolved_at),
+            "closed_at": instant(closed_at),
+        }
+    return [found[pk] for pk in ids if pk in found]
+
+
 class TicketDetailSerializer(TicketSerializer):
     """A ticket with what its page shows: answers, equipment, files, what the caller may do."""
 

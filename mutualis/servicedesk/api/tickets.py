@@ -3,6 +3,8 @@ its conversation and handling. Views parse, call a verb of `servicedesk.services
 
 from __future__ import annotations
 
+from typing import cast
+
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.request import Request
@@ -13,8 +15,9 @@ from .conversation import ConversationActions
 from .filters import TicketFilters
 from .handling import HandlingActions
 from .inputs import TicketCreateSerializer
+from .pagination import TicketPagination
 from .schema import DECLARATION, problems
-from .serializers import TicketDetailSerializer, TicketSerializer
+from .serializers import TicketDetailSerializer, TicketSerializer, list_rows
 
 
 @extend_schema(tags=["tickets"])
@@ -42,6 +45,12 @@ from .serializers import TicketDetailSerializer, TicketSerializer
     ),
 )
 class TicketViewSet(ConversationActions, HandlingActions, mixins.ListModelMixin):
+    def list(self, request: Request) -> Response:
+        # TicketSerializer's JSON built from plain values (serializers.list_rows).
+        paginator = cast(TicketPagination, self.paginator)  # the base's pagination_class
+        ids = paginator.page_ids(self.filter_queryset(self.get_queryset()), request, self)
+        return paginator.get_paginated_response(list_rows(ids or []))
+
     def retrieve(self, request: Request, number: str) -> Response:
         return Response(TicketDetailSerializer(self.get_object(), context=self.get_serializer_context()).data)
 
