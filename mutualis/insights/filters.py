@@ -10,7 +10,6 @@ members' list to show exactly the tickets counted.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -18,10 +17,10 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.db.models import Model, QuerySet
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.lib.urls import cached_reverse
 from mutualis.people.tenancy import Scope
 from mutualis.registry.models import Member, Site, SiteKind
 from mutualis.servicedesk.forms import catalogue_categories
@@ -176,17 +175,6 @@ def _encode(values: Mapping[str, Any]) -> str:
     )
 
 
-@functools.lru_cache(maxsize=32)
-def _reversed(name: str, prefix: str, urlconf: str | None, root: str) -> str:
-    return reverse(name, urlconf=urlconf)
-
-
-def _list_path(name: str) -> str:
-    """reverse(name), remembered for what it depends on: a breakdown links each of its
-    values (485 members) and reverse() was a third of that."""
-    return _reversed(name, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
-
-
 def drill_down_url(scope: Scope, **filters: Any) -> str:
     """The list of the tickets behind a figure: the desk for the operator's staff, the
     members' list for a member's users, filtered under their names (`LIST_NAMES`).
@@ -204,8 +192,8 @@ def drill_down_url(scope: Scope, **filters: Any) -> str:
         # The desk reads a missing state as "open": an empty one asks for every state.
         if "state" not in names:
             query = f"{query}&state=" if query else "state="
-        return f"{_list_path('servicedesk:desk')}?{query}"
+        return f"{cached_reverse('servicedesk:desk')}?{query}"
     names = {k: v for k, v in names.items() if k not in ("member", "site_kind", "team", "assignee")}
     query = _encode(names)
-    path = _list_path("servicedesk:ticket-list")
+    path = cached_reverse("servicedesk:ticket-list")
     return f"{path}?{query}" if query else path

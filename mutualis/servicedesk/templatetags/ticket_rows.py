@@ -15,12 +15,12 @@ from html import escape
 from typing import Any
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
+from mutualis.lib.urls import cached_reverse
 from mutualis.web.templatetags.short_dates import short_date, short_datetime
 
 register = template.Library()
@@ -31,7 +31,7 @@ _PLACEHOLDER = 987654321
 
 def ticket_path_pattern() -> tuple[str, str]:
     """The ticket page's path around its number: ("/tickets/", "/")."""
-    before, _sep, after = reverse("servicedesk:ticket-detail", args=[_PLACEHOLDER]).rpartition(
+    before, _sep, after = cached_reverse("servicedesk:ticket-detail", _PLACEHOLDER).rpartition(
         str(_PLACEHOLDER)
     )
     return before, after
