@@ -168,3 +168,15 @@ def test_anonymous_visitors_are_sent_to_login(client) -> None:  # type: ignore[n
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
     assert client.post("/insights/forecast/compute/").status_code == 302
+
+
+def test_the_summary_groups_thousands(as_user, cast: Cast, computed: ForecastBatch) -> None:  # type: ignore[no-untyped-def]
+    """Large figures read as the rest of the page writes them: 32 498,1, not 32498,1."""
+    total = ForecastRun.objects.get(batch=computed, series_key="total")
+    total.monthly = [{**total.monthly[0], "mean": 32498.14}, *total.monthly[1:]]
+    total.backtest = {**total.backtest, "mase": 0.87}
+    total.save()
+    html = as_user(cast.olivia).get("/insights/forecast/").content.decode()
+    assert "32\xa0498,1" in html  # French groups thousands with a no-break space
+    assert "32498,1" not in html
+    assert ">0,87<" in html  # the precision each column gives is kept
