@@ -121,6 +121,19 @@ def _start(tenant: Tenant, site_pk: int) -> None:
     assert not result.errors, result.errors
 
 
+def _spying() -> tuple[Callable[..., set[str]], set[str]]:
+    """`readings.write` wrapped to collect the ids it wrote, and the set they go to."""
+    taken: set[str] = set()
+    write = readings.write
+
+    def spy(**kwargs: Any) -> set[str]:
+        done = write(**kwargs)
+        taken.update(done)
+        return done
+
+    return spy, taken
+
+
 def _played(
     hub: Hub,
     monkeypatch: pytest.MonkeyPatch,
@@ -132,13 +145,7 @@ def _played(
     """The batch played with the shortcut (tenant A) and without (tenant B): what each
     left, and the ids the shortcut wrote (`committed`: pytest-django's
     django_capture_on_commit_callbacks)."""
-    taken: set[str] = set()
-    write = readings.write
-
-    def spy(**kwargs: Any) -> set[str]:
-        done = write(**kwargs)
-        taken.update(done)
-        return done
+    spy, taken = _spying()
 
     states = []
     for tenant, site, shortcut in (
@@ -394,13 +401,7 @@ def test_the_http_answer_is_the_same(
     for tenant, site in ((hub.tenant_a, hub.cast.site_a), (hub.tenant_b, hub.cast.site_b)):
         with django_capture_on_commit_callbacks(execute=True):
             _start(tenant, site.pk)
-    taken: set[str] = set()
-    write = readings.write
-
-    def spy(**kwargs: Any) -> set[str]:
-        done = write(**kwargs)
-        taken.update(done)
-        return done
+    spy, taken = _spying()
 
     monkeypatch.setattr(readings, "write", spy)
     body = [

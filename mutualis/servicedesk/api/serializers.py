@@ -141,25 +141,6 @@ class TicketSerializer(_ReadOnly):
         ]
 
 
-# The columns TicketSerializer reads, for the list's `only()` (api.pagination): the ticket's
-# own and its summaries'. A column missing here would cost a query per row, which
-# tests/api/test_tickets.py's bounded query count catches.
-LIST_COLUMNS = (
-    *(name for name in TicketSerializer.Meta.fields if name not in ("site_kind", "merged_into")),
-    "member__name",
-    "site__name",
-    "site__kind__code",
-    "site__kind__name",
-    "incident_type__name",
-    "category__name",
-    "team__code",
-    "team__name",
-    "assignee__full_name",
-    "requester__full_name",
-    "merged_into__number",
-)
-
-
 # What TicketSerializer shows of a ticket, as plain values, in the order `list_rows` reads them.
 _LIST_VALUES = (
     "id",
