@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 
 from mutualis.datahub import services
 from mutualis.datahub import smart_data_models as sdm
@@ -521,56 +520,3 @@ def test_a_rolled_back_write_is_not_remembered(
     assert [
         (h[1], h[6]) for h in with_shortcut["history"] if h[0] == "urn:ngsi-ld:Sensor:1" and h[6] == 99.0
     ] == []
-
-
-def test_a_process_that_never_wrote_the_sensors_looks_their_rows_up(
-    hub: Hub, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Callable[..., Any]
-) -> None:
-    """A worker just started (or another process wrote the sensors): the createdAt the patch
-    needs are read in one light query, the readings take the shortcut all the same, and the
-    next batch needs no such query."""
-    unpatched = readings.write
-
-    def restarted(_hub: Hub, _tenant: Tenant) -> None:
-        readings.forget()
-
-    def batch(_hub: Hub, _tenant: Tenant) -> list[dict[str, Any]]:
-        return [
-            entity(
-                1, stamped({DEFAULT + "t": [reading(12)], DEFAULT + "p": [reading(990.5, unit="A97")]}, STAMP)
-            ),
-            entity(2, stamped({DEFAULT + "t": [reading(22.5)]}, STAMP)),
-            entity(4, stamped({DEFAULT + "t": [reading(42.5)]}, STAMP), types=[DEVICE]),
-            entity(3, stamped({DEFAULT + "t": [reading(32.5)]}, STAMP)),  # two instances stored
-            entity(8, stamped({DEFAULT + "t": [reading(82.5)]}, STAMP)),  # a registry link
-            entity(9, stamped({DEFAULT + "t": [reading(92.5)]}, STAMP)),  # absent: created
-            entity(7, stamped({DEFAULT + "t": [reading(72.5)]}, STAMP), types=[DEVICE]),  # a new type
-        ]
-
-    with_shortcut, without, taken = _played(
-        hub, monkeypatch, django_capture_on_commit_callbacks, batch, setup=restarted
-    )
-    _same(with_shortcut, without)
-    _expect_taken(taken, 1, 2, 4)
-    one = {e["id"]: e["attrs"] for e in with_shortcut["entities"]}["urn:ngsi-ld:Sensor:1"]
-    assert one[DEFAULT + "t"][0]["createdAt"] == "2026-11-23T09:00:00.000Z"  # 4.8: kept
-    assert one[DEFAULT + "p"][0]["createdAt"] == STAMP
-    assert with_shortcut["result"][2] == ["urn:ngsi-ld:Sensor:9"]
-
-    # Restarted again: the first batch looks the rows up, the next one reads nothing first.
-    monkeypatch.setattr(readings, "write", unpatched)
-    spy, taken = _spying()
-    monkeypatch.setattr(readings, "write", spy)
-    readings.forget()
-    lookups = []
-    for minutes in (15, 30):
-        taken.clear()
-        later = [entity(n, stamped({DEFAULT + "t": [reading(n + minutes / 100)]}, STAMP)) for n in (1, 2, 4)]
-        with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as queries:
-            result = services.upsert_entities(
-                tenant=hub.tenant_a, entities=later, replace=False, now=T1 + timedelta(minutes=minutes)
-            )
-        assert not result.errors
-        _expect_taken(taken, 1, 2, 4)
-        lookups.append(len([q for q in queries.captured_queries if "jsonb_each(e.attributes)" in q["sql"]]))
-    assert lookups == ([1, 0] if ON_POSTGRES else [0, 0])

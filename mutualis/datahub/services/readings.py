@@ -9,13 +9,10 @@ simple: each given attribute replaces the stored one, keeping the stored instanc
 createdAt (4.8), which
 one UPDATE does in place with `attributes = attributes || patch`, provided the patch
 carries the right createdAt. Those rarely change (an attribute keeps its createdAt until it
-is deleted), so each process remembers them for the entities it wrote (`Known`); those it
-does not know yet (a worker just started, an entity another process wrote) are looked up in
-one light SELECT of their types and createdAt (`_look_up`), not read out whole by the general
-path. The UPDATE writes a row only if the stored row still has, for every attribute given,
-one default instance (no datasetId, 4.5.5) with that createdAt, or no such attribute when
-none was known: what was remembered or looked up is a guess the row confirms under its
-lock. What the stored row does not confirm is left to the general path, in the same
+is deleted), so each process remembers them for the entities it wrote (`Known`), and the
+UPDATE writes a row only if the stored row still has, for every attribute given, one
+default instance (no datasetId, 4.5.5) with that createdAt, or no such attribute when none
+was known. What the stored row does not confirm is left to the general path, in the same
 transaction, as is every entity this path does not cover:
 
 - the batch names each entity once (an id given twice is applied in order by the general
@@ -130,9 +127,10 @@ def forget() -> None:
     _known.clear()
 
 
-def _shaped(new: dict[str, Any]) -> bool:
-    """Whether this path can write what the batch gives of an entity (the module's list)."""
-    if "scope" in new or not new["attrs"]:
+def _covered(new: dict[str, Any], found: Known | None) -> bool:
+    if found is None or "scope" in new or not new["attrs"]:
+        return False
+    if not all(t in found.types for t in new["type"]):
         return False
     for iri, instances in new["attrs"].items():
         if len(instances) != 1 or iri in _RESERVED_IRIS or "datasetId" in instances[0]:
@@ -140,60 +138,19 @@ def _shaped(new: dict[str, Any]) -> bool:
     return True
 
 
-# The types and the createdAt of each attribute held as one default instance (what `known`
-# makes of an entity), of the rows the shortcut could write: without registry links.
-_LOOK_UP = """
-SELECT e.entity_id, e.types, (
-    SELECT jsonb_object_agg(a.key, a.value -> 0 ->> 'createdAt')
-    FROM jsonb_each(e.attributes) AS a
-    WHERE jsonb_typeof(a.value) = 'array'
-      AND jsonb_array_length(a.value) = 1
-      AND NOT (a.value -> 0) ? 'datasetId'
-      AND jsonb_typeof(a.value -> 0 -> 'createdAt') = 'string'
-)
-FROM {table} AS e
-WHERE e.tenant_id = %s
-  AND e.entity_id = ANY(%s)
-  AND e.site_id IS NULL
-  AND e.asset_id IS NULL
-  AND NOT e.attributes ?| %s::text[]
-"""
-
-
-def _look_up(tenant_pk: int, ids: list[str]) -> dict[str, Known]:
-    """What `known` would say of the stored rows of these entities (absent ones, and those
-    with registry links, are left out): one indexed SELECT, no row lock, since the UPDATE
-    checks every guess under its own. Measured on the bench's 1,000 sensors: a first batch
-    of a worker 300 ms by the general path, about 100 ms this way."""
-    table = connection.ops.quote_name(Entity._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(_LOOK_UP.format(table=table), [tenant_pk, ids, _LINK_IRIS])
-        found = cursor.fetchall()
-    loads = fastjson.loads  # (Django reads jsonb as text)
-    return {
-        entity_id: Known(loads(types), loads(created) if created else {})
-        for entity_id, types, created in found
-    }
-
-
 def write(*, tenant: Tenant, entities: list[dict[str, Any]], now: datetime, stamp: str) -> set[str]:
     """Write what this path covers and record its history; returns the ids written. Call
     inside the batch's transaction, on PostgreSQL; `stamp` is `now` as the hub writes it."""
-    if len({entity["id"] for entity in entities}) != len(entities):
-        return set()
-    shaped = [new for new in entities if _shaped(new)]
-    if not shaped or active_subscriptions(tenant, now=now).exists():
+    if not _known or len({entity["id"] for entity in entities}) != len(entities):
         return set()
     tenant_pk = tenant.pk
-    unknown = [new["id"] for new in shaped if (tenant_pk, new["id"]) not in _known]
-    looked_up = _look_up(tenant_pk, unknown) if unknown else {}
-    covered: list[tuple[dict[str, Any], Known]] = []
-    for new in shaped:
-        found = _known.get((tenant_pk, new["id"])) or looked_up.get(new["id"])
-        # A type the entity does not have would be added (`union_types`): general path.
-        if found is not None and all(t in found.types for t in new["type"]):
-            covered.append((new, found))
-    if not covered:
+    covered = [
+        (new, found)
+        for new in entities
+        if _covered(new, found := _known.get((tenant_pk, new["id"])))
+        and found is not None  # (for the type checker: _covered says so)
+    ]
+    if not covered or active_subscriptions(tenant, now=now).exists():
         return set()
     payload = []
     written: dict[str, tuple[Attrs, Known]] = {}
@@ -235,12 +192,7 @@ def write(*, tenant: Tenant, entities: list[dict[str, Any]], now: datetime, stam
     history.record_many(
         [(tenant_pk, pk, written[eid][0]) for eid, pk in pks.items()], recorded_at=now, unique=True
     )
-    # Entities looked up are remembered as written; the others only if they gained an
-    # attribute (`_after`).
-    remember(
-        tenant,
-        ((eid, _after(*written[eid]) or (written[eid][1] if eid in looked_up else None)) for eid in pks),
-    )
+    remember(tenant, ((eid, _after(*written[eid])) for eid in pks))
     return set(pks)
 
 
