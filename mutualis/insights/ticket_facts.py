@@ -139,9 +139,16 @@ def differences(*, using: str = "default") -> int:
 # ---------------------------------------------------------------- signals (apps.ready)
 
 
-def _ticket_saved(sender: type[Ticket], instance: Ticket, update_fields: Any = None, **kwargs: Any) -> None:
-    if update_fields is None or COPIED_FIELDS.intersection(update_fields):
-        refresh([instance.pk], using=kwargs.get("using") or "default")
+def _ticket_saved(
+    sender: type[Ticket], instance: Ticket, created: bool, update_fields: Any = None, **kwargs: Any
+) -> None:
+    using = kwargs.get("using") or "default"
+    if created:
+        # A new ticket has no copy yet: the INSERT alone (a declaration's one statement here,
+        # where a refresh takes four: savepoint, DELETE, INSERT, release).
+        _copy(Ticket.objects.using(using).filter(pk=instance.pk).order_by(), using)
+    elif update_fields is None or COPIED_FIELDS.intersection(update_fields):
+        refresh([instance.pk], using=using)
 
 
 def _is_reopening(event: TicketEvent) -> bool:

@@ -18,10 +18,20 @@ from .registration import periodic, task
 
 if TYPE_CHECKING:
     from .models import Job, JobState, Schedule
-    from .queue import enqueue
+    from .queue import enqueue, enqueue_many
     from .runner import RunReport, run_pending
 
-__all__ = ["Job", "JobState", "RunReport", "Schedule", "enqueue", "periodic", "run_pending", "task"]
+__all__ = [
+    "Job",
+    "JobState",
+    "RunReport",
+    "Schedule",
+    "enqueue",
+    "enqueue_many",
+    "periodic",
+    "run_pending",
+    "task",
+]
 
 # Django imports this package (INSTALLED_APPS) before models can be defined; the names that
 # need the models are loaded on first use.
@@ -30,6 +40,7 @@ _LAZY = {
     "JobState": "models",
     "Schedule": "models",
     "enqueue": "queue",
+    "enqueue_many": "queue",
     "RunReport": "runner",
     "run_pending": "runner",
 }

@@ -42,6 +42,27 @@ def enqueue(
     is whose back-office shows the job; it is not passed to the task (pass what the task
     needs in its own arguments).
     """
+    job = _job(name, run_at=run_at, operator_id=operator_id, kwargs=kwargs)
+    job.save(force_insert=True)
+    return job
+
+
+def enqueue_many(
+    name: str,
+    /,
+    calls: list[dict[str, Any]],
+    *,
+    run_at: datetime | None = None,
+    operator_id: int | None = None,
+) -> list[Job]:
+    """`enqueue(name, run_at=…, operator_id=…, **kwargs)` for each kwargs of `calls`, in one
+    INSERT (a verb that queues one job per recipient of a notification, say)."""
+    jobs = [_job(name, run_at=run_at, operator_id=operator_id, kwargs=kwargs) for kwargs in calls]
+    return Job.objects.bulk_create(jobs) if jobs else []
+
+
+def _job(name: str, *, run_at: datetime | None, operator_id: int | None, kwargs: dict[str, Any]) -> Job:
+    """The row of a job to queue, its arguments checked (not saved)."""
     declared = get_task(name)
     try:
         # NaN and infinities are not JSON (RFC 8259 §6) and PostgreSQL's jsonb refuses them.
@@ -50,7 +71,7 @@ def enqueue(
         raise ValueError(f"The arguments of the task {name!r} must be JSON-serialisable: {exc}") from exc
     if run_at is not None and timezone.is_naive(run_at):
         raise ValueError("run_at must be an aware datetime.")
-    return Job.objects.create(
+    return Job(
         name=name,
         kwargs=kwargs,
         run_at=run_at or timezone.now(),

@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from mutualis.jobs import Job, JobState, enqueue, run_pending, task
+from mutualis.jobs import Job, JobState, enqueue, enqueue_many, run_pending, task
 from mutualis.jobs.queue import claim_next, finish, purge_done, recover_expired
 from mutualis.registry.models import Operator
 from tests.factories import OperatorFactory
@@ -48,6 +48,30 @@ def test_an_enqueued_job_runs_once_and_is_done(calls: Calls) -> None:
     assert job.started_at is not None
     assert job.finished_at is not None
     assert run_pending().ran == 0  # done is done
+
+
+def test_jobs_enqueued_together_run_each_in_order_of_when_they_are_due(calls: Calls) -> None:
+    operator = OperatorFactory()
+    now = timezone.now()
+    enqueue("tests.record", ticket_id=3)
+    earlier = now - dt.timedelta(minutes=1)
+    jobs = enqueue_many(
+        "tests.record", [{"ticket_id": 1}, {"ticket_id": 2}], run_at=earlier, operator_id=operator.pk
+    )
+    assert [(j.pk is not None, j.operator_id, j.run_at) for j in jobs] == [(True, operator.pk, earlier)] * 2
+    assert enqueue_many("tests.record", []) == []
+
+    assert run_pending(now=now + dt.timedelta(seconds=1)).done == 3
+    # Due earlier, run first, though queued after.
+    assert calls.seen == [{"ticket_id": 1}, {"ticket_id": 2}, {"ticket_id": 3}]
+
+
+def test_enqueue_many_refuses_what_could_never_run_and_queues_none(calls: Calls) -> None:
+    with pytest.raises(ValueError, match="JSON-serialisable"):
+        enqueue_many("tests.record", [{"ticket_id": 1}, {"ratio": math.nan}])
+    with pytest.raises(ValueError, match="aware"):
+        enqueue_many("tests.record", [{"ticket_id": 1}], run_at=dt.datetime(2030, 1, 1))  # noqa: DTZ001
+    assert not Job.objects.exists()
 
 
 def test_enqueue_refuses_what_could_never_run(calls: Calls) -> None:

@@ -497,10 +497,12 @@ def test_a_reply_to_a_real_notification_comes_back_to_its_ticket(mail_desk: Mail
     from email.policy import SMTP, default
     from email.utils import make_msgid
 
+    from mutualis.jobs import run_pending
     from mutualis.servicedesk.mail.outbound import build_message
     from mutualis.servicedesk.models import OutboundEmail
 
     cast, ticket = mail_desk.cast, mail_desk.ticket
+    run_pending()  # what a worker does: the notices of the new ticket are written, and sent
     sent = build_message(OutboundEmail.objects.get(ticket=ticket, to=cast.alice.email)).message().as_bytes()
     # As Alice's mail program reads it.
     notification = message_from_bytes(sent, policy=default)

@@ -12,14 +12,19 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mutualis.jobs import Job, JobState, run_pending
 from mutualis.people.roles import Role
 from mutualis.servicedesk import services
 from mutualis.servicedesk.mail import identity
-from mutualis.servicedesk.mail.notifications import announce_created, notify_sla_alerts
+from mutualis.servicedesk.mail.notifications import (
+    ANNOUNCE_CREATED,
+    notify_sla_alerts,
+    write_created_notices,
+)
 from mutualis.servicedesk.mail.preferences import set_preferences
 from mutualis.servicedesk.models import (
     EmailTemplate,
@@ -105,12 +110,10 @@ def test_the_acknowledgement_gives_the_deadlines_when_the_ticket_has_them(
     cast: Cast, desk: Desk, smtp_server: SmtpServer
 ) -> None:
     ticket = declare(cast, desk)
-    deliver()
-    smtp_server.received.clear()
-    # A service level's deadlines (set by the SLA part when a policy applies).
+    # A service level's deadlines (set by the SLA part when a policy applies), there when
+    # the job writes the acknowledgement.
     due = dt.datetime(2030, 3, 4, 14, 0, tzinfo=PARIS)
     Ticket.objects.filter(pk=ticket.pk).update(take_charge_due=due, resolve_due=due + dt.timedelta(days=2))
-    announce_created(ticket, by=None)
     deliver()
     text = only(smtp_server.to(cast.alice.email)).text
     assert "Elle sera prise en charge au plus tard le lundi 4 mars 2030 à 14h00." in text
@@ -127,6 +130,52 @@ def test_the_team_hears_of_a_new_ticket_in_its_queue(cast: Cast, desk: Desk, smt
     assert "La vitre est fêlée depuis la récréation." in mail.text
     # Nobody else: the desk agent and the admin are in no team.
     assert {r.rcpt_tos[0] for r in smtp_server.received} == {cast.alice.email, desk.tess.email}
+
+
+def test_a_declaration_queues_its_notices_and_a_job_writes_them_once(
+    cast: Cast, desk: Desk, smtp_server: SmtpServer
+) -> None:
+    ticket = declare(cast, desk)
+    # The person declaring does not wait for the emails: one job, in the same transaction.
+    assert not OutboundEmail.objects.filter(ticket=ticket).exists()
+    job = Job.objects.get(name=ANNOUNCE_CREATED)
+    assert job.kwargs == {"ticket_id": ticket.pk, "by_id": cast.alice.pk}
+    deliver()
+    assert OutboundEmail.objects.filter(ticket=ticket).count() == 2
+    # A job run again (a worker lost after writing them) writes nothing more.
+    assert write_created_notices(ticket_id=ticket.pk, by_id=cast.alice.pk) == []
+    deliver()
+    assert OutboundEmail.objects.filter(ticket=ticket).count() == 2
+    assert len(smtp_server.received) == 2
+
+
+def test_a_declaration_rolled_back_leaves_no_notice_to_write(cast: Cast, desk: Desk) -> None:
+    def declare_then_fail() -> None:
+        with transaction.atomic():
+            declare(cast, desk)
+            raise RuntimeError("the request failed after declaring")
+
+    with pytest.raises(RuntimeError):
+        declare_then_fail()
+    assert not Job.objects.filter(name=ANNOUNCE_CREATED).exists()
+    assert run_pending().done == 0
+    assert not OutboundEmail.objects.exists()
+
+
+def test_the_notices_of_a_new_ticket_take_as_many_queries_for_a_large_team(cast: Cast, desk: Desk) -> None:
+    def notices_for_new_ticket() -> int:
+        ticket = declare(cast, desk)
+        with CaptureQueriesContext(connection) as queries:
+            emails = write_created_notices(ticket_id=ticket.pk, by_id=cast.alice.pk)
+        assert len(emails) == 1 + desk.team.members.count()
+        return len(queries)
+
+    few = notices_for_new_ticket()
+    for _ in range(12):
+        desk.team.members.add(
+            MembershipFactory(member=None, operator=cast.operator, role=Role.TECHNICIAN).user
+        )
+    assert notices_for_new_ticket() == few
 
 
 def test_a_staff_reply_reaches_the_requester_and_not_its_author(
@@ -267,10 +316,22 @@ def test_a_requester_who_left_the_member_is_told_nothing(
     cast: Cast, desk: Desk, smtp_server: SmtpServer
 ) -> None:
     ticket = declare(cast, desk)
+    deliver()  # the acknowledgement, while she is still a member
     cast.alice.memberships.update(is_active=False)
     services.reply(ticket=ticket, body="Nous arrivons.", by=desk.tess, as_staff=True)
     deliver()
     assert [r.message["X-Mutualis-Event"] for r in smtp_server.to(cast.alice.email)] == ["created"]
+
+
+def test_a_requester_who_left_before_the_notices_were_written_gets_none(
+    cast: Cast, desk: Desk, smtp_server: SmtpServer
+) -> None:
+    declare(cast, desk)
+    cast.alice.memberships.update(is_active=False)
+    deliver()
+    assert not smtp_server.to(cast.alice.email)
+    # The team still hears of the ticket.
+    assert "Nouvelle demande" in only(smtp_server.to(desk.tess.email)).subject
 
 
 def test_emails_are_written_in_the_recipients_language(
@@ -393,7 +454,8 @@ def test_a_mail_server_down_loses_nothing_the_job_retries(
     # No test transaction here: as in production, the job's failure is recorded for good.
     ticket = declare(cast, desk)
     report = run_pending()
-    assert (report.retried, report.done) == (2, 0)
+    # The job writing the notices is done; the two emails' sending failed and waits.
+    assert (report.retried, report.done) == (2, 1)
     emails = OutboundEmail.objects.filter(ticket=ticket)
     assert {(e.state, e.attempts) for e in emails} == {(OutboundState.FAILED, 1)}
     assert all("ConnectionRefusedError" in e.last_error for e in emails)
