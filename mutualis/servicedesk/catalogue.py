@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from mutualis.lib.search import normalise
 from mutualis.registry.models import Site
 
-from .models import CatalogueOverride, Category, IncidentType
+from .models import CatalogueOverride, IncidentType
 
 
 def offered_types(site: Site) -> QuerySet[IncidentType]:
@@ -32,20 +32,26 @@ def offered_types(site: Site) -> QuerySet[IncidentType]:
 
 
 def is_offered(site: Site, incident_type: IncidentType) -> bool:
-    """What offered_types says of one type, in two small queries (this runs on every
-    declaration, where the whole catalogue's joins and ordering are not needed)."""
+    """What offered_types says of one type, in one small query (this runs on every
+    declaration, twice through the API, where the whole catalogue's joins and ordering are
+    not needed): the type's category still active, the member's override if it has one,
+    else whether the type is offered to the site's kind."""
     if not incident_type.is_active or incident_type.operator_id != site.operator_id:
         return False
-    if not Category.objects.filter(pk=incident_type.category_id, is_active=True).exists():
-        return False
-    override = (
-        CatalogueOverride.objects.filter(member_id=site.member_id, incident_type=incident_type)
-        .values_list("enabled", flat=True)
+    override = CatalogueOverride.objects.filter(member_id=site.member_id, incident_type_id=OuterRef("pk"))
+    by_kind = IncidentType.site_kinds.through.objects.filter(
+        incidenttype_id=OuterRef("pk"), sitekind_id=site.kind_id
+    )
+    found = (
+        IncidentType.objects.filter(pk=incident_type.pk, category__is_active=True)
+        .annotate(override=Subquery(override.values("enabled")[:1]), by_kind=Exists(by_kind))
+        .values_list("override", "by_kind")
         .first()
     )
-    if override is not None:
-        return override
-    return incident_type.site_kinds.filter(pk=site.kind_id).exists()
+    if found is None:  # its category was deactivated (or the type deleted)
+        return False
+    override_enabled, offered_to_kind = found
+    return bool(offered_to_kind if override_enabled is None else override_enabled)
 
 
 @dataclass

@@ -29,9 +29,31 @@ def test_a_member_can_be_given_or_hidden_a_type(cast: Cast, desk: Desk) -> None:
 
 
 def test_inactive_types_and_categories_are_not_offered(desk: Desk) -> None:
+    assert is_offered(desk.college, desk.broken_screen)
     desk.broken_screen.category.is_active = False
     desk.broken_screen.category.save()
     assert names(desk.college) == []
+    assert not is_offered(desk.college, desk.broken_screen)
+
+
+def test_is_offered_says_what_the_catalogue_lists(cast: Cast, desk: Desk) -> None:
+    """The declaration's check (one query) and the catalogue (the page) agree, type by
+    type, whatever the member was given or hidden."""
+    types = [desk.broken_screen, desk.camera_offline]
+
+    def agree() -> None:
+        for site in (desk.college, desk.station):
+            listed = set(names(site))
+            assert {t.name for t in types if is_offered(site, t)} == listed
+
+    agree()
+    CatalogueOverride.objects.create(member=cast.member_a, incident_type=desk.camera_offline, enabled=True)
+    agree()
+    CatalogueOverride.objects.create(member=cast.member_a, incident_type=desk.broken_screen, enabled=False)
+    agree()
+    desk.camera_offline.is_active = False
+    desk.camera_offline.save()
+    agree()
 
 
 def test_catalogue_search_ignores_accents_and_uses_keywords(desk: Desk) -> None:

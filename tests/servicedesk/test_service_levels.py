@@ -74,6 +74,16 @@ def test_the_category_then_the_contract_then_the_default_decide(
     dome = IncidentTypeFactory(category=domes, name="Dôme figé", site_kinds=[desk.station_kind])
     ticket = services.open_ticket(site=desk.station, incident_type=dome, title="Dôme", by=cast.alice)
     assert fresh(ticket).sla_policy == levels.video
+    # Two levels down too, and the nearest category with a level of its own wins.
+    nights = CategoryFactory(operator=cast.operator, name="Dômes de nuit", parent=domes)
+    night_dome = IncidentTypeFactory(
+        category=nights, name="Dôme de nuit figé", site_kinds=[desk.station_kind]
+    )
+    ticket = services.open_ticket(site=desk.station, incident_type=night_dome, title="Dôme", by=cast.alice)
+    assert fresh(ticket).sla_policy == levels.video
+    CategoryServiceLevel.objects.create(category=domes, policy=levels.renforce)
+    ticket = services.open_ticket(site=desk.station, incident_type=night_dome, title="Dôme", by=cast.alice)
+    assert fresh(ticket).sla_policy == levels.renforce
     # A contract that ended: the operator's default again.
     ServiceContract.objects.update(ends_on=dt.date(2026, 2, 28))
     assert fresh(broken_screen(cast, desk)).sla_policy == levels.standard

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
@@ -166,6 +166,9 @@ def answered(
 ) -> tuple[list[dict[str, Any]], list[Asset]]:
     """The answers through the type's form, as stored on the ticket, and the equipment they
     name; ValidationError keyed by question (`answers.<key>` in the problem)."""
+    # The questions are read once for the form and the stored answers (a no-op when the
+    # type came with them).
+    prefetch_related_objects([incident_type], "fields")
     form = answer_form_class(incident_type, site)(data={k: _form_value(v) for k, v in given.items()})
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(given) - set(form.fields))

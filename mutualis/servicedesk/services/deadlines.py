@@ -21,7 +21,6 @@ from mutualis.registry.models import Commune, Site
 from ..calendars import NeverOpen, Schedule, region_of_commune
 from ..models import (
     Category,
-    CategoryServiceLevel,
     ServiceContract,
     SlaBreach,
     SlaPolicy,
@@ -46,17 +45,19 @@ ZERO = dt.timedelta(0)
 def policy_for(*, operator_id: int, member_id: int, category_id: int, on: dt.date) -> SlaPolicy | None:
     """The policy a ticket is held to: its category's (or a parent category's), else the
     member's contract in force on `on`, else the operator's default; None without any."""
+    # The category's own level, its parent's, its grandparent's: one row, nearest first.
     chain = (
-        Category.objects.filter(pk=category_id).values_list("pk", "parent_id", "parent__parent_id").first()
+        Category.objects.filter(pk=category_id)
+        .values_list(
+            "service_level__policy_id",
+            "parent__service_level__policy_id",
+            "parent__parent__service_level__policy_id",
+        )
+        .first()
     )
-    if chain is not None:
-        found = {
-            row.category_id: row.policy_id
-            for row in CategoryServiceLevel.objects.filter(category_id__in=[pk for pk in chain if pk])
-        }
-        for pk in chain:
-            if pk in found:
-                return _load(found[pk])
+    for policy_id in chain or ():
+        if policy_id is not None:
+            return _load(policy_id)
     contract = (
         ServiceContract.objects.in_force(on).filter(member_id=member_id).order_by("-starts_on", "-pk").first()
     )

@@ -7,6 +7,7 @@ the operator, naming the caller among the member's people.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -48,10 +49,16 @@ def declare(request: ScopedRequest) -> HttpResponse:
     sites = Site.objects.visible_to(scope).filter(is_active=True).select_related("kind", "member")
     if not request.GET.get("site"):
         return _pick_site(request, sites)
-    site = get_object_or_404(sites, pk=_id(request.GET["site"]))
-    one_site = sites.order_by()[:2].count() == 1
+    # With its commune: the declaration's deadlines count the holidays of its region.
+    site = get_object_or_404(sites.select_related("commune"), pk=_id(request.GET["site"]))
+
+    def one_site() -> bool:
+        """Whether the person has this site only (the pages then skip the site step);
+        asked only by the pages shown, not by a declaration that goes through."""
+        return sites.order_by()[:2].count() == 1
+
     if not request.GET.get("type"):
-        return _pick_type(request, site, one_site)
+        return _pick_type(request, site, one_site())
     types = offered_types(site).prefetch_related("fields")
     incident_type = get_object_or_404(types, pk=_id(request.GET["type"]))
     return _fill(request, site, incident_type, one_site)
@@ -90,7 +97,9 @@ def _pick_type(request: ScopedRequest, site: Site, one_site: bool) -> HttpRespon
     )
 
 
-def _fill(request: ScopedRequest, site: Site, incident_type: IncidentType, one_site: bool) -> HttpResponse:
+def _fill(
+    request: ScopedRequest, site: Site, incident_type: IncidentType, one_site: Callable[[], bool]
+) -> HttpResponse:
     scope = request.scope
     posted = request.method == "POST"
     form = DeclareForm(
@@ -133,7 +142,7 @@ def _fill(request: ScopedRequest, site: Site, incident_type: IncidentType, one_s
             "form": form,
             "answers": answers,
             "error_forms": [f for f in (form, answers) if f.errors],
-            "one_site": one_site,
+            "one_site": one_site(),
         },
     )
 
