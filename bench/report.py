@@ -10,7 +10,10 @@ import json
 import os
 import platform
 import re
+import statistics
 import sys
+import time
+import timeit
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,33 @@ def _read(path: str) -> str:
         return ""
 
 
+# The fixed work of the speed reference: Python's own loop, and PostgreSQL's round trip.
+REFERENCE_STATEMENT = "sum(range(100))"
+REFERENCE_LOOPS, REFERENCE_SAMPLES, ROUND_TRIPS = 100_000, 9, 200
+
+
+def speed_reference(connection: Any) -> dict[str, Any]:
+    """The same small work timed on every machine, so that runs on different machines can
+    be told apart from changes of the code. The machines the benchmarks ran on differed by
+    up to two times in Python's speed (an Intel Xeon and an AMD EPYC guest, both "2 cores"),
+    and a virtual machine's speed also varies within a run: the spread of the nine samples
+    says how much (docs/benchmarks.md)."""
+    samples = sorted(
+        timeit.timeit(REFERENCE_STATEMENT, number=REFERENCE_LOOPS) / REFERENCE_LOOPS * 1e9
+        for _ in range(REFERENCE_SAMPLES)
+    )
+    trips = []
+    for _ in range(ROUND_TRIPS):
+        started = time.perf_counter()
+        connection.execute("SELECT 1").fetchone()
+        trips.append((time.perf_counter() - started) * 1000)
+    return {
+        "python_statement": REFERENCE_STATEMENT,
+        "python_ns": {"min": samples[0], "median": statistics.median(samples), "max": samples[-1]},
+        "select_1_ms": statistics.median(trips),
+    }
+
+
 def machine(config: Config) -> dict[str, Any]:
     cpu = re.search(r"^model name\s*:\s*(.+)$", _read("/proc/cpuinfo"), re.MULTILINE)
     memory = re.search(r"^MemTotal:\s*(\d+) kB", _read("/proc/meminfo"), re.MULTILINE)
@@ -38,6 +68,7 @@ def machine(config: Config) -> dict[str, Any]:
             name: str((connection.execute(f"SHOW {name}").fetchone() or [""])[0])
             for name in POSTGRES_SETTINGS
         }
+        reference = speed_reference(connection)
     versions = {name: importlib.metadata.version(name) for name in ("django", "gunicorn", "psycopg")}
     return {
         "cores": os.cpu_count(),
@@ -49,6 +80,7 @@ def machine(config: Config) -> dict[str, Any]:
         "python": sys.version.split()[0],
         **versions,
         "load_average": os.getloadavg(),
+        "speed_reference": reference,
     }
 
 
@@ -63,6 +95,19 @@ def _workers(config: dict[str, Any]) -> str:
     if config.get("worker_class") == "gthread":
         return f"{config['workers']} gthread workers × {config['threads']} threads"
     return f"{config['workers']} {config.get('worker_class', 'sync')} workers"
+
+
+def _reference(m: dict[str, Any]) -> str:
+    """The speed reference's sentence (runs before it was measured have none)."""
+    reference = m.get("speed_reference")
+    if not reference:
+        return ""
+    python = reference["python_ns"]
+    return (
+        f" **Speed reference** (fixed work, to compare machines): Python `{reference['python_statement']}` "
+        f"{python['median']:,.0f} ns (9 samples, {python['min']:,.0f} to {python['max']:,.0f}), "
+        f"PostgreSQL `SELECT 1` round trip {reference['select_1_ms']:.3f} ms."
+    )
 
 
 def _minutes(started: str, finished: str) -> str:
@@ -110,7 +155,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"work_mem {m['postgresql_settings']['work_mem']}, server defaults); Python {m['python']}, "
         f"Django {m['django']}, gunicorn {m['gunicorn']} ({_workers(results['config'])}), "
         f"psycopg {m['psycopg']}. 1-minute load average {_loads(results)} "
-        f"(near or above {m['cores']}, the number of cores, other work competed with the run).",
+        f"(near or above {m['cores']}, the number of cores, other work competed with the run)."
+        + _reference(m),
         "",
         "**Data**: "
         + ", ".join(

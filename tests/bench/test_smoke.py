@@ -101,7 +101,14 @@ def test_the_bench_runs_end_to_end_at_a_tiny_scale(tmp_path: Path):
         if case["unit"]:
             assert case["units_per_s"] > 0, case["name"]
     _check_load(results, tables)
+    # The machine's speed reference, so that runs on different machines can be compared.
+    reference = results["machine"]["speed_reference"]
+    assert (
+        0 < reference["python_ns"]["min"] <= reference["python_ns"]["median"] <= reference["python_ns"]["max"]
+    )
+    assert reference["select_1_ms"] > 0
     text = docs.read_text()
+    assert "**Speed reference**" in text
     assert text.startswith("# Benchmarks\n\nBefore.")
     assert text.rstrip().endswith("After.")
     assert "old" not in text
