@@ -61,7 +61,7 @@ class Chart:
         header, the others numbers as `floatformat:"-1g"` writes them, each a link to the
         tickets behind it when it has one. Written here rather than by the template
         language: a breakdown by member is 485 rows, which the template took ~100 ms to
-        write (docs/benchmarks.md)."""
+        write (docs/benchmarks-history.md)."""
         lines = []
         for row in self.table:
             cells = []

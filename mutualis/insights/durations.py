@@ -153,7 +153,7 @@ def _histogram(row: dict[str, Any], prefix: str) -> list[tuple[tuple[float, floa
 def _large_sort(using: str) -> Iterator[None]:
     """Room for the sort of the period's durations (PostgreSQL): 300,000 for the operator's
     year at a million tickets, about 15 MB, which the default 4 MB of work_mem sent to
-    temporary files (docs/benchmarks.md). SET LOCAL ends with the transaction."""
+    temporary files (docs/benchmarks-history.md). SET LOCAL ends with the transaction."""
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{SORT_WORK_MEM}'")
         yield

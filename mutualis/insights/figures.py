@@ -76,7 +76,7 @@ def member_month(scope: Scope, month: dt.date) -> MemberMonth:
     # The tickets' narrow copies (models.TicketFact, same fields, same door): the month's
     # resolutions are found by their instant, which no index orders, so the month is read
     # in full; the copies are a sixteenth of the tickets' size (the operator's summary at a
-    # million tickets: 420 → 130 ms for that query; docs/benchmarks.md).
+    # million tickets: 420 → 130 ms for that query; docs/benchmarks-history.md).
     visible = TicketFact.objects.visible_to(scope)
     counts = visible.filter(created_at__gte=before, created_at__lt=until).aggregate(
         this=Count("pk", filter=Q(created_at__gte=since)),

@@ -90,7 +90,7 @@ def _day(tickets: QuerySet[Any]) -> Any:
     row per day and value): truncating each ticket's day to its month or week in the query
     cost PostgreSQL as much as reading the rows (date_trunc casts every date to a timestamp
     with time zone: 68 ms grouped by day, 120 ms by month, for the operator's 308,125
-    copies of a year at a million tickets; docs/benchmarks.md)."""
+    copies of a year at a million tickets; docs/benchmarks-history.md)."""
     if reads_copies(tickets):
         return F("created_day")
     return TruncDay("created_at", output_field=DateField())
@@ -204,7 +204,7 @@ def _counts_by(tickets: QuerySet[Any], dimension: str, step: str) -> list[tuple[
     tickets grouped by their own column, then those groups by period and by the value they
     stand for, joined to the registry table the dimension is reached through (a category's
     parent, a site's kind) only then: at a million tickets, the join per ticket was a third
-    of the breakdown's query (docs/benchmarks.md). A dimension of few values (categories,
+    of the breakdown's query (docs/benchmarks-history.md). A dimension of few values (categories,
     teams) is first grouped by the day the copies store (`_day`: a few thousand groups a
     year, and no date computed per ticket); one of many (sites, members) by period at once,
     since its groups by day would be about as many as the tickets."""

@@ -210,7 +210,7 @@ def _attach_tickets(rows: list[RecurringRow], base: QuerySet[Ticket], group: str
     One query per chunk of rows, for every pair of the chunk's things and kinds (two lists
     the database checks in one step each); the pairs that are not rows are dropped here. The
     rows' own pairs as an OR of a hundred conditions made PostgreSQL combine a hundred
-    bitmap scans: 3 s for the operator's sites at a million tickets (docs/benchmarks.md)."""
+    bitmap scans: 3 s for the operator's sites at a million tickets (docs/benchmarks-history.md)."""
     for chunk in _chunks(rows):
         among = Q(
             **{f"{group}__in": {r.subject_id for r in chunk}, f"{kind}__in": {r.kind_id for r in chunk}}

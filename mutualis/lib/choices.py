@@ -3,7 +3,7 @@
 Django's `Model._get_FIELD_display` builds `dict(make_hashable(field.flatchoices))` on each
 call: with translated labels (lazy strings) that hashes, hence translates, every label of the
 field for every row shown. On the members' ticket list (50 rows, state and priority) that was
-4 ms of a 48 ms page at a million tickets (docs/benchmarks.md). Here each field's
+4 ms of a 48 ms page at a million tickets (docs/benchmarks-history.md). Here each field's
 {value: label} is built once per process; the labels stay lazy, translated when shown, in
 the language of the request.
 """

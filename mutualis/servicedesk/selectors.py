@@ -121,7 +121,7 @@ def keyset_page(
     the related tables before sorting and cutting, which costs its join search on every
     list, and when it misjudged how many rows match (a full-text search matching thousands
     of a member's tickets, estimated at one) it joined them all row by row. At a million
-    tickets (bench/, docs/benchmarks.md) the list page went from 50 to 39 ms and such a
+    tickets (bench/, docs/benchmarks-history.md) the list page went from 50 to 39 ms and such a
     search from 99 to 69 ms."""
     ids = queryset.values_list("pk", flat=True)
     if before is not None:

@@ -102,13 +102,13 @@ elif (
     # Prepared statements: with server-side parameter binding, psycopg prepares a statement
     # a connection has run `prepare_threshold` times. Most of the app's queries are short
     # lookups whose planning costs more than their execution; with persistent connections
-    # this saves 6-8 ms per request at a million tickets (docs/benchmarks.md). Behind
+    # this saves 6-8 ms per request at a million tickets (docs/benchmarks-history.md). Behind
     # PgBouncer in transaction mode, set DATABASE_PREPARED_STATEMENTS=0 (docs/configuration.md).
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: PostgreSQL compiles a query it estimates costly, and for the
     # dashboards' aggregates over a year of tickets that compilation cost more than the
-    # query (reopen panel at 1M tickets: 646 ms of JIT in 921 ms; docs/benchmarks.md).
+    # query (reopen panel at 1M tickets: 646 ms of JIT in 921 ms; docs/benchmarks-history.md).
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = (options.get("options", "") + " -c jit=off").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

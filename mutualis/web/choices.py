@@ -3,7 +3,7 @@
 A filter box offers a member's 80 sites, or the operator's 500 members on the desk: Django's
 ModelChoiceField builds a model instance, a ModelChoiceIteratorValue and a label per option
 on every page, which took 4 ms of the members' ticket list for the sites and 2.5 ms for 17
-categories at a million tickets (docs/benchmarks.md). Here each option is one row of
+categories at a million tickets (docs/benchmarks-history.md). Here each option is one row of
 `values_list`. Validation is ModelChoiceField's own: a posted value is still looked up in
 the same queryset (the tenancy door), so nothing else changes.
 """

@@ -1,4 +1,4 @@
-"""The write path's shortcuts give what the general path gives (docs/benchmarks.md, "Data
+"""The write path's shortcuts give what the general path gives (docs/benchmarks-history.md, "Data
 hub"): the plain-Property normalization, the rows read in set form, orjson behind the JSON
 edge, and the MQTT worker's batching."""
 

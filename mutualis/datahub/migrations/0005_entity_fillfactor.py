@@ -4,7 +4,7 @@ Every observation rewrites its entity's row (the current state). With full pages
 row version goes to another page and every index of the table is updated; with half-empty
 pages PostgreSQL keeps the new version on the same page without touching the indexes (a HOT
 update). Measured on a batch of 1,000 observation entities: the UPDATE went from 97 ms to
-15 ms (docs/benchmarks.md). The table holds one row per sensor, so the space is small.
+15 ms (docs/benchmarks-history.md). The table holds one row per sensor, so the space is small.
 """
 
 from django.db import migrations

@@ -4,7 +4,7 @@ A temporal query reads one series (entity, attribute, dataset) over a time range
 stored in arrival order, so the 2,880 rows of a month of 15-minute readings sit on as many
 table pages; with the value in the index (INCLUDE), PostgreSQL answers from the index alone
 (an index-only scan over a few dozen pages). Measured at 10 million instances: 2,522
-buffers and ~70 ms cold → 34 buffers and 3 ms (docs/benchmarks.md). The model's constraint
+buffers and ~70 ms cold → 34 buffers and 3 ms (docs/benchmarks-history.md). The model's constraint
 is unchanged for Django (SQLite has no INCLUDE); only PostgreSQL's index is widened.
 """
 

@@ -1,7 +1,7 @@
 """JSON on the hub's hot path: orjson where it gives the same result as `json`, `json` for
 the rest.
 
-Measured on a batch of a thousand entities (docs/benchmarks.md): parsing the request,
+Measured on a batch of a thousand entities (docs/benchmarks-history.md): parsing the request,
 reading the rows' attributes and writing them back cost tens of milliseconds with `json`,
 a few with orjson. orjson is stricter than `json` in a few corners (NaN and Infinity
 literals, integers beyond 64 bits, lone surrogates): there, `json` decides, so that what

@@ -4,7 +4,7 @@ options=update, i.e. the 5.6.3 append with overwrite, on entities that exist).
 The general path (`batch._run_batch`) reads every row of the batch (SELECT … FOR UPDATE),
 merges in Python and writes each entity's whole JSON back: on the bench's 1,000 sensors ×
 4 attributes, the SELECT took ~20-25 ms, decoding the rows and merging ~20-35 ms of Python
-(docs/benchmarks.md, "Third session"). But what an upsert of readings does to a row is
+(docs/benchmarks-history.md, "Third session"). But what an upsert of readings does to a row is
 simple: each given attribute replaces the stored one, keeping the stored instance's
 createdAt (4.8), which
 one UPDATE does in place with `attributes = attributes || patch`, provided the patch

@@ -2,7 +2,7 @@
 names, one INSERT of the new ones, one UPDATE of the changed ones.
 
 A batch of a thousand entities used to go through a thousand Django model instances each
-way; measured (docs/benchmarks.md), building and filling them was a tenth of a batch's time.
+way; measured (docs/benchmarks-history.md), building and filling them was a tenth of a batch's time.
 Here rows travel as plain values: on PostgreSQL with raw SQL (ids as one array parameter,
 changed rows as one JSON document unpacked by jsonb_to_recordset), elsewhere through the
 ORM's values_list and bulk_update, with the same results.

@@ -3,7 +3,7 @@
 The durations panel reads the operator's year of declarations and sorts both durations for
 the exact percentiles. With the durations in the index (INCLUDE), PostgreSQL reads the
 period from the index alone instead of 5,600 pages of rows at a million tickets
-(docs/benchmarks.md, issue 5). The model's indexes are unchanged for Django: SQLite has no
+(docs/benchmarks-history.md, issue 5). The model's indexes are unchanged for Django: SQLite has no
 INCLUDE, and declaring it in the model makes Django warn (models.W040) on every command
 there; only PostgreSQL's indexes are widened, under the same names.
 """

@@ -3,7 +3,7 @@ and the ticket, so that the volumes panel reads the period from the index alone.
 
 At a million tickets the operator's year of volumes was a parallel scan of the whole copies
 table (18,000 pages, 142 MB, for the 308,125 rows of the period): 242 ms. With the day in
-the index it is a parallel index-only scan of the period: 91 ms (docs/benchmarks.md, issue
+the index it is a parallel index-only scan of the period: 91 ms (docs/benchmarks-history.md, issue
 5). As in 0004, only PostgreSQL's indexes are widened, under the same names: SQLite has no
 INCLUDE and the model's declaration would make Django warn there (models.W040).
 """

@@ -6,7 +6,7 @@ already do (0004, 0005).
 At a million tickets the operator's year by category was a parallel scan of the whole
 copies table (18,000 pages for the 308,125 rows of the period): 180 ms; from the widened
 index, with the grouping by day (insights.measures._day), 68 ms. The operator's index grows
-from 64 to 108 MB (docs/benchmarks.md, issue 5). As in 0004 and 0005, only PostgreSQL's
+from 64 to 108 MB (docs/benchmarks-history.md, issue 5). As in 0004 and 0005, only PostgreSQL's
 indexes are widened, under the same names: SQLite has no INCLUDE and the model's declaration
 would make Django warn there (models.W040).
 """

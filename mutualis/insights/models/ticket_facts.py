@@ -2,7 +2,7 @@
 
 At a million tickets, a year of the operator's declarations is 300,000 rows of the ticket
 table, whose rows are wide (texts, answers, two search vectors: 2.4 GB in all); reading
-them took most of a panel's time (docs/benchmarks.md). A fact row holds only what the
+them took most of a panel's time (docs/benchmarks-history.md). A fact row holds only what the
 volumes, breakdowns, durations, service levels and reopenings need (about 150 bytes), with
 the same field names as the ticket (and three columns computed once: the day of declaration
 and the two durations), so the same filters (`servicedesk.selectors.

@@ -42,7 +42,7 @@ class RefSerializer(_ReadOnly):
     """A summary nested in other objects: a few plain columns (ids, codes, names) read
     straight from the instance. DRF's own to_representation walks the fields and calls two
     methods per field and row: with eight summaries per ticket, that was a quarter of the
-    ticket API's list at a million tickets (docs/benchmarks.md). The fields and the schema
+    ticket API's list at a million tickets (docs/benchmarks-history.md). The fields and the schema
     stay DRF's (Meta.fields); only plain columns belong here, which
     tests/api/test_refs.py checks against DRF's own output."""
 

@@ -12,7 +12,7 @@ class TicketPagination(NewestFirstPagination):
     """Keyset pages of tickets read in two steps, like the pages' lists (selectors.keyset_page):
     the ids by the filters alone (`page_ids`), then those rows with what a list shows
     (`serializers.list_rows`). In one query the planner joined ten tables before cutting the
-    page, and re-ran a full-text search's matches through them (bench/, docs/benchmarks.md)."""
+    page, and re-ran a full-text search's matches through them (bench/, docs/benchmarks-history.md)."""
 
     def page_ids(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[int] | None:
         """The ids of the page asked, by the list's filters alone (the links of the answer

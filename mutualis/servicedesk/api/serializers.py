@@ -179,7 +179,7 @@ def list_rows(ids: list[int]) -> list[dict[str, Any]]:
     """TicketSerializer's representation of the tickets `ids`, in that order, built from
     plain values: a page of 50 through the serializer made ~420 model instances and walked
     19 fields with two calls each per row, two thirds of the API list's time at a million
-    tickets (docs/benchmarks.md). The serializer stays what the schema describes;
+    tickets (docs/benchmarks-history.md). The serializer stays what the schema describes;
     tests/api/test_tickets.py checks that both give the same JSON. By id alone, as
     `selectors.rows_by_ids`: the ids come from the list's tenancy door and filters."""
     if not ids:

@@ -77,7 +77,7 @@ class SlaAlertLike(Protocol):
 def announce_created(ticket: Ticket, *, by: User | None) -> None:
     """A new ticket: its notices are written by a job (`write_created_notices`), queued in
     the declaration's transaction. Writing them there cost a declaration two thirds of its
-    time (rendering each recipient's email, a team of any size: docs/benchmarks.md), while
+    time (rendering each recipient's email, a team of any size: docs/benchmarks-history.md), while
     the emails leave through jobs anyway: the acknowledgement arrives as soon as before,
     and the person declaring no longer waits for it."""
     enqueue(

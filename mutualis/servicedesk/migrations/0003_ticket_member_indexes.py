@@ -1,4 +1,4 @@
-"""Two indexes found missing by the benchmarks (bench/, docs/benchmarks.md), at 1,000,000
+"""Two indexes found missing by the benchmarks (bench/, docs/benchmarks-history.md), at 1,000,000
 tickets and a member holding 65,000 of them:
 
 - (member, category, id): a member's list of one category, newest first, and its capped

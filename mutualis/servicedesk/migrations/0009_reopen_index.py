@@ -1,6 +1,6 @@
 """A partial index of reopenings (a state event resolved → in progress) for the reopen
 rate of incidentology: each ticket of a period is checked for one, and the events table
-holds millions of rows (docs/benchmarks.md: 1.1 s for the operator's panel before)."""
+holds millions of rows (docs/benchmarks-history.md: 1.1 s for the operator's panel before)."""
 
 from django.db import migrations, models
 

@@ -105,7 +105,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         answers are most of a ticket row's bytes), and the names of what it points to as
         columns (LIST_NAMES: `ticket.site_name`…) rather than seven related model instances
         per row. A page of 50 at a million tickets: 3.4 instead of 11.5 ms, most of it the
-        building of those instances (docs/benchmarks.md)."""
+        building of those instances (docs/benchmarks-history.md)."""
         return self.defer(*LIST_DEFERRED).annotate(**LIST_NAMES)
 
 
@@ -211,7 +211,7 @@ class Ticket(FastChoiceDisplay, models.Model):
             models.Index(fields=["member", "id"], name="ticket_member_id"),
             models.Index(fields=["member", "state", "id"], name="ticket_member_state_id"),
             # A member's list of one category, and its capped count from the index alone
-            # (docs/benchmarks.md: 142 ms without it for a member with 65,000 tickets).
+            # (docs/benchmarks-history.md: 142 ms without it for a member with 65,000 tickets).
             models.Index(fields=["member", "category", "id"], name="ticket_member_category_id"),
             models.Index(fields=["site", "id"], name="ticket_site_id"),
             models.Index(fields=["requester", "id"], name="ticket_requester_id"),
@@ -219,10 +219,10 @@ class Ticket(FastChoiceDisplay, models.Model):
             models.Index(fields=["assignee", "state", "id"], name="ticket_assignee_state_id"),
             models.Index(fields=["operator", "state", "id"], name="ticket_operator_state_id"),
             # A member's ticket page, found by its number: (operator, number) is unique but a
-            # member's lookup does not name the operator (docs/benchmarks.md).
+            # member's lookup does not name the operator (docs/benchmarks-history.md).
             models.Index(fields=["member", "number"], name="ticket_member_number"),
             # Incidentology's panels and reports read a period of declarations, for the
-            # operator or one member: a range on created_at (docs/benchmarks.md).
+            # operator or one member: a range on created_at (docs/benchmarks-history.md).
             models.Index(fields=["operator", "created_at"], name="ticket_operator_created"),
             models.Index(fields=["member", "created_at"], name="ticket_member_created"),
             # The sweep (servicedesk.sla) and the desk's "near or past deadline" filter read

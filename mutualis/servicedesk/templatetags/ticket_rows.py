@@ -2,7 +2,7 @@
 
 The list is the page members open most, and its 50 rows were a third of its time at a
 million tickets: per row, a `{% url %}`, a `{% blocktranslate %}` and a dozen variables
-through the template language (11 ms of a 34 ms page; docs/benchmarks.md). Here each row
+through the template language (11 ms of a 34 ms page; docs/benchmarks-history.md). Here each row
 is one string: the ticket's path from a pattern reversed once, the number's label
 translated once, every value escaped. The cells are those the template wrote, in the same
 order; `tests/servicedesk/test_ticket_rows.py` compares both.

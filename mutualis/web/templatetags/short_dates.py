@@ -4,7 +4,7 @@ and separators (French: d/m/Y H:i), by Django's formatter otherwise (English's "
 
 Django's formatter parses the format and calls a method per letter for every value: the
 two dates of each row of a 50-ticket list took 6.5 ms of a 40 ms page at a million tickets
-(docs/benchmarks.md); strftime with the pattern translated once per format takes a few
+(docs/benchmarks-history.md); strftime with the pattern translated once per format takes a few
 microseconds a date, with the same text.
 """
 
