@@ -4,8 +4,8 @@ straight into the partitioned history table.
 
 The sensors are created through the hub's own verb (`services.create_entities`) with their
 latest readings; the earlier readings go in with COPY, four numeric attributes per sensor
-every 15 minutes going back as far as the size asks. The history's unique constraint is
-dropped during the COPY and built again after it (bench/loading.py, `Deferred`), then the
+every 15 minutes going back as far as the size asks. The history's primary key (its series
+index, the only one it has) is dropped during the COPY and built again after it (bench/loading.py, `Deferred`), then the
 table is analyzed. The rate of that COPY is the "raw PostgreSQL COPY rate of the same rows"
 the hub's write path is compared with (issue 6).
 """
@@ -240,7 +240,7 @@ def load(config: Config, member: Member, say: Say) -> HubLoad:
     with connect(config.database_url) as copier:
         copier.execute("SET synchronous_commit = off")
         check_columns(copier, TABLE, COPY_COLUMNS)
-        deferred = Deferred(copier, [TABLE])
+        deferred = Deferred(copier, [TABLE], primary_keys=True)
         deferred.drop()
         copy_started = time.monotonic()
         with copier.cursor() as cursor:

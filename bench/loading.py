@@ -34,23 +34,33 @@ def maybe(value: object) -> str:
     return NULL if value is None else str(value)
 
 
+# Constraints are dropped in this order and created again in the reverse one: a foreign key
+# may point to a unique or primary key.
+_DROP_ORDER = {"f": 0, "u": 1, "p": 2}
+
+
 class Deferred:
     """The non-primary indexes, unique and foreign-key constraints of `tables`: dropped
-    before a load, created again after it, with the same names and definitions."""
+    before a load, created again after it, with the same names and definitions.
+    `primary_keys`: the primary keys too, for tables no foreign key points to (the hub's
+    history, whose primary key is the series index every write maintains)."""
 
-    def __init__(self, connection: psycopg.Connection, tables: Sequence[str]) -> None:
+    def __init__(
+        self, connection: psycopg.Connection, tables: Sequence[str], *, primary_keys: bool = False
+    ) -> None:
         self.connection = connection
         self.tables = list(tables)
-        self.constraints: list[tuple[str, str, str]] = []  # (table, name, definition)
+        self.kinds = ["f", "u", "p"] if primary_keys else ["f", "u"]
+        self.constraints: list[tuple[str, str, str, str]] = []  # (table, kind, name, definition)
         self.indexes: list[tuple[str, str]] = []  # (name, definition)
 
     def drop(self) -> None:
         rows = self.connection.execute(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u') ORDER BY contype DESC, conname",
-            [self.tables],
+            "SELECT conrelid::regclass::text, contype::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = ANY(%s::regclass[]) AND contype::text = ANY(%s) ORDER BY conname",
+            [self.tables, self.kinds],
         ).fetchall()
-        self.constraints = [(table, name, definition) for table, name, definition in rows]
+        self.constraints = sorted(rows, key=lambda c: _DROP_ORDER[c[1]])
         self.indexes = self.connection.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary "
@@ -58,8 +68,7 @@ class Deferred:
             "ORDER BY 1",
             [self.tables],
         ).fetchall()
-        # Foreign keys first: a unique constraint may be what another table's key points to.
-        for table, name, _definition in sorted(self.constraints, key=lambda c: c[2].startswith("UNIQUE")):
+        for table, _kind, name, _definition in self.constraints:
             self.connection.execute(
                 sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
                     sql.Identifier(table), sql.Identifier(name)
@@ -70,7 +79,8 @@ class Deferred:
         self.connection.commit()
 
     def restore(self, say: Callable[[str], None]) -> float:
-        """Build the indexes, then the constraints (unique ones first); seconds taken."""
+        """Build the indexes, then the constraints (keys before the foreign keys that point
+        to them); seconds taken."""
         started = time.monotonic()
         # A sort in memory instead of on disk: this session only, the server's setting stays.
         self.connection.execute("SET maintenance_work_mem = '1GB'")
@@ -78,7 +88,7 @@ class Deferred:
             self.connection.execute(definition)  # from pg_get_indexdef, trusted
             self.connection.commit()
             say(f"  index {name} ({time.monotonic() - started:.0f} s)")
-        for table, name, definition in sorted(self.constraints, key=lambda c: not c[2].startswith("UNIQUE")):
+        for table, _kind, name, definition in reversed(self.constraints):
             self.connection.execute(
                 sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
                     sql.Identifier(table),

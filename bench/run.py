@@ -75,7 +75,7 @@ def run(config: Any, say: Say) -> Path:
                 "instances": hub_loaded.instances,
                 "copied": hub_loaded.copied,
                 "copy_rows_per_s": hub_loaded.copy_rows_per_s,
-                # With the unique index built afterwards and ANALYZE: the whole load.
+                # With the primary key built afterwards and ANALYZE: the whole load.
                 "load_rows_per_s": hub_loaded.copied / max(sum(hub_loaded.seconds.values()), 1e-9),
             }
     compare = config.compare_helpdesk

@@ -217,9 +217,10 @@ def test_entity_writes_record_their_instances(hub: Hub) -> None:
     assert values == [19.0, 19.5]
 
 
-def _partition_of(row_id: int) -> str:
+def _partition_of(number: float) -> str:
+    """The partition holding the one history row of this value."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT tableoid::regclass::text FROM {partitions.TABLE} WHERE id = %s", [row_id])  # noqa: S608
+        cursor.execute(f"SELECT tableoid::regclass::text FROM {partitions.TABLE} WHERE number = %s", [number])  # noqa: S608
         return str(cursor.fetchone()[0])
 
 
@@ -236,16 +237,15 @@ def test_history_spanning_months_and_a_far_past_observation(hub: Hub) -> None:
     }
     partitions.ensure_partitions(date(2026, 11, 1), date(2026, 12, 1))
     history.record_instances(tenant_id=hub.tenant_a.pk, entity_pk=entity.pk, attrs=attrs, recorded_at=NOW)
-    rows = dict(AttributeInstance.objects.values_list("number", "pk"))
-    assert set(rows) == {1.0, 2.0, 3.0}
+    assert set(AttributeInstance.objects.values_list("number", flat=True)) == {1.0, 2.0, 3.0}
     if partitions.is_partitioned():
-        assert _partition_of(rows[1.0]) == partitions.partition_name(date(2026, 11, 1))
-        assert _partition_of(rows[2.0]) == partitions.partition_name(date(2026, 12, 1))
-        assert _partition_of(rows[3.0]) == partitions.DEFAULT_PARTITION
+        assert _partition_of(1.0) == partitions.partition_name(date(2026, 11, 1))
+        assert _partition_of(2.0) == partitions.partition_name(date(2026, 12, 1))
+        assert _partition_of(3.0) == partitions.DEFAULT_PARTITION
         assert partitions.ensure_partitions(date(2001, 6, 1), date(2001, 6, 30)) == [
             "datahub_attributeinstance_y2001m06"
         ]
-        assert _partition_of(rows[3.0]) == "datahub_attributeinstance_y2001m06"
+        assert _partition_of(3.0) == "datahub_attributeinstance_y2001m06"
     else:
         assert connection.vendor == "sqlite"
         assert partitions.ensure_partitions(date(2001, 6, 1), date(2001, 6, 30)) == []
@@ -259,3 +259,27 @@ def test_partitions_are_prepared_daily() -> None:
     if partitions.is_partitioned():
         today = datetime.now(UTC).date()
         assert partitions.partition_name(partitions.month_start(today)) in partitions.existing_partitions()
+
+
+def test_the_history_is_keyed_by_the_instance_itself() -> None:
+    """Migration 0007: the primary key is (entity, attribute, datasetId, observedAt), the
+    row's own identity, and there is no surrogate id column to write on every row."""
+    table = partitions.TABLE
+    with connection.cursor() as cursor:
+        columns = {column.name for column in connection.introspection.get_table_description(cursor, table)}
+        constraints = connection.introspection.get_constraints(cursor, table)
+    assert "id" not in columns
+    primary = [c["columns"] for c in constraints.values() if c["primary_key"]]
+    if connection.vendor == "sqlite":
+        # Django lists SQLite's key columns in the table's order; the key's own order is
+        # each column's position in it.
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA table_info({table})")
+            primary = [
+                [name for position, name in sorted((row[5], row[1]) for row in cursor.fetchall() if row[5])]
+            ]
+    assert primary == [["entity_id", "attribute_id", "dataset_id", "observed_at"]]
+    # Nothing else to maintain on every write but that key (and, on SQLite, the attribute's
+    # foreign-key index).
+    others = [c["columns"] for c in constraints.values() if c["index"] and not c["primary_key"]]
+    assert others in ([], [["attribute_id"]])

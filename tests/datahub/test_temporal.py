@@ -173,6 +173,18 @@ def test_last_n_gives_the_most_recent_in_time_order(alice, sensor: Entity) -> No
     assert values(bounded["temperature"]) == [12, 14]
 
 
+def test_an_instance_keeps_its_instance_id_from_one_answer_to_the_next(alice, sensor: Entity) -> None:
+    """4.5.7: the instanceId names the instance (it is made of the history row's key), so
+    the same instance has the same id whichever query reads it."""
+    whole = alice.get(PATH, attrs="temperature").json()["temperature"]
+    latest = alice.get(PATH, attrs="temperature", lastN="2").json()["temperature"]
+    ranged = alice.get(PATH, attrs="temperature", timerel="after", timeAt="2026-11-23T01:00:00Z").json()
+    ids = {instance["observedAt"]: instance["instanceId"] for instance in whole}
+    assert len(set(ids.values())) == len(whole) == 6
+    for instance in [*latest, *ranged["temperature"]]:
+        assert instance["instanceId"] == ids[instance["observedAt"]]
+
+
 def test_attrs_keeps_only_the_named_attributes(alice, sensor: Entity) -> None:
     body = alice.get(PATH, attrs="condition").json()
     assert set(body) == {"id", "type", "condition"}
@@ -505,6 +517,19 @@ def test_a_page_of_entities_is_aggregated_in_one_statement(alice, hub: Hub, coun
             raw = entity["temperature"][1]
             assert raw["datasetId"] == RAW
             assert raw["avg"] == [[10 * (i + 1), *hours[0]], [10 * (i + 2), *hours[1]]]
+
+
+def test_instances_of_two_datasets_at_one_instant_have_their_own_ids(alice, hub: Hub) -> None:
+    """The default instance and a datasetId's, observed at the same instant, are two
+    instances: two instanceIds, and each entity's ids differ from the others'."""
+    _sensors(hub, 4)
+    body = alice.get("temporal/entities", **MANY, lastN="1").json()
+    first = body[0]["temperature"]
+    assert [x.get("datasetId") for x in first] == [None, RAW]
+    assert first[0]["observedAt"] == first[1]["observedAt"]
+    every = [x["instanceId"] for entity in body for x in entity["temperature"]]
+    assert len(every) == 6
+    assert len(set(every)) == 6
 
 
 @pytest.mark.parametrize("options", ["normalized", "temporalValues"])

@@ -12,16 +12,22 @@ class AttributeInstance(models.Model):
     relationships, geo, sub-attributes) keeps the whole instance, in the internal form, in
     `value`.
 
-    On PostgreSQL the table is partitioned by month of `observed_at` (migration 0002) and
-    its primary key is (id, observed_at), as PostgreSQL requires of partitioned tables.
+    The primary key is the instance's own identity, (entity, attribute, datasetId,
+    observedAt): a redelivered observation (MQTT QoS 1, a retried batch) is the same row,
+    so writing it again is a no-op, and the key's index is the one every temporal query
+    walks (one series, a time range). There is no surrogate id: it was a second index
+    (a third of the history's index space) and a sequence that no reader used (migration
+    0007, measured in docs/benchmarks-history.md). On PostgreSQL the table is partitioned by month of
+    `observed_at` (migration 0002), which the key contains, as partitioning requires.
     """
 
-    id = models.BigAutoField(primary_key=True)
+    pk = models.CompositePrimaryKey("entity", "attribute", "dataset_id", "observed_at")
     tenant_id = models.BigIntegerField()
     # No foreign key constraint: deleting an entity removes its history with one DELETE,
     # not a cascade Django walks row by row, and partitioned history stays cheap to write.
+    # No index of its own: the primary key starts with it.
     entity = models.ForeignKey(
-        "datahub.Entity", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "datahub.Entity", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     attribute = models.ForeignKey(
         "datahub.Attribute", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
@@ -40,14 +46,6 @@ class AttributeInstance(models.Model):
     class Meta:
         verbose_name = _("attribute instance")
         verbose_name_plural = _("attribute instances")
-        constraints = [
-            # Redelivered observations (MQTT QoS 1, a retried batch) are the same instance:
-            # the unique key makes writing them again a no-op.
-            models.UniqueConstraint(
-                fields=["entity", "attribute", "dataset_id", "observed_at"],
-                name="datahub_instance_unique",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.entity_id}/{self.attribute_id}@{self.observed_at:%Y-%m-%dT%H:%M:%S}"

@@ -4,7 +4,8 @@ for the instance cap), or their aggregates (`aggregation`)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from hashlib import blake2b
 from typing import Any
 
 from django.db import connection
@@ -28,6 +29,17 @@ from .series import (
 )
 
 INSTANCE_PREFIX = "urn:ngsi-ld:attribute:instance:"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def instance_id(entity_pk: int, attribute_id: int, dataset_id: str, observed_at: datetime) -> str:
+    """The instanceId of a history row (4.5.7): a URI made of the row's key (entity,
+    attribute, datasetId, instant), so the same instance keeps the same id in every
+    answer. A datasetId, itself a URI of any length, is represented by a digest of it."""
+    moment = (observed_at - _EPOCH) // _MICROSECOND
+    suffix = f"-{blake2b(dataset_id.encode(), digest_size=8).hexdigest()}" if dataset_id else ""
+    return f"{INSTANCE_PREFIX}{entity_pk}-{attribute_id}-{moment}{suffix}"
 
 
 def read_entities(targets: list[Target], query: TemporalQuery) -> TemporalResult:
@@ -68,15 +80,15 @@ def _fill(series: Series, found: Series | None, query: TemporalQuery) -> None:
 
 def _instance(
     *,
-    pk: int,
+    ref: SeriesRef,
     observed_at: datetime,
     has_observed_at: bool,
     number: float | None,
     unit_code: str,
     value: Any,
-    dataset_id: str,
 ) -> dict[str, Any]:
-    """A history row back in the internal form, with its instanceId (4.5.7)."""
+    """A history row of the series `ref` back in the internal form, with its instanceId (4.5.7)."""
+    entity_pk, attribute_id, dataset_id = ref
     if isinstance(value, str):
         value = json.loads(value)  # jsonb and SQLite's JSON both come back as text
     if isinstance(value, dict):
@@ -94,11 +106,11 @@ def _instance(
             instance["unitCode"] = unit_code
         if dataset_id:
             instance["datasetId"] = dataset_id
-    instance["instanceId"] = f"{INSTANCE_PREFIX}{pk}"
+    instance["instanceId"] = instance_id(entity_pk, attribute_id, dataset_id, observed_at)
     return instance
 
 
-INSTANCE_COLUMNS = "id, {column} AS moment, observed_at, has_observed_at, number, unit_code, value"
+INSTANCE_COLUMNS = "{column} AS moment, observed_at, has_observed_at, number, unit_code, value"
 
 
 def _instances_sql(refs: list[SeriesRef], query: TemporalQuery, limit: int, params: list[Any]) -> str:
@@ -137,9 +149,9 @@ def _instances_sql(refs: list[SeriesRef], query: TemporalQuery, limit: int, para
     where = _where(refs, query, params)
     params.append(limit)
     return (
-        "SELECT entity_id, attribute_id, dataset_id, pk, moment, observed_at, has_observed_at, number,"  # noqa: S608 (column names are this module's own)
+        "SELECT entity_id, attribute_id, dataset_id, moment, observed_at, has_observed_at, number,"  # noqa: S608 (column names are this module's own)
         " unit_code, value FROM"
-        f" (SELECT entity_id, attribute_id, dataset_id, id AS pk, {query.column} AS moment, observed_at,"
+        f" (SELECT entity_id, attribute_id, dataset_id, {query.column} AS moment, observed_at,"
         " has_observed_at, number, unit_code, value, row_number() OVER"
         f" (PARTITION BY entity_id, attribute_id, dataset_id ORDER BY {order}) AS position"
         f" FROM {table} WHERE {where}) AS numbered WHERE position <= %s"
@@ -167,20 +179,19 @@ def _read_instances(refs: list[SeriesRef], query: TemporalQuery) -> dict[SeriesR
         series = Series(attribute="", attribute_type="", dataset_id=ref[2])
         # Sorted here rather than in SQL: PostgreSQL then needs no sort of the whole answer,
         # and each series arrives nearly in order already.
-        found.sort(key=lambda row: (_as_datetime(row[1]), _as_datetime(row[2])))
+        found.sort(key=lambda row: (_as_datetime(row[0]), _as_datetime(row[1])))
         series.truncated = len(found) > wanted and (query.last_n is None or query.last_n > wanted)
         found = found[-wanted:] if query.last_n is not None else found[:wanted]
-        for pk, moment, observed_at, has_observed_at, number, unit_code, value in found:
+        for moment, observed_at, has_observed_at, number, unit_code, value in found:
             series.times.append(_as_datetime(moment))
             series.instances.append(
                 _instance(
-                    pk=pk,
+                    ref=ref,
                     observed_at=_as_datetime(observed_at),
                     has_observed_at=bool(has_observed_at),
                     number=number,
                     unit_code=unit_code,
                     value=value,
-                    dataset_id=ref[2],
                 )
             )
         series_by_ref[ref] = series

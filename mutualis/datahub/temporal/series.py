@@ -1,6 +1,6 @@
 """The series a temporal query reads (one per entity, attribute and datasetId), the
 entities they belong to, and the SQL conditions that select their rows on the columns of
-the history's unique index."""
+the history's primary key (its series index)."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def series_keys(
     """(attribute IRI, type, datasetId) of the entity's attributes the query asks for.
 
     Taken from the entity's current state: filtering `dataset_id` with the values known to
-    exist lets each series use the unique index's full prefix.
+    exist lets each series use the primary key's full prefix.
     """
     keys = []
     for iri, instances in attributes.items():
@@ -131,7 +131,7 @@ def _chunks(refs: list[SeriesRef]) -> list[list[SeriesRef]]:
 def _where(refs: list[SeriesRef], query: TemporalQuery, params: list[Any]) -> str:
     """Rows of the series `refs` in the time range. Entities, attributes and datasetIds are
     each a set: their product may name a series not asked for (the caller ignores it), but
-    every condition is on a column of the unique index (entity, attribute, dataset_id,
+    every condition is on a column of the primary key (entity, attribute, dataset_id,
     observed_at), so each series is still an index range scan."""
     conditions = [
         _member("entity_id", sorted({ref[0] for ref in refs}), params),

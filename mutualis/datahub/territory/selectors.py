@@ -6,7 +6,7 @@ tenant of their operator, a member's people their member's), narrowed to a site 
 sites as every other page narrows them. Every other read here takes the sensors it returns.
 
 Figures come from the database grouped by hour (`hourly_partials`: one statement for any
-number of sensors and attributes, on the history's unique index (entity, attribute,
+number of sensors and attributes, on the history's primary key (entity, attribute,
 dataset_id, observed_at)); the latest state of each sensor from its entity row, which holds
 the latest instance of every attribute.
 """
