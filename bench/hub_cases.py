@@ -2,7 +2,9 @@
 running server with the API token of the member whose tenant holds the bench sensors.
 
 - writes: a batch upsert of 1,000 sensors × 4 attributes (NGSI-LD 6.15), the HTTP ingestion
-  of 1,000 compact readings, and MQTT end to end (publish → `ingest_mqtt` → stored);
+  of 1,000 compact readings, and MQTT end to end (publish → `ingest_mqtt` → stored); next
+  to them, the same rows as one upsert written by a bare COPY into the history as it stands
+  (`live_copy`), the least any writer of them pays;
 - reads: one sensor's hourly averages over 30 days (6.19), and the daily averages of the
   1,000 sensors over 30 days in one request (6.18, limit 1,000: the API's maximum).
 
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from django.db import connection
+from django.db import connection, transaction
 
 from mutualis.datahub import history
 from mutualis.datahub.ngsild.timestamps import format_instant
@@ -43,6 +45,7 @@ MQTT_BROKER = ("127.0.0.1", 1883)
 # The concurrent upsert's clients: one per core, as gunicorn runs one worker per core.
 UPSERT_CLIENTS = 2
 HUB_CASES = (
+    "history_copy_live",
     "ngsild_batch_upsert",
     "ngsild_batch_upsert_concurrent",
     "temporal_entity_hourly",
@@ -59,14 +62,20 @@ class Slots:
     """Fresh 15-minute instants after the latest stored one, handed out in order."""
 
     def __init__(self, hub: HubData) -> None:
-        probe = hub.sensors[0]
-        iri = probe.measures[0].iri
-        attribute = history.attribute_ids([iri])[iri]
+        # The latest instant of any sensor, not of one: the concurrent upsert's clients each
+        # write their own share of the sensors at their own instant, so after it (a run with
+        # --reuse starts where an earlier one stopped) the sensors' latest instants differ,
+        # and starting after a lower one would write instances that exist, which the hub
+        # skips at a cost that is not the one measured. One index probe per sensor, on the
+        # first attribute (a sensor's four attributes are always written together).
+        iris = {sensor.measures[0].iri for sensor in hub.sensors}
+        ids = history.attribute_ids(iris)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT max(observed_at) FROM {TABLE} WHERE entity_id = %s AND attribute_id = %s"  # noqa: S608 (the module's table name)
-                " AND dataset_id = ''",
-                [probe.pk, attribute],
+                "SELECT max(latest) FROM unnest(%s::bigint[], %s::bigint[]) AS k(entity_id, attribute_id)"  # noqa: S608 (the module's table name)
+                f" CROSS JOIN LATERAL (SELECT max(observed_at) AS latest FROM {TABLE} h"
+                " WHERE h.entity_id = k.entity_id AND h.attribute_id = k.attribute_id AND h.dataset_id = '') AS s",
+                [[s.pk for s in hub.sensors], [ids[s.measures[0].iri] for s in hub.sensors]],
             )
             latest = (cursor.fetchone() or (None,))[0] or hub.last
         self.next = max(latest, hub.last) + CADENCE
@@ -111,6 +120,33 @@ def upsert_body(hub: HubData, slots: Slots, rng: random.Random, *, clients: int 
         return entities
 
     return body
+
+
+def live_copy(hub: HubData, slots: Slots) -> Callable[[int], object]:
+    """The rows one upsert writes (every sensor's four attributes at a new instant), written
+    by the bench itself with one COPY straight into the history as it stands, its primary key
+    in place, and committed: the least any writer of these rows pays, the hub's verbs
+    included, and the second reference their rates are compared with (the load's COPY, with
+    the key dropped, is the first). Only the instant changes from call to call: the rest of
+    each line is made once, so the call times the COPY, not the making of its text."""
+    tenant = hub.tenant.pk
+    ids = history.attribute_ids({m.iri for s in hub.sensors for m in s.measures})
+    heads, tails = [], []  # each line: head, instant, "\tt\t", recorded instant, tail
+    for sensor in hub.sensors:
+        for measure in sensor.measures:
+            heads.append(f"{tenant}\t{sensor.pk}\t{ids[measure.iri]}\t\t")
+            tails.append(f"\t{(measure.low + measure.high) / 2!r}\t{measure.unit}\t\\N\n")
+    statement = f"COPY {TABLE} ({', '.join(history.COLUMNS)}) FROM STDIN"
+
+    def call(_i: int) -> object:
+        moment = slots.take()[0]
+        middle = f"{moment.isoformat()}\tt\t{dt.datetime.now(dt.UTC).isoformat()}"
+        text = "".join([head + middle + tail for head, tail in zip(heads, tails, strict=True)])
+        with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            copy.write(text)
+        return moment
+
+    return call
 
 
 def readings(hub: HubData, moment: dt.datetime, rng: random.Random) -> list[dict[str, Any]]:
@@ -411,6 +447,9 @@ def cases(hub: HubData, config: Config) -> tuple[list[Case], list[Callable[[], N
         return readings(hub, slots.take()[0], ingest_rng)
 
     found = [
+        Case("history_copy_live", f"Raw COPY of one upsert's rows ({values:,}) into the live history, its key in place",
+             None, "CALL", "token", call=live_copy(hub, slots), iterations=30, units=values, unit="rows",
+             group="hub", note="the second reference: what the upsert's rows cost PostgreSQL alone"),
         Case("ngsild_batch_upsert", f"NGSI-LD batch upsert (`options=update`), {count:,} entities × 4 attributes",
              None, "POST", "token", lambda _i: f"{NGSI}/entityOperations/upsert?options=update",
              body=upsert_body(hub, slots, upsert_rng), json=True, iterations=30,

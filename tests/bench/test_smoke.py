@@ -28,7 +28,7 @@ CASES = {
     "panel_volumes", "panel_breakdown", "panel_backlog", "panel_durations", "panel_sla", "panel_reopen",
     "panel_satisfaction", "panel_load", "member_panel_volumes", "member_panel_breakdown", "member_panel_backlog",
     "member_panel_durations", "member_panel_sla", "member_panel_reopen", "member_panel_satisfaction",
-    "member_report_pdf", "ngsild_batch_upsert", "ngsild_batch_upsert_concurrent", "temporal_entity_hourly", "temporal_1000_daily", "ingest_http",
+    "member_report_pdf", "history_copy_live", "ngsild_batch_upsert", "ngsild_batch_upsert_concurrent", "temporal_entity_hourly", "temporal_1000_daily", "ingest_http",
     "ingest_http_alerts", "ingest_mqtt", "ingest_mqtt_alerts",
 }  # fmt: skip
 LOAD_CASES = {
@@ -109,6 +109,11 @@ def test_the_bench_runs_end_to_end_at_a_tiny_scale(tmp_path: Path):
     assert reference["select_1_ms"] > 0
     text = docs.read_text()
     assert "**Speed reference**" in text
+    # The upsert next to both references: the load's COPY and the COPY of its own rows.
+    live = next(case for case in results["cases"] if case["name"] == "history_copy_live")
+    assert "**COPY into the live history**, its key in place, of the rows one upsert writes" in text
+    assert f"{live['units_per_s']:,.0f} rows/s" in text
+    assert "| vs COPY | vs live |" in text
     assert text.startswith("# Benchmarks\n\nBefore.")
     assert text.rstrip().endswith("After.")
     assert "old" not in text
