@@ -5,9 +5,9 @@ straight into the partitioned history table.
 The sensors are created through the hub's own verb (`services.create_entities`) with their
 latest readings; the earlier readings go in with COPY, four numeric attributes per sensor
 every 15 minutes going back as far as the size asks. The history's primary key (its series
-index, the only one it has) is dropped during the COPY and built again after it (bench/loading.py, `Deferred`), then the
-table is analyzed. The rate of that COPY is the "raw PostgreSQL COPY rate of the same rows"
-the hub's write path is compared with (issue 6).
+index, the only one it has) is dropped during the COPY and built again after it
+(bench/loading.py, `Deferred`), then the table is analyzed. The rate of that COPY is the
+"raw PostgreSQL COPY rate of the same rows" the hub's write path is compared with (issue 6).
 """
 
 from __future__ import annotations
