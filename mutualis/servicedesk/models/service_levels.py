@@ -289,3 +289,24 @@ class SlaBreach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.target} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class ServiceLevelRevision(models.Model):
+    """One row whose token changes with every write to what a ticket's service level is read
+    from: policies and their targets, calendars with their hours and closures, categories
+    (their tree) and their levels, members' contracts (WATCHED_TABLES).
+
+    Database triggers change it (`service_level_triggers`, installed by migration 0010),
+    so that no write escapes: not the admin's, nor a `bulk_create`, an `update()` or a
+    cascade. Each process keeps what it read of the service levels while the token stays
+    the same (services/deadlines.py); a token is random, never a counter, so that a
+    rolled-back change cannot bring back a token that once meant other rows."""
+
+    token = models.CharField(max_length=36)
+
+    class Meta:
+        verbose_name = _("service levels' revision")
+        verbose_name_plural = _("service levels' revision")
+
+    def __str__(self) -> str:
+        return self.token

@@ -11,6 +11,7 @@ again from the moment it resumes.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from ..calendars import NeverOpen, Schedule, region_of_commune
 from ..models import (
     Category,
     ServiceContract,
+    ServiceLevelRevision,
     SlaBreach,
     SlaPolicy,
     SlaTarget,
@@ -45,33 +47,106 @@ ZERO = dt.timedelta(0)
 def policy_for(*, operator_id: int, member_id: int, category_id: int, on: dt.date) -> SlaPolicy | None:
     """The policy a ticket is held to: its category's (or a parent category's), else the
     member's contract in force on `on`, else the operator's default; None without any."""
-    # The category's own level, its parent's, its grandparent's: one row, nearest first.
-    chain = (
-        Category.objects.filter(pk=category_id)
-        .values_list(
-            "service_level__policy_id",
-            "parent__service_level__policy_id",
-            "parent__parent__service_level__policy_id",
-        )
-        .first()
-    )
-    for policy_id in chain or ():
-        if policy_id is not None:
-            return _load(policy_id)
-    contract = (
-        ServiceContract.objects.in_force(on).filter(member_id=member_id).order_by("-starts_on", "-pk").first()
-    )
-    if contract is not None:
-        return _load(contract.policy_id)
-    default = SlaPolicy.objects.filter(operator_id=operator_id, is_default=True).values_list("pk", flat=True)
-    return _load(default[0]) if default else None
+    read = _current()
+    policy_id = read.level_of_category(category_id)
+    if policy_id is None:
+        policy_id = read.contract_policy(member_id, on)
+    if policy_id is None:
+        policy_id = read.default_policy(operator_id)
+    return None if policy_id is None else read.policy(policy_id)
 
 
-def _load(policy_id: int, *, targets: bool = True) -> SlaPolicy:
-    """A policy with its calendar's hours and closures, and its targets (four queries;
-    three without the targets, which showing deadlines does not need)."""
-    related = ["calendar__opening_ranges", "calendar__closures", *(["targets"] if targets else [])]
-    return SlaPolicy.objects.select_related("calendar").prefetch_related(*related).get(pk=policy_id)
+@dataclass
+class _Read:
+    """What this process has read of the service levels while the database's revision token
+    (ServiceLevelRevision) stays `token`: each declaration asked the same few policies,
+    calendars and contracts again, five to eight queries and 4.6 ms of a 24 ms declaration
+    at a million tickets (docs/benchmarks-history.md, ninth session). The token is read once
+    per use, and any write to those tables changes it (database triggers), so a change made
+    through another process is seen by the next declaration."""
+
+    token: str
+    chains: dict[int, int | None] = field(default_factory=dict)  # category → its nearest level's policy
+    contracts: dict[tuple[int, dt.date], int | None] = field(default_factory=dict)
+    defaults: dict[int, int | None] = field(default_factory=dict)  # operator → default policy
+    policies: dict[int, SlaPolicy] = field(default_factory=dict)
+    schedules: dict[int, Schedule] = field(default_factory=dict)  # policy → its calendar's
+
+    def level_of_category(self, category_id: int) -> int | None:
+        if category_id not in self.chains:
+            # The category's own level, its parent's, its grandparent's: one row, nearest first.
+            chain = (
+                Category.objects.filter(pk=category_id)
+                .values_list(
+                    "service_level__policy_id",
+                    "parent__service_level__policy_id",
+                    "parent__parent__service_level__policy_id",
+                )
+                .first()
+            )
+            self.chains[category_id] = next((p for p in chain or () if p is not None), None)
+        return self.chains[category_id]
+
+    def contract_policy(self, member_id: int, on: dt.date) -> int | None:
+        key = (member_id, on)
+        if key not in self.contracts:
+            if len(self.contracts) >= MAX_CONTRACTS_KEPT:
+                self.contracts.clear()
+            self.contracts[key] = (
+                ServiceContract.objects.in_force(on)
+                .filter(member_id=member_id)
+                .order_by("-starts_on", "-pk")
+                .values_list("policy_id", flat=True)
+                .first()
+            )
+        return self.contracts[key]
+
+    def default_policy(self, operator_id: int) -> int | None:
+        if operator_id not in self.defaults:
+            self.defaults[operator_id] = (
+                SlaPolicy.objects.filter(operator_id=operator_id, is_default=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+        return self.defaults[operator_id]
+
+    def policy(self, policy_id: int) -> SlaPolicy:
+        """The policy with its calendar's hours and closures and its targets (four queries
+        the first time)."""
+        found = self.policies.get(policy_id)
+        if found is None:
+            found = (
+                SlaPolicy.objects.select_related("calendar")
+                .prefetch_related("calendar__opening_ranges", "calendar__closures", "targets")
+                .get(pk=policy_id)
+            )
+            self.policies[policy_id] = found
+        return found
+
+    def clock(self, policy: SlaPolicy, region: str) -> Clock:
+        schedule = self.schedules.get(policy.pk)
+        if schedule is None:
+            schedule = self.schedules[policy.pk] = Schedule.of(policy.calendar)
+        return Clock(policy, schedule, region)
+
+
+# Contracts are kept by member and day: a bound, so that a long-lived process does not keep
+# every day it was asked about.
+MAX_CONTRACTS_KEPT = 20_000
+_read: _Read | None = None
+
+
+def _current() -> _Read:
+    """This process's reading of the service levels, started again when the token changed."""
+    global _read
+    token = ServiceLevelRevision.objects.order_by("pk").values_list("token", flat=True).first()
+    if token is None:  # a database emptied by a test's flush has no revision row: start one
+        token = ServiceLevelRevision.objects.create(token=uuid.uuid4().hex).token
+    read = _read
+    if read is None or read.token != token:
+        read = _read = _Read(token)
+    return read
 
 
 @dataclass
@@ -82,10 +157,6 @@ class Clock:
     schedule: Schedule
     region: str
     _targets: dict[int, SlaTarget] | None = field(default=None, repr=False)
-
-    @classmethod
-    def of(cls, policy: SlaPolicy, region: str) -> Clock:
-        return cls(policy, Schedule.of(policy.calendar), region)
 
     def minutes(self, target: str, priority: int) -> int | None:
         if self._targets is None:
@@ -126,11 +197,12 @@ def region_of(site: Site) -> str:
     return region_of_commune(code or "")
 
 
-def clock_of(ticket: Ticket, *, targets: bool = True) -> Clock | None:
-    """The ticket's policy, calendar and holiday region (`targets`: to compute deadlines)."""
+def clock_of(ticket: Ticket) -> Clock | None:
+    """The ticket's policy, calendar and holiday region."""
     if ticket.sla_policy_id is None:
         return None
-    return Clock.of(_load(ticket.sla_policy_id, targets=targets), region_of(ticket.site))
+    read = _current()
+    return read.clock(read.policy(ticket.sla_policy_id), region_of(ticket.site))
 
 
 def for_new_ticket(*, site: Site, category_id: int, priority: int, created_at: dt.datetime) -> dict[str, Any]:
@@ -143,7 +215,8 @@ def for_new_ticket(*, site: Site, category_id: int, priority: int, created_at: d
     )
     if policy is None:
         return {}
-    return {"sla_policy": policy, **Clock.of(policy, region_of(site)).deadlines(created_at, priority)}
+    clock = _current().clock(policy, region_of(site))
+    return {"sla_policy": policy, **clock.deadlines(created_at, priority)}
 
 
 def _breach(ticket: Ticket, target: str, due: dt.datetime, at: dt.datetime) -> None:
@@ -235,7 +308,7 @@ def recompute(ticket: Ticket, *, by: User | None, at: dt.datetime | None = None)
     if policy is None:
         fields.update({f"{t}_{suffix}": None for t in targets for suffix in ("due", "warn_at")})
     else:
-        clock = Clock.of(policy, region_of(ticket.site))
+        clock = _current().clock(policy, region_of(ticket.site))
         fields.update(clock.deadlines(ticket.created_at, ticket.priority, ticket.sla_paused_time, targets))
     if ticket.sla_paused_at is not None and policy is None:
         fields["sla_paused_at"] = None

@@ -116,7 +116,7 @@ def service_level(ticket: Ticket, *, staff: bool, now: dt.datetime | None = None
     policy, or for a cancelled ticket)."""
     if ticket.sla_policy_id is None or ticket.state == TicketState.CANCELLED:
         return {"service_level": None}
-    clock = clock_of(ticket, targets=False)
+    clock = clock_of(ticket)
     if clock is None:
         return {"service_level": None}
     now = now or timezone.now()
