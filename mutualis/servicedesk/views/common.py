@@ -53,10 +53,13 @@ class Listing:
     query: str  # the filters, without the page cursor: what paging and export links keep
 
 
-def listing(request: HttpRequest, tickets: QuerySet[Ticket]) -> Listing:
+def listing(
+    request: HttpRequest, tickets: QuerySet[Ticket], *, rows_from: QuerySet[Ticket] | None = None
+) -> Listing:
+    """`rows_from`: how the page's rows are read (default: what every list shows)."""
     page = keyset_page(
         tickets,
-        rows_from=Ticket.objects.for_lists(),
+        rows_from=Ticket.objects.for_lists() if rows_from is None else rows_from,
         after=_cursor(request, "after"),
         before=_cursor(request, "before"),
         size=PAGE_SIZE,

@@ -10,6 +10,7 @@ from mutualis.people.tenancy import Scope, ScopedRequest
 from mutualis.web.decorators import member_area
 
 from ..forms import TicketFilterForm
+from ..models import Ticket
 from ..permissions import can_declare
 from ..selectors import View, default_view, filter_tickets, tickets_for
 from .common import export, listing
@@ -44,7 +45,7 @@ def ticket_list(request: ScopedRequest) -> HttpResponse:
         "servicedesk/ticket_list.html",
         {
             "form": form,
-            "listing": listing(request, tickets),
+            "listing": listing(request, tickets, rows_from=Ticket.objects.for_ticket_list()),
             "views": views,
             "view": view,
             "keep": [("view", view)],
