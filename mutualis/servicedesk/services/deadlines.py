@@ -44,18 +44,6 @@ ENDED_STATES = frozenset({TicketState.CLOSED, TicketState.CANCELLED})
 ZERO = dt.timedelta(0)
 
 
-def policy_for(*, operator_id: int, member_id: int, category_id: int, on: dt.date) -> SlaPolicy | None:
-    """The policy a ticket is held to: its category's (or a parent category's), else the
-    member's contract in force on `on`, else the operator's default; None without any."""
-    read = _current()
-    policy_id = read.level_of_category(category_id)
-    if policy_id is None:
-        policy_id = read.contract_policy(member_id, on)
-    if policy_id is None:
-        policy_id = read.default_policy(operator_id)
-    return None if policy_id is None else read.policy(policy_id)
-
-
 @dataclass
 class _Read:
     """What this process has read of the service levels while the database's revision token
@@ -71,6 +59,18 @@ class _Read:
     defaults: dict[int, int | None] = field(default_factory=dict)  # operator → default policy
     policies: dict[int, SlaPolicy] = field(default_factory=dict)
     schedules: dict[int, Schedule] = field(default_factory=dict)  # policy → its calendar's
+
+    def policy_for(
+        self, *, operator_id: int, member_id: int, category_id: int, on: dt.date
+    ) -> SlaPolicy | None:
+        """The policy a ticket is held to: its category's (or a parent category's), else the
+        member's contract in force on `on`, else the operator's default; None without any."""
+        policy_id = self.level_of_category(category_id)
+        if policy_id is None:
+            policy_id = self.contract_policy(member_id, on)
+        if policy_id is None:
+            policy_id = self.default_policy(operator_id)
+        return None if policy_id is None else self.policy(policy_id)
 
     def level_of_category(self, category_id: int) -> int | None:
         if category_id not in self.chains:
@@ -207,7 +207,8 @@ def clock_of(ticket: Ticket) -> Clock | None:
 
 def for_new_ticket(*, site: Site, category_id: int, priority: int, created_at: dt.datetime) -> dict[str, Any]:
     """The service-level fields of a ticket about to be declared."""
-    policy = policy_for(
+    read = _current()
+    policy = read.policy_for(
         operator_id=site.operator_id,
         member_id=site.member_id,
         category_id=category_id,
@@ -215,7 +216,7 @@ def for_new_ticket(*, site: Site, category_id: int, priority: int, created_at: d
     )
     if policy is None:
         return {}
-    clock = _current().clock(policy, region_of(site))
+    clock = read.clock(policy, region_of(site))
     return {"sla_policy": policy, **clock.deadlines(created_at, priority)}
 
 
@@ -297,7 +298,8 @@ def recompute(ticket: Ticket, *, by: User | None, at: dt.datetime | None = None)
     if not ticket.is_open:
         return
     now = at or timezone.now()
-    policy = policy_for(
+    read = _current()
+    policy = read.policy_for(
         operator_id=ticket.operator_id,
         member_id=ticket.member_id,
         category_id=ticket.category_id,
@@ -308,7 +310,7 @@ def recompute(ticket: Ticket, *, by: User | None, at: dt.datetime | None = None)
     if policy is None:
         fields.update({f"{t}_{suffix}": None for t in targets for suffix in ("due", "warn_at")})
     else:
-        clock = _current().clock(policy, region_of(ticket.site))
+        clock = read.clock(policy, region_of(ticket.site))
         fields.update(clock.deadlines(ticket.created_at, ticket.priority, ticket.sla_paused_time, targets))
     if ticket.sla_paused_at is not None and policy is None:
         fields["sla_paused_at"] = None
