@@ -1,7 +1,9 @@
 """The triggers that change ServiceLevelRevision's token on every write to the tables a
 ticket's service level is read from (see that model, and services/deadlines.py's cache).
 
-Installed by migration 0010. On SQLite, a migration that rebuilds one of these tables
+Installed by migration 0010, which names its own tables: a later migration that watches one
+more table calls `install` with its list, so that 0010 keeps doing on a new database what
+it did. On SQLite, a migration that rebuilds one of these tables
 (Django copies it into a new one to alter a column) drops its triggers with it: such a
 migration must call `install` again; `tests/servicedesk/test_service_level_cache.py`
 fails until it does.
@@ -24,15 +26,16 @@ WATCHED_TABLES = (
 )
 PG_FUNCTION = "servicedesk_service_levels_changed"
 PG_TRIGGER = "service_levels_changed"
-SQLITE_EVENTS = ("INSERT", "UPDATE", "DELETE")
+# The writes that change the token (PostgreSQL also TRUNCATE, which its catalog does not list).
+EVENTS = ("INSERT", "UPDATE", "DELETE")
 
 
 def _sqlite_trigger(table: str, event: str) -> str:
     return f"{table}_service_levels_{event.lower()}"
 
 
-def install(connection: Any) -> None:
-    """Create (or create again) the function and the triggers; idempotent."""
+def install(connection: Any, tables: tuple[str, ...] = WATCHED_TABLES) -> None:
+    """Create (or create again) the function and the triggers of `tables`; idempotent."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Once per statement: a bulk_create of a year's closures changes it once.
@@ -40,7 +43,7 @@ def install(connection: Any) -> None:
                 f"CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ "  # noqa: S608 (fixed names)
                 f"BEGIN UPDATE {REVISION_TABLE} SET token = gen_random_uuid()::text; RETURN NULL; END $$"
             )
-            for table in WATCHED_TABLES:
+            for table in tables:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {PG_TRIGGER} ON {table}")
                 cursor.execute(
                     f"CREATE TRIGGER {PG_TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
@@ -48,8 +51,8 @@ def install(connection: Any) -> None:
                 )
             return
         # SQLite has row triggers only, one per event.
-        for table in WATCHED_TABLES:
-            for event in SQLITE_EVENTS:
+        for table in tables:
+            for event in EVENTS:
                 name = _sqlite_trigger(table, event)
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
                 cursor.execute(
@@ -58,15 +61,15 @@ def install(connection: Any) -> None:
                 )
 
 
-def uninstall(connection: Any) -> None:
+def uninstall(connection: Any, tables: tuple[str, ...] = WATCHED_TABLES) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for table in WATCHED_TABLES:
+            for table in tables:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {PG_TRIGGER} ON {table}")
             cursor.execute(f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()")
             return
-        for table in WATCHED_TABLES:
-            for event in SQLITE_EVENTS:
+        for table in tables:
+            for event in EVENTS:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {_sqlite_trigger(table, event)}")
 
 
@@ -79,11 +82,9 @@ def watched(connection: Any) -> set[str]:
                 "FROM information_schema.triggers WHERE trigger_name = %s GROUP BY 1",
                 [PG_TRIGGER],
             )
-            return {table for table, events in cursor.fetchall() if events == len(SQLITE_EVENTS)}
+            return {table for table, events in cursor.fetchall() if events == len(EVENTS)}
         cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
         names = {name for _table, name in cursor.fetchall()}
     return {
-        table
-        for table in WATCHED_TABLES
-        if all(_sqlite_trigger(table, event) in names for event in SQLITE_EVENTS)
+        table for table in WATCHED_TABLES if all(_sqlite_trigger(table, event) in names for event in EVENTS)
     }

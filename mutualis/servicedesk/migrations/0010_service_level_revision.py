@@ -15,12 +15,25 @@ def first_token(apps, schema_editor):
     revision.objects.using(schema_editor.connection.alias).create(token=uuid.uuid4().hex)
 
 
+# The tables watched as of this migration (revision_triggers.WATCHED_TABLES may grow later).
+TABLES = (
+    "servicedesk_slapolicy",
+    "servicedesk_slatarget",
+    "servicedesk_businesscalendar",
+    "servicedesk_openingrange",
+    "servicedesk_closure",
+    "servicedesk_category",
+    "servicedesk_categoryservicelevel",
+    "servicedesk_servicecontract",
+)
+
+
 def install(apps, schema_editor):
-    revision_triggers.install(schema_editor.connection)
+    revision_triggers.install(schema_editor.connection, TABLES)
 
 
 def uninstall(apps, schema_editor):
-    revision_triggers.uninstall(schema_editor.connection)
+    revision_triggers.uninstall(schema_editor.connection, TABLES)
 
 
 class Migration(migrations.Migration):

@@ -296,7 +296,7 @@ class ServiceLevelRevision(models.Model):
     from: policies and their targets, calendars with their hours and closures, categories
     (their tree) and their levels, members' contracts (WATCHED_TABLES).
 
-    Database triggers change it (`service_level_triggers`, installed by migration 0010),
+    Database triggers change it (`servicedesk/revision_triggers.py`, installed by migration 0010),
     so that no write escapes: not the admin's, nor a `bulk_create`, an `update()` or a
     cascade. Each process keeps what it read of the service levels while the token stays
     the same (services/deadlines.py); a token is random, never a counter, so that a
