@@ -27,6 +27,7 @@ from mutualis.servicedesk.forms import catalogue_categories
 from mutualis.servicedesk.models import Category, Team, Ticket
 from mutualis.servicedesk.satisfaction.forms import add_months
 from mutualis.servicedesk.selectors import filter_tickets
+from mutualis.web.date_fields import CalendarDateField
 
 DAY, WEEK, MONTH = "day", "week", "month"
 STEP_CHOICES = [(MONTH, _("month")), (WEEK, _("week")), (DAY, _("day"))]
@@ -62,8 +63,8 @@ class InsightFilter(forms.Form):
     team; a member's users by their sites. Every choice comes through a tenancy door, so a
     tampered value is invalid and ignored, like one that does not exist."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = CalendarDateField(label=_("From"), required=False)
+    end = CalendarDateField(label=_("To"), required=False)
     member = forms.ModelChoiceField(
         label=_("Member"), required=False, queryset=Member.objects.none(), empty_label=_("All")
     )

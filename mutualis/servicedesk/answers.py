@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy
 
 from mutualis.registry.models import Asset, Site
+from mutualis.web.date_fields import CalendarDateField
 
 from .models import FormField, FormFieldKind, IncidentType
 
@@ -62,7 +63,7 @@ def _field_for(definition: FormField, incident_type: IncidentType, site: Site) -
         # localize: "0,75" in French, as people write it.
         return forms.DecimalField(max_digits=12, decimal_places=3, localize=True, **common)
     if kind == FormFieldKind.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return CalendarDateField(**common)
     if kind == FormFieldKind.YES_NO:
         return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
     if kind == FormFieldKind.ASSET:

@@ -20,6 +20,7 @@ from mutualis.people.roles import OPERATOR_ROLES, Role
 from mutualis.people.tenancy import Scope
 from mutualis.registry.models import Asset, Member, Site, SiteKind
 from mutualis.web.choices import NamedChoiceField, PathChoiceField
+from mutualis.web.date_fields import CalendarDateField
 
 from .answers import AssetChoiceField, site_assets
 from .attachments import ALLOWED_EXTENSIONS, CheckedFile, check_uploads
@@ -86,12 +87,8 @@ class _Filters(forms.Form):
         label=_("Category"), required=False, queryset=Category.objects.none(), empty_label=_("All")
     )
     # Declared within a period: also the drill-down of the incidentology figures (insights).
-    created_after = forms.DateField(
-        label=_("Declared from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_before = forms.DateField(
-        label=_("Declared until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_after = CalendarDateField(label=_("Declared from"), required=False)
+    created_before = CalendarDateField(label=_("Declared until"), required=False)
 
     def __init__(self, scope: Scope, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

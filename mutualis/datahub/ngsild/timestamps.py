@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from mutualis.lib.calendar_bounds import EARLIEST, LATEST, holds
+
 from .errors import BadRequestData
 
 
@@ -23,4 +25,13 @@ def parse_instant(text: object, *, field: str) -> datetime:
         raise BadRequestData(f"{field} is not an ISO 8601 DateTime: {text!r}.") from None
     if moment.tzinfo is None:
         raise BadRequestData(f"{field} must carry a time zone (e.g. a final Z for UTC): {text!r}.")
-    return moment.astimezone(UTC)
+    utc: datetime | None
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved across midnight by its offset
+        utc = None
+    if utc is None or not holds(utc.date()):
+        raise BadRequestData(
+            f"{field} must lie between {EARLIEST.isoformat()}T00:00:00Z and {LATEST.isoformat()}T23:59:59Z: {text!r}."
+        )
+    return utc

@@ -19,6 +19,8 @@ from django import forms
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.web.date_fields import CalendarDateField
+
 PARIS = ZoneInfo("Europe/Paris")
 HOUR = dt.timedelta(hours=1)
 # Longest custom period: a year of hourly partials for one series stays ~9,000 rows.
@@ -120,12 +122,8 @@ def local_midnight(day: dt.date) -> dt.datetime:
 
 class PeriodForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=CHOICES, required=False, initial="30d")
-    start = forms.DateField(
-        label=_("From (chosen dates)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=_("To (chosen dates)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = CalendarDateField(label=_("From (chosen dates)"), required=False)
+    end = CalendarDateField(label=_("To (chosen dates)"), required=False)
 
     def clean(self) -> dict:
         data = super().clean() or {}

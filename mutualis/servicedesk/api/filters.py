@@ -17,6 +17,7 @@ from mutualis.people.tenancy import Scope
 from mutualis.registry.api.fields import StrictChoiceField, code_field, scoped_id_field
 from mutualis.registry.api.filters import ListFilters
 from mutualis.registry.models import Asset, Member, Site, SiteKind
+from mutualis.web.date_fields import within_calendar
 
 from .. import selectors
 from ..models import Category, IncidentType, Team, Ticket, TicketState
@@ -89,10 +90,10 @@ class TicketFilters(OperatorRowsMixin, ListFilters):
         required=False, min_value=1, max_value=3650, help_text="Declared more than this many days ago."
     )
     created_after = serializers.DateField(
-        required=False, help_text="Declared on or after this day (YYYY-MM-DD)."
+        required=False, validators=[within_calendar], help_text="Declared on or after this day (YYYY-MM-DD)."
     )
     created_before = serializers.DateField(
-        required=False, help_text="Declared on or before this day (YYYY-MM-DD)."
+        required=False, validators=[within_calendar], help_text="Declared on or before this day (YYYY-MM-DD)."
     )
     asset = scoped_id_field(Asset, _("No such asset."), required=False, help_text="Id of linked equipment.")
     q = serializers.CharField(
