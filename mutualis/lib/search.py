@@ -27,6 +27,66 @@ def normalise(text: str) -> str:
     return " ".join(bare.split())
 
 
+# The accented letters of Latin-1 (the registry's names: French, the odd Spanish or German
+# one) and the plain lower-case letter `normalise` makes of each. PostgreSQL lower-cases by
+# the database's locale, which may be C (ASCII letters only): the capitals are listed too.
+_ACCENTED = "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖŒÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿ"
+_PLAIN = "aaaaaaæceeeeiiiinoooooœuuuuyaaaaaaceeeeiiiinooooouuuuyy"  # letter for letter
+# For SQLite's GLOB: each plain letter, and every letter that folds to it.
+_VARIANTS: dict[str, str] = {}
+for _letter, _plain in zip(_ACCENTED, _PLAIN, strict=True):
+    _VARIANTS.setdefault(_plain, _plain + _plain.upper())
+    _VARIANTS[_plain] += _letter
+_GLOB_SPECIAL = frozenset("*?[]")
+
+
+def _glob_pattern(folded: str) -> str:
+    """A GLOB pattern matching any text that contains `folded` (a `normalise`d string)
+    written in any case and with any accents: "ecole" → *[eEÈÉÊËèéêë][cCÇç][oO…][lL][eE…]*."""
+    parts = []
+    for char in folded:
+        if char in _VARIANTS:
+            parts.append(f"[{_VARIANTS[char]}]")
+        elif char.isascii() and char.isalpha():
+            parts.append(f"[{char}{char.upper()}]")
+        elif char in _GLOB_SPECIAL:
+            parts.append(f"[{char}]")
+        else:
+            parts.append(char)
+    return "*" + "".join(parts) + "*"
+
+
+@models.CharField.register_lookup
+@models.TextField.register_lookup
+class FoldedContains(Lookup):
+    """`name__folded_contains="ecole"`: a name containing the typed text whatever the case
+    and the accents of either ("ecole", "ÉCOLE" and "école" all find "École Jules Ferry"), as
+    the full-text search compares its words (`normalise`). PostgreSQL folds the column with
+    translate() and compares with LIKE; SQLite, whose lower() knows only ASCII, matches the
+    column as it is against a GLOB pattern listing each letter's variants (a C function, as
+    fast as LIKE, where a Python function per row took ten times as long on the demo's
+    37,000 pieces of equipment)."""
+
+    lookup_name = "folded_contains"
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} GLOB %s", (*lhs_params, _glob_pattern(normalise(str(self.rhs))))
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        typed = connection.ops.prep_for_like_query(normalise(str(self.rhs)))
+        return (
+            f"translate(lower({lhs}), '{_ACCENTED}', '{_PLAIN}') LIKE %s",
+            (*lhs_params, f"%{typed}%"),
+        )
+
+
+def folded_contains(field: str, typed: str) -> Q:
+    """Rows whose `field` contains `typed`, whatever the case and the accents of either."""
+    return Q(**{f"{field}__folded_contains": typed})
+
+
 class SearchVectorField(models.TextField):
     """A `tsvector` on PostgreSQL; an unused, empty text column elsewhere."""
 

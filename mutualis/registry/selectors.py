@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from mutualis.lib.search import folded_contains
 from mutualis.people.tenancy import Scope
 
 from .models import Asset, AssetStatus, Member, MemberKind, Site
@@ -45,7 +46,10 @@ def filter_sites(qs: QuerySet[Site], data: dict[str, Any]) -> QuerySet[Site]:
     if data.get("q"):
         q = data["q"]
         qs = qs.filter(
-            Q(name__icontains=q) | Q(code__iexact=q) | Q(commune__name__icontains=q) | Q(address__icontains=q)
+            folded_contains("name", q)
+            | Q(code__iexact=q)
+            | folded_contains("commune__name", q)
+            | folded_contains("address", q)
         )
     if data.get("kind"):
         qs = qs.filter(kind=data["kind"])
@@ -65,8 +69,8 @@ def filter_assets(qs: QuerySet[Asset], data: dict[str, Any]) -> QuerySet[Asset]:
             Q(inventory_tag__iexact=q)
             | Q(serial_number__iexact=q)
             | Q(inventory_tag__istartswith=q)
-            | Q(label__icontains=q)
-            | Q(model__name__icontains=q)
+            | folded_contains("label", q)
+            | folded_contains("model__name", q)
         )
     if data.get("asset_type"):
         qs = qs.filter(asset_type=data["asset_type"])
@@ -88,7 +92,9 @@ def filter_assets(qs: QuerySet[Asset], data: dict[str, Any]) -> QuerySet[Asset]:
 def filter_members(qs: QuerySet[Member], data: dict[str, Any]) -> QuerySet[Member]:
     if data.get("q"):
         q = data["q"]
-        qs = qs.filter(Q(name__icontains=q) | Q(siren=q) | Q(commune__code=q) | Q(commune__name__icontains=q))
+        qs = qs.filter(
+            folded_contains("name", q) | Q(siren=q) | Q(commune__code=q) | folded_contains("commune__name", q)
+        )
     if data.get("kind"):
         qs = qs.filter(kind=data["kind"])
     if data.get("departement"):

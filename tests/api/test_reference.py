@@ -82,6 +82,17 @@ def test_communes_by_departement_epci_and_text(cast, api, reference):
     assert [row["code"] for row in _rows(adam.get("territory/communes/", {"q": "78646"}))] == ["78646"]
 
 
+def test_communes_and_epci_are_found_whatever_the_case_and_accents(cast, api):
+    CommuneFactory(code="78550", name="Saint-Rémy-lès-Chevreuse")
+    EpciFactory(code="200072130", name="Communauté de communes Cœur d'Yvelines")
+    alice = api(cast.alice)
+    for typed in ["saint-remy-les", "SAINT-RÉMY-LÈS"]:
+        assert [row["code"] for row in _rows(alice.get("territory/communes/", {"q": typed}))] == ["78550"]
+    assert [row["code"] for row in _rows(alice.get("territory/epci/", {"q": "cœur d'yvelines"}))] == [
+        "200072130"
+    ]
+
+
 def test_a_grand_paris_commune_is_found_by_its_ept(cast, api):
     ept = EpciFactory(code="200057966", name="Paris Ouest La Défense", kind="EPT")
     Commune.objects.filter(code="92050").update(ept=ept)

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from mutualis.lib.search import folded_contains
 from mutualis.registry import selectors
 from mutualis.registry.models import (
     Asset,
@@ -155,7 +156,7 @@ class EpciFilters(ListFilters):
 
     def apply(self, queryset: QuerySet[Epci]) -> QuerySet[Epci]:
         q = self.validated_data.get("q")
-        return queryset.filter(Q(name__icontains=q) | Q(code=q)) if q else queryset
+        return queryset.filter(folded_contains("name", q) | Q(code=q)) if q else queryset
 
 
 class CommuneFilters(ListFilters):
@@ -180,7 +181,7 @@ class CommuneFilters(ListFilters):
             # As for members' territories: a Grand Paris commune belongs to its EPT too.
             queryset = queryset.filter(Q(epci=data["epci"]) | Q(ept=data["epci"]))
         if data.get("q"):
-            queryset = queryset.filter(Q(name__icontains=data["q"]) | Q(code=data["q"]))
+            queryset = queryset.filter(folded_contains("name", data["q"]) | Q(code=data["q"]))
         return queryset
 
 

@@ -13,12 +13,13 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from mutualis.lib.search import folded_contains
 from mutualis.people.tenancy import ScopedRequest
 from mutualis.registry.models import Site
 from mutualis.web.decorators import member_area
@@ -71,7 +72,7 @@ def _pick_site(request: ScopedRequest, sites: QuerySet[Site]) -> HttpResponse:
     query = request.GET.get("site_q", "").strip()[:100]
     shown = sites
     if query:
-        shown = sites.filter(Q(name__icontains=query) | Q(member__name__icontains=query))
+        shown = sites.filter(folded_contains("name", query) | folded_contains("member__name", query))
     elif total > SITES_LISTED:
         shown = sites.none()
     listed = list(shown.order_by("name", "pk")[: SITES_LISTED + 1])
