@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from mutualis.web.api_docs import RedocDocs, SwaggerDocs
 
 urlpatterns = [
     path("", include("mutualis.web.urls")),
@@ -14,8 +16,8 @@ urlpatterns = [
     path("api/v1/", include("mutualis.servicedesk.api.urls")),
     path("api/v1/", include("mutualis.registry.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", SwaggerDocs.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", RedocDocs.as_view(url_name="api-schema"), name="api-redoc"),
     path("backoffice/", admin.site.urls),
 ]
 

@@ -85,6 +85,14 @@ def test_the_schema_and_its_docs_are_served_without_a_cdn(client):
     assert "cdn" not in page.lower()
 
 
+def test_the_docs_say_their_language(client):
+    """WCAG 3.1.1: drf-spectacular's pages open with a bare <html>; the schema is English."""
+    for path in ["/api/docs/", "/api/redoc/"]:
+        page = client.get(path)
+        assert page.status_code == 200
+        assert page.content.decode().count('<html lang="en">') == 1, path
+
+
 def test_the_schema_is_served_as_json_too(client):
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200

@@ -11,6 +11,7 @@ from playwright.sync_api import Page
 
 from tests.browser.test_roles import log_in
 from tests.conftest import Cast
+from tests.insights.dashboard_world import PERIOD, desk, world  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,3 +59,34 @@ def test_pages_of_each_role(live_server, page: Page, cast: Cast, who: str) -> No
         if problems:
             found[path] = problems
     assert found == {}
+
+
+def test_pages_on_a_phone(live_server, browser, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """At a phone's width the wide tables scroll sideways in their box, which must then take
+    the keyboard (axe: scrollable-region-focusable), and the incidentology's charts, whose
+    bars link to their tickets, must not hide focusable links inside an image
+    (nested-interactive): both found by a crawl of the demo at 390 px."""
+    cast = world.cast
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    log_in(page, live_server.url, cast.olivia.email)
+    query = "&".join(f"{name}={value}" for name, value in PERIOD.items())
+    found = {}
+    for path in ["/", "/members/", "/sites/", "/equipment/", f"/sites/{cast.site_a.pk}/", f"/insights/?{query}"]:
+        page.goto(live_server.url + path)
+        problems = violations(page)
+        if problems:
+            found[path] = problems
+    assert found == {}
+    # The boxes that scroll are regions named after their table, reached with Tab.
+    page.goto(f"{live_server.url}/insights/?{query}")
+    regions = page.locator(".table-scroll[role=region]")
+    assert regions.count() > 0
+    assert regions.first.get_attribute("tabindex") == "0"
+    assert regions.first.get_attribute("aria-label")
+    # A bar still opens its tickets when touched.
+    bar = page.locator(".chart-svg [data-href]").first
+    target = bar.get_attribute("data-href")
+    bar.click()
+    page.wait_for_url(f"{live_server.url}{target}")
+    context.close()

@@ -269,6 +269,24 @@ def test_the_dashboard_shows_every_panel_without_script(client: Client, world: W
     assert as_user(world.cast.alice).get("/insights/panel/nothing/").status_code == 404
 
 
+def test_the_panels_choices_name_each_parameter_once(client: Client, world: World, as_user) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - pytest fixtures imported from dashboard_world
+    """The volumes' step and the breakdown's dimension links replace the current choice
+    instead of appending a second one (a crawl found `step=month&step=week`)."""
+    import html
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    page = as_user(world.cast.olivia).get("/insights/", {**PERIOD, "step": "month"}).content.decode()
+    links = [html.unescape(h) for h in re.findall(r'<ul class="insights-choices">(.*?)</ul>', page, re.S)]
+    hrefs = [href for block in links for href in re.findall(r'href="([^"]+)"', block)]
+    assert len(hrefs) == 3 + 4  # month, week, day; category, kind of site, member, team
+    for href in hrefs:
+        query = parse_qs(urlsplit(href).query)
+        assert all(len(values) == 1 for values in query.values()), href
+        assert query["start"] == [PERIOD["start"]]
+    assert {parse_qs(urlsplit(h).query)["step"][0] for h in hrefs[:3]} == {"month", "week", "day"}
+
+
 def test_the_menu_offers_insights_to_staff_members_and_elected(client: Client, cast, as_user) -> None:  # type: ignore[no-untyped-def]
     for user in (cast.olivia, cast.alice, cast.bob):
         page = as_user(user).get("/").content.decode()

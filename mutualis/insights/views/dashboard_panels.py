@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from django.db.models import QuerySet
 from django.utils import formats
@@ -47,7 +48,8 @@ class PanelData:
     charts: list[Chart] = field(default_factory=list)
     link: str | None = None  # the tickets every figure of the panel was computed from
     link_text: str = ""
-    choices: list[tuple[str, str, bool]] = field(default_factory=list)  # (query, label, current)
+    # (the whole query string of the choice, label, current)
+    choices: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -83,6 +85,16 @@ class Context:
         panels that read every ticket of the period (volumes, breakdowns, durations,
         service levels, reopenings)."""
         return copies_for_values(self.scope, self.values)
+
+    def query_with(self, **override: str) -> str:
+        """This filter's query string with `override` in place of the same names: a link
+        to another view of a panel (each name once, where appending repeated it)."""
+        kept = [
+            (name, value)
+            for name, value in parse_qsl(self.query, keep_blank_values=True)
+            if name not in override
+        ]
+        return urlencode([*kept, *override.items()])
 
     def drill(self, **filters: Any) -> str:
         """The list of the tickets behind a figure: this filter's, narrowed by `filters`."""
@@ -147,7 +159,7 @@ def volumes_panel(ctx: Context) -> PanelData:
         [chart],
         ctx.drill(),
         _("See these incidents"),
-        choices=[(f"step={s}", label, current) for s, label, current in steps],
+        choices=[(ctx.query_with(step=s), label, current) for s, label, current in steps],
     )
 
 
@@ -205,7 +217,7 @@ def breakdown_panel(ctx: Context) -> PanelData:
         value_label=_("incidents"),
         label_header=_("Period"),
     )
-    choices = [(f"by={code}", capfirst(label), code == by) for code, label in dimensions.items()]
+    choices = [(ctx.query_with(by=code), capfirst(label), code == by) for code, label in dimensions.items()]
     return PanelData(
         "breakdown",
         str(PANELS["breakdown"].title),
