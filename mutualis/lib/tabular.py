@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from openpyxl import Workbook
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -25,6 +25,25 @@ EXPORT_FORMATS = ("csv", "xlsx")
 class Column:
     header: Any  # a str or a lazy translation, rendered in the request's language
     value: Callable[[Any], Any]
+
+
+def choice_label(attribute: str) -> Callable[[Any], str]:
+    """A column's value: the label of the row's choice field `attribute`, in the request's
+    language, translated once per language rather than once per row: Django's
+    `get_FOO_display()` hashes every label of the field, each a translation, for every row
+    (six translations a row, a third of an export of 37,000 pieces of equipment)."""
+    labels: dict[str | None, dict[Any, str]] = {}
+
+    def value(row: Any) -> str:
+        language = translation.get_language()
+        known = labels.get(language)
+        if known is None:
+            field = row._meta.get_field(attribute)
+            known = labels[language] = {choice: str(label) for choice, label in field.flatchoices}
+        raw = getattr(row, attribute)
+        return known.get(raw, "" if raw is None else str(raw))
+
+    return value
 
 
 def _cell(value: Any) -> Any:
