@@ -277,7 +277,7 @@ def test_the_panels_choices_name_each_parameter_once(client: Client, world: Worl
     from urllib.parse import parse_qs, urlsplit
 
     page = as_user(world.cast.olivia).get("/insights/", {**PERIOD, "step": "month"}).content.decode()
-    links = [html.unescape(h) for h in re.findall(r'<ul class="insights-choices">(.*?)</ul>', page, re.S)]
+    links = [html.unescape(h) for h in re.findall(r'<ul class="link-row">(.*?)</ul>', page, re.S)]
     hrefs = [href for block in links for href in re.findall(r'href="([^"]+)"', block)]
     assert len(hrefs) == 3 + 4  # month, week, day; category, kind of site, member, team
     for href in hrefs:
