@@ -83,6 +83,12 @@ def test_filters(cast: Cast, desk: Desk, tickets: dict[str, Ticket], as_user) ->
     assert listed(f"asset={desk.tablet.pk}") == [screen, annas]
     # A tampered value is ignored, not an error page; another member's site is not a filter.
     assert listed(f"state=banana&site={cast.site_b.pk}&priority=x&after=abc") == [screen, cam, annas]
+    # The filter box says which values it could not use, rather than dropping them silently,
+    # and names nothing of the other member's site.
+    page = client.get(f"/tickets/?state=banana&site={cast.site_b.pk}").content.decode()
+    assert page.count('class="errorlist"') == 2
+    assert 'aria-invalid="true"' in page
+    assert cast.site_b.name not in page
 
 
 def test_keyset_paging_and_capped_count(cast: Cast, desk: Desk, as_user, monkeypatch) -> None:
