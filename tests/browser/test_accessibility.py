@@ -72,7 +72,14 @@ def test_pages_on_a_phone(live_server, browser, world) -> None:  # type: ignore[
     log_in(page, live_server.url, cast.olivia.email)
     query = "&".join(f"{name}={value}" for name, value in PERIOD.items())
     found = {}
-    for path in ["/", "/members/", "/sites/", "/equipment/", f"/sites/{cast.site_a.pk}/", f"/insights/?{query}"]:
+    for path in [
+        "/",
+        "/members/",
+        "/sites/",
+        "/equipment/",
+        f"/sites/{cast.site_a.pk}/",
+        f"/insights/?{query}",
+    ]:
         page.goto(live_server.url + path)
         problems = violations(page)
         if problems:
