@@ -91,6 +91,18 @@ def test_pages_on_a_phone(live_server, browser, world) -> None:  # type: ignore[
     assert regions.count() > 0
     assert regions.first.get_attribute("tabindex") == "0"
     assert regions.first.get_attribute("aria-label")
+    # The charts' data tables, folded at first, become regions when opened if they scroll.
+    for summary in page.locator(".chart-data > summary").all():
+        summary.click()
+    page.wait_for_timeout(100)  # the script reacts on the next frame
+    boxes = page.locator(".chart-data .table-scroll")
+    scrolling = boxes.evaluate_all("bs => bs.filter(b => b.scrollWidth > b.clientWidth).length")
+    focusable = boxes.evaluate_all(
+        "bs => bs.filter(b => b.scrollWidth > b.clientWidth && b.tabIndex === 0 && b.getAttribute('aria-label')).length"
+    )
+    assert scrolling > 0
+    assert focusable == scrolling
+    assert violations(page) == []
     # A bar still opens its tickets when touched.
     bar = page.locator(".chart-svg [data-href]").first
     target = bar.get_attribute("data-href")

@@ -26,15 +26,18 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   };
   scrollable();
+  let pending = 0;
+  const later = () => {
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(scrollable);
+  };
+  window.addEventListener("resize", later);
+  // A table inside a folded <details> (a chart's data) has no width until it is opened.
+  document.addEventListener("toggle", later, true);
 
   // A chart's bar opens its tickets when clicked (insights/charts.py: the same links are in
   // the chart's data table for the keyboard and screen readers).
   document.querySelectorAll(".chart-svg [data-href]").forEach((bar) => {
     bar.addEventListener("click", () => { window.location.assign(bar.dataset.href); });
-  });
-  let pending = 0;
-  window.addEventListener("resize", () => {
-    cancelAnimationFrame(pending);
-    pending = requestAnimationFrame(scrollable);
   });
 });
