@@ -363,12 +363,26 @@ class MergeForm(forms.Form):
     )
 
 
+class TicketNumbersField(forms.ModelMultipleChoiceField):
+    """Tickets by number: a value that is no number the database can hold (a tampered form,
+    99999999999999999999) is an invalid choice, not an overflow in the query."""
+
+    def clean(self, value: Any) -> Any:
+        for number in value if isinstance(value, list | tuple) else ():
+            text = str(number)
+            if not text.isdigit() or len(text) > 18:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text}
+                )
+        return super().clean(value)
+
+
 class BulkAssignForm(forms.Form):
     """The desk's bulk assignment: the ticked tickets, a technician and/or a team."""
 
     prefix = "bulk"  # the queue's filter form on the same page has its own "assignee"
     # By number, as everywhere people name tickets; only those the scope sees are valid.
-    tickets = forms.ModelMultipleChoiceField(queryset=Ticket.objects.none(), to_field_name="number")
+    tickets = TicketNumbersField(queryset=Ticket.objects.none(), to_field_name="number")
     assignee = forms.ChoiceField(label=_("Technician"), required=False)
     team = forms.ModelChoiceField(
         label=_("Team"), required=False, queryset=Team.objects.none(), empty_label=_("Unchanged")

@@ -34,6 +34,13 @@ class CalendarDateField(forms.DateField):
 
     default_validators = [within_calendar]
 
+    def to_python(self, value: Any) -> Any:
+        # The API hands answers over as JSON values: a number or a list for a day is a
+        # wrong value, not a crash in DateField's string parsing.
+        if value is not None and not isinstance(value, str | date):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
             "widget",

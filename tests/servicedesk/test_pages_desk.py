@@ -130,6 +130,24 @@ def test_bulk_assign_says_how_many_and_names_the_skipped(
         assert (pile[key].assignee, pile[key].team, pile[key].state) == (desk.tess, desk.team, "assigned")
 
 
+def test_bulk_assign_refuses_a_number_no_ticket_can_have(
+    cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user
+) -> None:
+    """A tampered number beyond the database's integers is an invalid choice (it overflowed
+    the query: a 500), and nothing is assigned."""
+    client = in_english(as_user, cast.olivia)
+    for number in ["99999999999999999999", "-1", "1e3"]:
+        response = client.post(
+            "/desk/assign/",
+            {"bulk-tickets": [pile["camera"].number, number], "bulk-assignee": desk.tess.pk},
+        )
+        assert response.status_code == 302, number
+        page = client.get(response["Location"]).content.decode()
+        assert "Select a valid choice" in page, number
+    pile["camera"].refresh_from_db()
+    assert pile["camera"].assignee is None
+
+
 def test_bulk_routing_to_a_team_keeps_each_technician(
     cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user
 ) -> None:

@@ -15,9 +15,7 @@ from typing import Any
 
 import orjson
 
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number (RFC 8259, section 6)")
+from mutualis.lib.json_input import strict_loads
 
 
 def loads(data: bytes | str) -> Any:
@@ -28,7 +26,9 @@ def loads(data: bytes | str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        return json.loads(data, parse_constant=_no_constant)
+        # What orjson refuses, `json` reads strictly (numbers too large for a double, nesting
+        # beyond the product's limit: mutualis.lib.json_input) or refuses with its message.
+        return strict_loads(data)
 
 
 def dumps(value: Any) -> str:

@@ -24,10 +24,12 @@ from django.views.decorators.csrf import csrf_exempt
 from mutualis.datahub import access
 from mutualis.datahub.bulk import collector_held
 from mutualis.datahub.models import Tenant
+from mutualis.lib.json_input import MAX_DEPTH
 
 from . import fastjson
 from .context import ActiveContext, context_from_request, core_context, link_header_for
 from .errors import (
+    BadRequestData,
     InvalidRequest,
     MethodNotAllowed,
     NgsiLdError,
@@ -177,6 +179,13 @@ def ngsild_view(
                 return view(nr, **kwargs)
             except NgsiLdError as error:
                 return error.response()
+            except RecursionError:
+                # JSON nested deeper than the code walking it can follow (orjson reads 1,024
+                # levels; repr, copies and merges stop sooner). Whatever was being written is
+                # rolled back with its transaction.
+                return BadRequestData(
+                    f"The request nests its JSON too deeply to be processed (at most {MAX_DEPTH} levels)."
+                ).response()
             except Exception:
                 logger.exception("NGSI-LD request failed: %s %s", request.method, request.path)
                 return NgsiLdError(

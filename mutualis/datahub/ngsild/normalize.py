@@ -13,6 +13,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
+from mutualis.lib.json_input import MAX_DEPTH, too_deep
+
 from .errors import BadRequestData
 from .geo import validate_geometry
 from .timestamps import format_instant, parse_instant
@@ -192,6 +194,7 @@ def looks_like_geometry(value: object) -> bool:
     """A GeoJSON geometry object (RFC 7946 3.1), as concise GeoProperties are given."""
     return (
         isinstance(value, dict)
+        and isinstance(value.get("type"), str)  # a list or an object is no geometry's type
         and value.get("type") in GEOJSON_GEOMETRY_TYPES
         and ("coordinates" in value or "geometries" in value)
     )
@@ -331,7 +334,7 @@ def _instance(
             f"Attribute {path!r} has both {given[0]!r} and {given[1]!r}; an attribute has one of them."
         )
     if kind is not None:
-        if kind not in ATTRIBUTE_TYPES:
+        if not isinstance(kind, str) or kind not in ATTRIBUTE_TYPES:
             raise BadRequestData(
                 f"Attribute {path!r}: 'type' is {_show(kind)}, not one of {', '.join(sorted(ATTRIBUTE_TYPES))}. "
                 "An object value with its own 'type' must be given as {'value': …}."
@@ -366,6 +369,9 @@ def _instance(
         instance["type"] = kind
     if value_member is not None:
         value = members[value_member]
+        if isinstance(value, dict | list) and too_deep(value):
+            # Stored, it could no longer be merged or copied (each walks it recursively).
+            raise BadRequestData(f"Attribute {path!r}: the value nests more than {MAX_DEPTH} levels deep.")
         instance[value_member] = value if is_null else _member_value(path, kind, value_member, value, ctx)
     for member, raw_value in members.items():
         if member in ("type", value_member) or member in SYSTEM_MEMBERS:

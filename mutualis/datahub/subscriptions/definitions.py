@@ -89,6 +89,10 @@ _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _RESERVED_HEADERS = {"content-type", "content-length", "link", "host", "ngsild-tenant", "transfer-encoding"}
 
 
+# The longest pause between two notifications a subscription may ask for (NGSI-LD 5.2.12).
+MAX_THROTTLING = 365 * 24 * 3600
+
+
 def _string(value: object, *, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise BadRequestData(f"{field} must be a non-empty string, not {value!r}.")
@@ -338,6 +342,12 @@ def parse_members(
             raise BadRequestData(f"throttling must be a number of seconds, 0 or more, not {throttling!r}.")
         if throttling != int(throttling):
             raise BadRequestData(f"throttling must be a whole number of seconds, not {throttling!r}.")
+        if throttling > MAX_THROTTLING:
+            # Beyond, nothing would be sent again in the subscription's life; and a huge
+            # number overflows the database's integers.
+            raise BadRequestData(
+                f"throttling must be at most {MAX_THROTTLING} seconds (a year), not {throttling!r}."
+            )
         definition["throttling"] = int(throttling)
     if "lang" in payload:
         definition["lang"] = _string(payload["lang"], field="lang")

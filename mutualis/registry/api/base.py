@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from mutualis.lib.json_input import StrictJSONParser
 from mutualis.people.tenancy import Scope
 
 from . import schema  # noqa: F401 - registers the bearer token scheme with drf-spectacular
@@ -26,8 +26,9 @@ from .permissions import RegistryWritePermission, scope_of
 
 
 class ApiViewSet(viewsets.GenericViewSet):
-    # Bodies are JSON only: anything else is a 415, not a form parsed by accident.
-    parser_classes = [JSONParser]
+    # Bodies are JSON only, read strictly (mutualis.lib.json_input): anything else is a 415,
+    # not a form parsed by accident.
+    parser_classes = [StrictJSONParser]
     permission_classes = [IsAuthenticated, RegistryWritePermission]
     pagination_class = ApiPagination
     filter_class: type[ListFilters] = ListFilters

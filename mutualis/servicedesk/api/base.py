@@ -8,10 +8,11 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from rest_framework import status
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from mutualis.lib.json_input import StrictJSONParser
 from mutualis.lib.problems import problem_response
 from mutualis.people.models import User
 from mutualis.registry.api.base import ApiViewSet
@@ -55,7 +56,7 @@ class TicketApiViewSet(ApiViewSet):
         if action is None and self.request is not None and self.request.method:
             action = getattr(self, "action_map", {}).get(self.request.method.lower())
         if action in UPLOAD_ACTIONS:
-            return [JSONParser(), MultiPartParser()]
+            return [StrictJSONParser(), MultiPartParser()]
         return super().get_parsers()
 
     def handle_exception(self, exc: Exception) -> Response:

@@ -1,0 +1,82 @@
+"""Hostile JSON on the broker's writes gets a 400 ProblemDetails and writes nothing (each
+ended in a server error when the tenth session probed the writes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mutualis.datahub.models import Entity, Subscription
+from tests.datahub.conftest import Hub
+
+from .test_subscriptions_bad_input import assert_problem
+from .test_subscriptions_support import subscription_payload
+
+pytestmark = pytest.mark.django_db
+
+THING = "urn:ngsi-ld:Thing:hostile"
+
+
+def _entity(attribute: str) -> str:
+    return '{"id": "%s", "type": "Thing", "t": %s}' % (THING, attribute)  # noqa: UP031 (JSON text kept as sent)
+
+
+@pytest.mark.parametrize(
+    "attribute",
+    [
+        '{"type": [], "value": 1}',
+        '{"type": {"a": 1}, "value": 1}',
+        '{"type": "Property", "value": 1e400}',
+        '{"type": "Property", "value": -1e400}',
+        '{"type": "Property", "value": ' + "[" * 200 + "]" * 200 + "}",
+        '{"type": "Property", "value": ' + '{"a":' * 200 + "1" + "}" * 200 + "}",
+    ],
+)
+def test_entities_refuse_hostile_attributes(hub: Hub, ngsi: Any, attribute: str) -> None:
+    admin = ngsi(hub.adam_rw)
+    refused = admin.post("entities/", _entity(attribute))
+    assert refused.status_code == 400, refused.content
+    # Unreadable JSON (a number beyond a double) is an InvalidRequest, readable but wrong
+    # content a BadRequestData (NGSI-LD 5.5.2).
+    assert refused.json()["type"].rsplit("/", 1)[1] in ("InvalidRequest", "BadRequestData")
+    batch = admin.post("entityOperations/upsert", "[" + _entity(attribute) + "]")
+    assert batch.status_code in (207, 400), batch.content
+    assert not Entity.objects.filter(entity_id=THING).exists()
+
+
+@pytest.mark.parametrize("body", ["[" * 1000 + "]" * 1000, '{"a":' * 1000 + "1" + "}" * 1000])
+@pytest.mark.parametrize(
+    "path", ["entities/", "entityOperations/upsert", "entityOperations/delete", "jsonldContexts"]
+)
+def test_bodies_nested_a_thousand_deep_are_refused(hub: Hub, ngsi: Any, body: str, path: str) -> None:
+    response = ngsi(hub.adam_rw).post(path, body)
+    assert response.status_code == 400, (path, response.content[:200])
+
+
+def test_a_value_whose_type_member_is_a_list_is_a_plain_value(hub: Hub, ngsi: Any) -> None:
+    """Not a GeoJSON geometry (its type is no string): an ordinary object value, stored."""
+    attribute = '{"type": "Property", "value": {"type": ["Point"], "coordinates": [1, 2]}}'
+    assert ngsi(hub.adam_rw).post("entities/", _entity(attribute)).status_code == 201
+
+
+def test_merging_a_deep_value_into_an_entity_is_refused_and_leaves_it(hub: Hub, ngsi: Any) -> None:
+    admin = ngsi(hub.adam_rw)
+    assert admin.post("entities/", _entity('{"type": "Property", "value": 1}')).status_code == 201
+    deep = '{"t": {"type": "Property", "value": ' + "[" * 500 + "]" * 500 + "}}"
+    assert_problem(
+        admin.patch(f"entities/{THING}", deep, content_type="application/merge-patch+json"),
+        400,
+        "BadRequestData",
+    )
+    assert admin.get(f"entities/{THING}").json()["t"]["value"] == 1
+
+
+def test_a_throttling_beyond_a_year_is_refused(hub: Hub, ngsi: Any) -> None:
+    admin = ngsi(hub.adam_rw)
+    for throttling in [1e30, 10**20, 365 * 24 * 3600 + 1]:
+        body = {**subscription_payload(), "throttling": throttling}
+        found = assert_problem(admin.post("subscriptions/", body), 400, "BadRequestData")
+        assert "at most 31536000 seconds" in found["detail"]
+    assert not Subscription.objects.exists()
+    assert admin.post("subscriptions/", {**subscription_payload(), "throttling": 3600}).status_code == 201
