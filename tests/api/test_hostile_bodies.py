@@ -9,7 +9,7 @@ import pytest
 from mutualis.servicedesk.models import Ticket
 
 from .support import problem
-from .test_tickets_declaring import ANSWERS, declaration
+from .test_tickets_declaring import ANSWERS, declaration, form, nothing_written
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,21 @@ def test_a_day_question_answered_with_a_number_or_a_list_is_a_field_error(cast, 
         found = problem(api(cast.alice).post("tickets/", body), 400)
         assert found["errors"], found
     assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        '{"since": "2026-11-20", "usable": "yes", "tablet": 1e400}',
+        '{"since": ' + "[" * 1000 + "]" * 1000 + "}",
+    ],
+)
+def test_answers_sent_as_json_text_in_a_form_are_read_as_strictly(cast, desk, api, answers: str) -> None:
+    """The multipart declaration carries its answers as JSON text: read as a JSON body is,
+    an unreadable one is a field error, not a crash."""
+    found = problem(api(cast.alice).upload("tickets/", form(desk, [], answers=answers)), 400)
+    assert found["errors"], found
+    nothing_written()
 
 
 def test_a_site_name_cannot_become_inf(cast, api) -> None:

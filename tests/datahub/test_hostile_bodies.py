@@ -72,6 +72,14 @@ def test_merging_a_deep_value_into_an_entity_is_refused_and_leaves_it(hub: Hub, 
     assert admin.get(f"entities/{THING}").json()["t"]["value"] == 1
 
 
+def test_a_context_document_with_a_number_beyond_a_double_is_refused(hub: Hub, ngsi: Any) -> None:
+    response = ngsi(hub.adam_rw).post(
+        "jsonldContexts", '{"@context": {"x": 1e400}}', content_type="application/ld+json"
+    )
+    found = assert_problem(response, 400, "InvalidRequest")
+    assert "1e400" in found["detail"]
+
+
 def test_a_throttling_beyond_a_year_is_refused(hub: Hub, ngsi: Any) -> None:
     admin = ngsi(hub.adam_rw)
     for throttling in [1e30, 10**20, 365 * 24 * 3600 + 1]:

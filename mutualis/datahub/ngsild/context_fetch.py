@@ -37,6 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mutualis.datahub.models import StoredContext
+from mutualis.lib.json_input import strict_loads
 
 from .errors import LdContextNotAvailable
 
@@ -245,8 +246,8 @@ def _download(url: str) -> tuple[Any, int]:
     if len(data) > limit:
         raise LdContextNotAvailable(f"The @context at {url} is too large (over the limit of {limit} bytes).")
     try:
-        document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        document = strict_loads(data)
+    except ValueError:  # not JSON, or JSON no document of ours holds (1e400, nesting past the limit)
         raise LdContextNotAvailable(
             f"The document at {url} is not JSON, so not a JSON-LD @context."
         ) from None

@@ -29,6 +29,7 @@ from mutualis.datahub.ngsild.errors import (
 )
 from mutualis.datahub.ngsild.http import JSON, JSON_LD, NgsiRequest, methods, ngsild_view
 from mutualis.datahub.ngsild.timestamps import format_instant
+from mutualis.lib.json_input import MAX_DEPTH, strict_loads
 
 # 5.13.3: the kinds of stored contexts.
 HOSTED, CACHED, IMPLICIT = "Hosted", "Cached", "ImplicitlyCreated"
@@ -127,9 +128,9 @@ def _read_body(nr: NgsiRequest) -> Any:
     if len(data) > limit:
         raise PayloadTooLarge(f"The @context document exceeds the limit of {limit} bytes.")
     try:
-        document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidRequest("The request body is not valid JSON.") from None
+        document = strict_loads(data)  # no number beyond a double, no nesting past the limit
+    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError included
+        raise InvalidRequest(f"The request body is not valid JSON: {error}.") from None
     if _has_nul(document):
         # No database stores a NUL character in JSON text (PostgreSQL's jsonb refuses it).
         raise BadRequestData("The @context document must not contain a NUL character (\\u0000).")
@@ -139,7 +140,7 @@ def _read_body(nr: NgsiRequest) -> Any:
 def _has_nul(value: Any, depth: int = 0) -> bool:
     if isinstance(value, str):
         return "\x00" in value
-    if depth > 100:  # json.loads bounds the nesting already; this only keeps the walk finite
+    if depth > MAX_DEPTH:  # strict_loads bounds the nesting already; this only keeps the walk finite
         return False
     if isinstance(value, dict):
         return any(_has_nul(k) or _has_nul(v, depth + 1) for k, v in value.items())

@@ -9,7 +9,6 @@ are checked by the verbs of `mutualis.servicedesk.services`, which the views cal
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -22,6 +21,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.utils import html
 
+from mutualis.lib.json_input import strict_loads
 from mutualis.people.models import User
 from mutualis.people.tenancy import Scope
 from mutualis.registry.api.fields import (
@@ -81,7 +81,7 @@ class _JsonField(serializers.Field):
         value = super().get_value(dictionary)
         if html.is_html_input(dictionary) and isinstance(value, str):
             try:
-                return json.loads(value)
+                return strict_loads(value)  # mutualis.lib.json_input: as a JSON body is read
             except ValueError:
                 return value  # text that is not JSON: refused as not of the expected type
         return value
