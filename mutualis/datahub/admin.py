@@ -39,7 +39,7 @@ class EntityAdmin(ReadOnlyScopedAdmin):
     list_display = ["entity_id", "type", "tenant", "site", "asset", "modified_at"]
     list_filter = ["type"]
     search_fields = ["entity_id"]
-    list_select_related = ["tenant", "site", "asset"]
+    list_select_related = ["tenant", "site", "asset__asset_type"]
     ordering = ["entity_id"]
     fields = [
         "entity_id",

@@ -94,6 +94,7 @@ class ApiTokenAdmin(ScopedAdmin):
         "revoked_at",
     ]
     list_filter = ["can_write"]
+    list_select_related = ["membership__user", "membership__member", "membership__operator"]
     search_fields = ["name", "key_id", "membership__user__email"]
     readonly_fields = ["membership", "key_id", "created_at", "last_used_at"]
     fields = [

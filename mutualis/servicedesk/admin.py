@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.backoffice.choices import ScopedRelatedFilter, choices
 from mutualis.backoffice.site import ReadOnlyAdmin, RoleInline, ScopedAdmin
 from mutualis.people.models import User
 from mutualis.people.roles import OPERATOR_ROLES
@@ -42,14 +43,15 @@ class OperatorOwnedAdmin(ScopedAdmin):
             "incident_type": IncidentType,
             "email_incident_type": IncidentType,  # DeskSettings: the type email requests open
         }
-        if db_field.name in scoped and not request.user.is_superuser:
-            kwargs["queryset"] = scoped[db_field.name].objects.visible_to(request.scope)  # type: ignore[attr-defined]
+        if db_field.name in scoped:
+            kwargs["queryset"] = choices(scoped[db_field.name], request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Team)
 class TeamAdmin(OperatorOwnedAdmin):
     list_display = ["name", "code", "lead", "email", "is_active"]
+    list_select_related = ["lead"]
     search_fields = ["name", "code"]
     filter_horizontal = ["members"]
     prepopulated_fields = {"code": ["name"]}
@@ -69,9 +71,9 @@ class TeamAdmin(OperatorOwnedAdmin):
 @admin.register(Category)
 class CategoryAdmin(OperatorOwnedAdmin):
     list_display = ["__str__", "position", "is_active"]
-    list_filter = ["is_active", "parent"]
+    list_filter = ["is_active", ("parent", ScopedRelatedFilter)]
     search_fields = ["name"]
-    list_select_related = ["parent"]
+    list_select_related = ["parent__parent__parent"]
 
 
 class FormFieldForm(forms.ModelForm):
@@ -105,9 +107,15 @@ class FormFieldInline(RoleInline):
 @admin.register(IncidentType)
 class IncidentTypeAdmin(OperatorOwnedAdmin):
     list_display = ["name", "category", "default_priority", "default_team", "asset_type", "is_active"]
-    list_filter = ["is_active", "category", "site_kinds", "default_priority", "default_team"]
+    list_filter = [
+        "is_active",
+        ("category", ScopedRelatedFilter),
+        "site_kinds",
+        "default_priority",
+        ("default_team", ScopedRelatedFilter),
+    ]
     search_fields = ["name", "keywords", "category__name"]
-    list_select_related = ["category", "category__parent", "default_team", "asset_type"]
+    list_select_related = ["category__parent__parent__parent", "default_team", "asset_type"]
     inlines = [FormFieldInline]
     fieldsets = [
         (
@@ -131,7 +139,7 @@ class CatalogueOverrideAdmin(OperatorOwnedAdmin):
     list_filter = ["enabled"]
     search_fields = ["member__name", "incident_type__name"]
     autocomplete_fields = ["member", "incident_type"]
-    list_select_related = ["member", "incident_type", "incident_type__category"]
+    list_select_related = ["member", "incident_type__category__parent__parent__parent"]
 
 
 @admin.register(DeskSettings)
@@ -154,7 +162,7 @@ class TicketAdmin(ReadOnlyAdmin, ScopedAdmin):
         "assignee",
         "created_at",
     ]
-    list_filter = ["state", "priority", "team", "channel"]
+    list_filter = ["state", "priority", ("team", ScopedRelatedFilter), "channel"]
     search_fields = ["=number", "title"]
     list_select_related = ["member", "site", "team", "assignee"]
     readonly_fields = [f.name for f in Ticket._meta.fields if not f.name.startswith("search")]

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from mutualis.backoffice.choices import ScopedRelatedFilter, choices
 from mutualis.backoffice.site import ReadOnlyAdmin, RoleInline
 
 from .admin import OperatorOwnedAdmin
@@ -36,8 +37,8 @@ SCOPED = {"calendar": BusinessCalendar, "policy": SlaPolicy, "team": Team, "cate
 
 def _scoped_foreign_key(request: HttpRequest, db_field: Any, kwargs: dict[str, Any]) -> None:
     """Choices of the operator's own calendars, policies, teams and categories only."""
-    if db_field.name in SCOPED and not request.user.is_superuser:
-        kwargs["queryset"] = SCOPED[db_field.name].objects.visible_to(request.scope)  # type: ignore[attr-defined]
+    if db_field.name in SCOPED:
+        kwargs["queryset"] = choices(SCOPED[db_field.name], request)
 
 
 class OpeningRangeFormSet(forms.BaseInlineFormSet):
@@ -101,7 +102,7 @@ class SlaPolicyAdmin(OperatorOwnedAdmin):
 @admin.register(CategoryServiceLevel)
 class CategoryServiceLevelAdmin(OperatorOwnedAdmin):
     list_display = ["category", "policy"]
-    list_select_related = ["category", "category__parent", "policy"]
+    list_select_related = ["category__parent__parent__parent", "policy"]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         _scoped_foreign_key(request, db_field, kwargs)
@@ -111,7 +112,7 @@ class CategoryServiceLevelAdmin(OperatorOwnedAdmin):
 @admin.register(ServiceContract)
 class ServiceContractAdmin(OperatorOwnedAdmin):
     list_display = ["member", "policy", "reference", "starts_on", "ends_on"]
-    list_filter = ["policy"]
+    list_filter = [("policy", ScopedRelatedFilter)]
     search_fields = ["member__name", "reference"]
     autocomplete_fields = ["member"]
     list_select_related = ["member", "policy"]
@@ -126,7 +127,7 @@ class SlaBreachAdmin(ReadOnlyAdmin, OperatorOwnedAdmin):
     """The record of missed deadlines: written by the verbs and the sweep, never by hand."""
 
     list_display = ["ticket_number", "target", "due_at", "breached_at", "priority", "policy"]
-    list_filter = ["target", "priority", "policy"]
+    list_filter = ["target", "priority", ("policy", ScopedRelatedFilter)]
     search_fields = ["=ticket__number"]
     list_select_related = ["ticket", "policy"]
     date_hierarchy = "due_at"

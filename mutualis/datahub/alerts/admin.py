@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.backoffice.choices import ScopedRelatedFilter, choices
 from mutualis.backoffice.site import ReadOnlyAdmin, ScopedAdmin
 from mutualis.registry.models import Operator
 from mutualis.servicedesk.models import IncidentType
@@ -109,10 +110,8 @@ class AlertRuleAdmin(ScopedAdmin):
         return form
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "incident_type" and not request.user.is_superuser:
-            kwargs["queryset"] = IncidentType.objects.visible_to(request.scope).select_related(  # type: ignore[attr-defined]
-                "category", "category__parent"
-            )
+        if db_field.name == "incident_type":
+            kwargs["queryset"] = choices(IncidentType, request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -121,6 +120,6 @@ class AlertStateAdmin(ReadOnlyAdmin, ScopedAdmin):
     """Where each sensor stands for each rule; written by the evaluation only."""
 
     list_display = ["rule", "entity", "status", "since", "last_value", "ticket", "problem"]
-    list_filter = ["status", "rule"]
+    list_filter = ["status", ("rule", ScopedRelatedFilter)]
     search_fields = ["entity__entity_id", "rule__name"]
     list_select_related = ["rule", "entity", "ticket"]

@@ -25,8 +25,15 @@ class Priority(models.IntegerChoices):
     LOW = 4, _("P4 – low")
 
 
+# The ancestors a category's name reads in one query (`path`): the catalogues we know are
+# three levels deep; a deeper node still reads, a query per level beyond.
+_PATH = "parent__parent__parent"
+
+
 class CategoryQuerySet(OperatorDataQuerySet["Category"]):
-    pass
+    def labelled(self) -> CategoryQuerySet:
+        """With the ancestors their names show ("Réseau > Wi-Fi"), for lists of choices."""
+        return self.select_related(_PATH)
 
 
 class Category(models.Model):
@@ -84,6 +91,10 @@ class Category(models.Model):
 class IncidentTypeQuerySet(OperatorDataQuerySet["IncidentType"]):
     def active(self) -> IncidentTypeQuerySet:
         return self.filter(is_active=True, category__is_active=True)
+
+    def labelled(self) -> IncidentTypeQuerySet:
+        """With the category path their names show, for lists of choices."""
+        return self.select_related(f"category__{_PATH}")
 
 
 class IncidentType(models.Model):
