@@ -14,18 +14,33 @@ from typing import Any
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connections, transaction
-from django.db.models import BigIntegerField, Count, F, FloatField, Func, IntegerField, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+)
 
 from .measures import reads_copies
 
 
 class Seconds(Func):
-    """`end - start` in seconds, as a float, on either database."""
+    """`end - start` in seconds, as a float, on either database: fields by name, or
+    expressions. (Django's own subtraction of instants is a Python function per row on
+    SQLite.)"""
 
     output_field = FloatField()
 
-    def __init__(self, end: str, start: str) -> None:
-        super().__init__(F(end), F(start))
+    def __init__(self, end: str | Expression, start: str | Expression) -> None:
+        super().__init__(
+            F(end) if isinstance(end, str) else end, F(start) if isinstance(start, str) else start
+        )
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # julianday() counts days in a double: rounded to the millisecond, an hour is 3600.0

@@ -27,9 +27,7 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
     Min,
     OuterRef,
@@ -45,6 +43,7 @@ from scipy.stats import binomtest, chi2
 from mutualis.registry.models import Asset, AssetModel, AssetStatus, AssetStatusChange
 from mutualis.servicedesk.models import Ticket
 
+from .durations import Seconds
 from .recurring import incidents
 
 CONFIDENCE = 0.95
@@ -117,14 +116,6 @@ class ModelRate:
         return self.rate.per_100 / self.fleet.per_100
 
 
-def _years(value: timedelta | int | None) -> float:
-    if value is None:
-        return 0.0
-    if isinstance(value, int):  # some backends return microseconds for a sum of durations
-        value = timedelta(microseconds=value)
-    return value / YEAR
-
-
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The period as instants: from the first day's midnight to the day after the last."""
     from django.utils import timezone
@@ -161,17 +152,12 @@ def exposure_by_model(assets: QuerySet[Asset], start: dt.date, end: dt.date) -> 
         assets.filter(model__isnull=False)
         .alias(entered=entered, left=left)
         .filter(entered__isnull=False, entered__lt=finish, left__gt=begin)
-        .alias(
-            span=ExpressionWrapper(
-                Least(F("left"), Value(finish)) - Greatest(F("entered"), Value(begin)),
-                output_field=DurationField(),
-            )
-        )
+        .alias(span=Seconds(Least(F("left"), Value(finish)), Greatest(F("entered"), Value(begin))))
         .order_by()
         .values("model")
         .annotate(n=Count("pk"), exposure=Sum("span"))
     )
-    return {r["model"]: (r["n"], _years(r["exposure"])) for r in rows}
+    return {r["model"]: (r["n"], (r["exposure"] or 0.0) / YEAR.total_seconds()) for r in rows}
 
 
 def events_by_model(tickets: QuerySet[Ticket], assets: QuerySet[Asset]) -> dict[int, int]:
