@@ -33,6 +33,10 @@ class ScopedAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False  # a COUNT(*) over the whole fleet on every page is wasted work
 
+    class Media:
+        # Names for the boxes Django leaves unnamed: rows added to inlines, autocompletes.
+        js = ["web/backoffice.js"]
+
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
         qs = super().get_queryset(request)
         if self.scoped and not request.user.is_superuser:

@@ -1,0 +1,132 @@
+"""The back-office's tables of inline rows in a real browser: every box has a name (RGAA
+11.1, WCAG 1.3.1 and 4.1.2), the rows "Add another" copies too, numbered, and the copies
+are still saved as Django's scripts make them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib import admin
+from django.utils import translation
+from playwright.sync_api import Page, expect
+
+from mutualis.servicedesk.models import BusinessCalendar, Closure
+from tests.browser.test_accessibility import AXE
+from tests.browser.test_roles import log_in
+from tests.conftest import Cast
+from tests.servicedesk.conftest import Desk
+from tests.servicedesk.conftest import desk as service_desk  # noqa: F401 (fixture)
+from tests.servicedesk.service_levels import Levels, levels  # noqa: F401 (fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# axe's rules about names and labels (a box, a list, a button or a link nobody can name).
+NAME_RULES = [
+    "label",
+    "select-name",
+    "aria-input-field-name",
+    "aria-toggle-field-name",
+    "aria-command-name",
+    "button-name",
+    "input-button-name",
+    "link-name",
+    "image-alt",
+]
+# Each box of a row, with its label's text, "" when it has none. Select2 keeps its <select>
+# hidden and draws boxes of its own, which axe checks.
+ROW_BOXES = """(row) => [...row.querySelectorAll("input, select, textarea")]
+  .filter((box) => box.type !== "hidden" && !box.closest(".select2-container, .select2-hidden-accessible"))
+  .map((box) => [box.id, box.labels.length ? box.labels[0].textContent : ""])"""
+
+
+def name_violations(page: Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (rules) => (await axe.run(document, {runOnly: {type: 'rule', values: rules}})).violations"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))",
+        NAME_RULES,
+    )
+    return list(result)
+
+
+def french(text: str) -> str:
+    with translation.override("fr"):
+        return translation.gettext(text)
+
+
+def row_label(column: str, number: int) -> str:
+    with translation.override("fr"):
+        return translation.gettext("%(column)s, row %(number)s") % {"column": column, "number": number}
+
+
+@pytest.fixture
+def pages(cast: Cast, service_desk: Desk, levels: Levels) -> dict[str, str]:  # noqa: F811
+    """A change page of every model the back-office edits with inline rows, by model."""
+    return {
+        "people.user": f"/backoffice/people/user/{cast.alice.pk}/change/",
+        "registry.member": f"/backoffice/registry/member/{cast.member_a.pk}/change/",
+        "registry.asset": f"/backoffice/registry/asset/{cast.asset_a.pk}/change/",
+        "servicedesk.incidenttype": f"/backoffice/servicedesk/incidenttype/{service_desk.broken_screen.pk}/change/",
+        "servicedesk.businesscalendar": f"/backoffice/servicedesk/businesscalendar/{levels.office.pk}/change/",
+        "servicedesk.slapolicy": f"/backoffice/servicedesk/slapolicy/{levels.standard.pk}/change/",
+    }
+
+
+def test_every_box_of_the_inline_rows_has_a_name_added_rows_too(
+    live_server, page: Page, cast: Cast, pages: dict[str, str]
+) -> None:
+    with_inlines = {
+        m._meta.label_lower for m, model_admin in admin.site._registry.items() if model_admin.inlines
+    }
+    assert set(pages) == with_inlines  # a new page with inline rows is checked here too
+    log_in(page, live_server.url, cast.adam.email)
+    found = {}
+    for path in pages.values():
+        page.goto(live_server.url + path)
+        problems = name_violations(page)
+        # "Add another" in every table that has it, twice: the copies of the template row.
+        for _ in range(2):
+            for link in page.locator(".add-row a:visible").all():
+                link.click()
+        problems += [f"after adding rows: {p}" for p in name_violations(page)]
+        for row in page.locator(".inline-group tr.form-row:not(.empty-form)").all():
+            for box, label in row.evaluate(ROW_BOXES):
+                index = int(re.search(r"-(\d+)-", box).group(1))  # type: ignore[union-attr]
+                if not label.endswith(row_label("", index + 1)):
+                    problems.append(f"{box}: {label!r}")
+        if problems:
+            found[path] = problems
+    assert found == {}
+
+
+def test_added_rows_are_named_by_their_number_and_saved(live_server, page: Page, cast: Cast) -> None:
+    log_in(page, live_server.url, cast.adam.email)
+    page.goto(f"{live_server.url}/backoffice/people/user/{cast.alice.pk}/change/")
+    role = french("role").capitalize()
+    expect(page.get_by_label(row_label(role, 1), exact=True)).to_have_value("member_agent")
+    add = page.locator("#memberships-group .add-row a")
+    add.click()
+    add.click()
+    expect(page.get_by_label(row_label(role, 2), exact=True)).to_be_visible()
+    expect(page.get_by_label(row_label(role, 3), exact=True)).to_be_visible()
+    # The autocomplete's own box is named by the column and the row too.
+    member = french("member").capitalize()
+    expect(page.get_by_role("combobox", name=re.compile(f"^{row_label(member, 3)}"))).to_be_visible()
+    # Removing row 2: Django renumbers the rows after it, and their names follow.
+    page.locator("#memberships-1 .inline-deletelink").click()
+    expect(page.get_by_label(row_label(role, 2), exact=True)).to_be_visible()
+    expect(page.get_by_label(row_label(role, 3), exact=True)).to_have_count(0)
+
+    # A closure added in a calendar's table, filled through its labels, is saved.
+    calendar = BusinessCalendar.objects.create(operator=cast.operator, name="Astreinte", always_open=True)
+    page.goto(f"{live_server.url}/backoffice/servicedesk/businesscalendar/{calendar.pk}/change/")
+    page.locator("#closures-group .add-row a").click()
+    page.get_by_label(row_label(french("reason").capitalize(), 1), exact=True).fill("Pont de l’Ascension")
+    page.get_by_label(row_label(french("first day closed").capitalize(), 1), exact=True).fill("14/05/2026")
+    page.get_by_label(row_label(french("last day closed").capitalize(), 1), exact=True).fill("15/05/2026")
+    page.locator("input[name=_continue]").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    assert list(Closure.objects.filter(calendar=calendar).values_list("label", flat=True)) == [
+        "Pont de l’Ascension"
+    ]
