@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from mutualis.lib.tabular import EXPORT_FORMATS, Column, choice_label, export_response
+from mutualis.lib.tabular import Column, choice_label, export_response
 from mutualis.people.models import Membership
 from mutualis.people.tenancy import ScopedRequest, get_visible_or_404
 from mutualis.web.decorators import member_area
+from mutualis.web.exports import export_request
 from mutualis.web.panels import render_panels
 
 from . import selectors
@@ -32,11 +33,6 @@ def _querystring_without_page(request: HttpRequest) -> str:
     params.pop("page", None)
     params.pop("export", None)
     return params.urlencode()
-
-
-def _export_format(request: HttpRequest) -> str | None:
-    fmt = request.GET.get("export")
-    return fmt if fmt in EXPORT_FORMATS else None
 
 
 MEMBER_COLUMNS = [
@@ -61,13 +57,16 @@ def member_list(request: ScopedRequest) -> HttpResponse:
         .annotate(site_total=Count("sites", distinct=True))
         .order_by("name", "pk")
     )
-    fmt = _export_format(request)
-    if fmt:
-        return export_response(MEMBER_COLUMNS, members.iterator(chunk_size=1000), filename="members", fmt=fmt)
+    asked = export_request(request, form)
+    if asked.fmt:
+        return export_response(
+            MEMBER_COLUMNS, members.iterator(chunk_size=1000), filename="members", fmt=asked.fmt
+        )
     return render(
         request,
         "registry/member_list.html",
         {"form": form, "page": _page(request, members), "query": _querystring_without_page(request)},
+        status=asked.status,
     )
 
 
@@ -118,13 +117,14 @@ def site_list(request: ScopedRequest) -> HttpResponse:
     sites = selectors.filter_sites(
         selectors.sites_with_asset_counts(scope), form.filters() if request.GET else {}
     ).order_by("name", "pk")
-    fmt = _export_format(request)
-    if fmt:
-        return export_response(SITE_COLUMNS, sites.iterator(chunk_size=1000), filename="sites", fmt=fmt)
+    asked = export_request(request, form)
+    if asked.fmt:
+        return export_response(SITE_COLUMNS, sites.iterator(chunk_size=1000), filename="sites", fmt=asked.fmt)
     return render(
         request,
         "registry/site_list.html",
         {"form": form, "page": _page(request, sites), "query": _querystring_without_page(request)},
+        status=asked.status,
     )
 
 
@@ -189,14 +189,15 @@ def asset_list(request: ScopedRequest) -> HttpResponse:
     assets = selectors.filter_assets(
         Asset.objects.visible_to(scope).with_list_related(), form.filters() if request.GET else {}
     ).order_by("inventory_tag", "pk")
-    fmt = _export_format(request)
-    if fmt:
+    asked = export_request(request, form)
+    if asked.fmt:
         rows = assets.only(*ASSET_EXPORT_FIELDS).iterator(chunk_size=2000)
-        return export_response(ASSET_COLUMNS, rows, filename="equipment", fmt=fmt)
+        return export_response(ASSET_COLUMNS, rows, filename="equipment", fmt=asked.fmt)
     return render(
         request,
         "registry/asset_list.html",
         {"form": form, "page": _page(request, assets), "query": _querystring_without_page(request)},
+        status=asked.status,
     )
 
 

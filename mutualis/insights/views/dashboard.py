@@ -15,9 +15,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mutualis.lib.tabular import EXPORT_FORMATS, Column, export_response
+from mutualis.lib.tabular import Column, export_response
+from mutualis.lib.urls import cached_reverse
 from mutualis.people.tenancy import ScopedRequest
 from mutualis.web.decorators import member_area
+from mutualis.web.exports import export_request
 
 from ..figures import member_month, sentences
 from ..filters import InsightFilter
@@ -35,10 +37,8 @@ def _context(request: ScopedRequest, form: InsightFilter) -> Context:
     )
 
 
-@member_area
-def dashboard(request: ScopedRequest) -> HttpResponse:
+def _dashboard_page(request: ScopedRequest, form: InsightFilter, *, status: int = 200) -> HttpResponse:
     scope = request.scope
-    form = InsightFilter(scope, request.GET)
     ctx = _context(request, form)
     panels = [PANELS[name].build(ctx) for name in panels_for(scope)]
     month = member_month(scope, ctx.today)
@@ -51,8 +51,16 @@ def dashboard(request: ScopedRequest) -> HttpResponse:
             "query": ctx.query,
             "month_sentences": sentences(month),
             "by": ctx.by,
+            # Also shown at a panel's address (a refused export): the filters go to the dashboard.
+            "action": cached_reverse("insights:dashboard"),
         },
+        status=status,
     )
+
+
+@member_area
+def dashboard(request: ScopedRequest) -> HttpResponse:
+    return _dashboard_page(request, InsightFilter(request.scope, request.GET))
 
 
 @member_area
@@ -61,12 +69,17 @@ def panel(request: ScopedRequest, name: str) -> HttpResponse:
     if name not in panels_for(scope):
         raise Http404
     form = InsightFilter(scope, request.GET)
+    asked = export_request(request, form)
+    if asked.refused:
+        # A panel's downloads are links of the dashboard: the dashboard answers, with the errors.
+        return _dashboard_page(request, form, status=asked.status)
     ctx = _context(request, form)
     data = PANELS[name].build(ctx)
-    fmt = request.GET.get("export", "")
-    if fmt in EXPORT_FORMATS:
-        return export(data, request.GET.get("table", ""), fmt)
-    return render(request, "insights/_panel.html", {"panel": data, "query": ctx.query, "by": ctx.by})
+    if asked.fmt:
+        return export(data, request.GET.get("table", ""), asked.fmt)
+    return render(
+        request, "insights/_panel.html", {"panel": data, "query": ctx.query, "by": ctx.by, "form": form}
+    )
 
 
 def export(data: PanelData, table: str, fmt: str) -> HttpResponse:

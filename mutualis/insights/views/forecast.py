@@ -27,6 +27,7 @@ from mutualis.lib.tabular import EXPORT_FORMATS, Column, export_response
 from mutualis.people.tenancy import Scope, ScopedRequest
 from mutualis.registry.models import AssetType, Member, SiteKind
 from mutualis.web.decorators import operator_staff_only
+from mutualis.web.exports import export_request
 
 from .. import forecast_texts
 from ..charts import Chart, line_chart
@@ -247,12 +248,10 @@ def assets_page(request: ScopedRequest) -> HttpResponse:
         if batch
         else AssetRisk.objects.none()
     )
-    if request.GET.get("export") in EXPORT_FORMATS:
+    asked = export_request(request, form)
+    if asked.fmt:
         return export_response(
-            _asset_columns(),
-            risks.iterator(chunk_size=1000),
-            filename="assets-at-risk",
-            fmt=request.GET["export"],
+            _asset_columns(), risks.iterator(chunk_size=1000), filename="assets-at-risk", fmt=asked.fmt
         )
     page = Paginator(risks, ASSETS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -273,4 +272,5 @@ def assets_page(request: ScopedRequest) -> HttpResponse:
             "asset_model": asset_model,
             "asset_notes": [forecast_texts.ASSET_NOTES.get(n, n) for n in asset_model.get("notes", [])],
         },
+        status=asked.status,
     )

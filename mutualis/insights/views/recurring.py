@@ -16,10 +16,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mutualis.lib.tabular import EXPORT_FORMATS, Column, export_response
+from mutualis.lib.tabular import Column, export_response
 from mutualis.people.tenancy import ScopedRequest
 from mutualis.registry.models import Asset
 from mutualis.web.decorators import member_area
+from mutualis.web.exports import export_request
 
 from ..charts import Chart, bar_chart
 from ..failure_rates import ModelRate, failure_rates
@@ -184,6 +185,7 @@ TABLES: dict[str, str] = {
 def recurring_page(request: ScopedRequest) -> HttpResponse:
     scope = request.scope
     filters = InsightFilter(scope, request.GET)
+    del filters.fields["step"]  # the dashboard's volumes by period: nothing here reads it
     values = filters.values()
     recurrence = RecurrenceForm(request.GET)
     window, min_count, same = recurrence.values()
@@ -204,8 +206,8 @@ def recurring_page(request: ScopedRequest) -> HttpResponse:
     def rates() -> list[ModelRate]:
         return failure_rates(tickets, fleet, start=values["start"], end=values["end"])
 
-    fmt = request.GET.get("export")
-    if fmt in EXPORT_FORMATS:
+    asked = export_request(request, filters, recurrence)
+    if asked.fmt:
         table = request.GET.get("table", "")
         columns: list[Column]
         rows: list[Any]
@@ -215,7 +217,7 @@ def recurring_page(request: ScopedRequest) -> HttpResponse:
             columns, rows = _recurring_columns(TABLES[table], window), rows_for(TABLES[table], EXPORT_LIMIT)
         else:
             raise Http404
-        return export_response(columns, rows, filename=f"recurring-{table}", fmt=str(fmt))
+        return export_response(columns, rows, filename=f"recurring-{table}", fmt=asked.fmt)
 
     sections = {}
     for name, grouping in TABLES.items():
@@ -248,5 +250,7 @@ def recurring_page(request: ScopedRequest) -> HttpResponse:
             "chart": _rates_chart(model_rates),
             "query": params.urlencode(),
             "is_staff": scope.is_operator_staff,
+            "filter_errors": bool(filters.errors or recurrence.errors),
         },
+        status=asked.status,
     )

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from mutualis.lib.tabular import EXPORT_FORMATS, Column, choice_label, export_response
+from mutualis.lib.tabular import Column, choice_label, export_response
 from mutualis.people.tenancy import Scope
 
 from ..models import Ticket
@@ -124,16 +124,13 @@ TICKET_EXPORT_FIELDS = (
 )
 
 
-def export(request: HttpRequest, tickets: QuerySet[Ticket]) -> HttpResponse | None:
-    """The whole filtered list as a download when `?export=csv|xlsx` asks for it, streamed
-    in chunks so a list of a million tickets does not sit in memory."""
-    fmt = request.GET.get("export")
-    if fmt not in EXPORT_FORMATS:
-        return None
+def export(tickets: QuerySet[Ticket], fmt: str) -> HttpResponse:
+    """The whole filtered list as a download (`web.exports.export_request` says when),
+    streamed in chunks so a list of a million tickets does not sit in memory."""
     rows = (
         tickets.with_list_related()  # type: ignore[attr-defined]
         .select_related("requester")
         .only(*TICKET_EXPORT_FIELDS)
         .order_by("-pk")
     )
-    return export_response(TICKET_COLUMNS, rows.iterator(chunk_size=2000), filename="tickets", fmt=str(fmt))
+    return export_response(TICKET_COLUMNS, rows.iterator(chunk_size=2000), filename="tickets", fmt=fmt)

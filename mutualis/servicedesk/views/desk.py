@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from mutualis.people.tenancy import ScopedRequest
 from mutualis.registry.models import Site
 from mutualis.web.decorators import operator_staff_only
+from mutualis.web.exports import export_request
 
 from .. import services
 from ..catalogue import catalogue
@@ -47,18 +48,21 @@ def queue(request: ScopedRequest) -> HttpResponse:
     scope = request.scope
     queues = queues_for(request)
     code = request.GET.get("queue", ALL)
-    if code not in queues:
-        code = ALL
     data = request.GET.copy()
     # A queue shows what is still to do unless the person asks for another state.
     if "state" not in data:
         data["state"] = "open"
     form = DeskFilterForm(scope, data)
+    if code not in queues:
+        # Another team's queue (one left, one of another operator): said like a filter's
+        # wrong value, so that an export of "all" is not taken for that team's.
+        form.add_error(None, _("This queue is not one of yours: all tickets are shown."))
+        code = ALL
     tickets = filter_tickets(tickets_for(scope, View.ALL), queues[code][1], scope=scope)
     tickets = filter_tickets(tickets, form.filters(), scope=scope)
-    download = export(request, tickets)
-    if download is not None:
-        return download
+    asked = export_request(request, form)
+    if asked.fmt:
+        return export(tickets, asked.fmt)
     found = listing(request, tickets)
     now = timezone.now()
     for row in found.page.rows:
@@ -76,6 +80,7 @@ def queue(request: ScopedRequest) -> HttpResponse:
             "bulk_form": BulkAssignForm(scope) if handling else None,
             "back": found.query,
         },
+        status=asked.status,
     )
 
 

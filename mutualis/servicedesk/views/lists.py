@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from mutualis.people.tenancy import Scope, ScopedRequest
 from mutualis.web.decorators import member_area
+from mutualis.web.exports import export_request
 
 from ..forms import TicketFilterForm
 from ..models import Ticket
@@ -37,9 +38,9 @@ def ticket_list(request: ScopedRequest) -> HttpResponse:
         view = default_view(scope)
     form = TicketFilterForm(scope, request.GET or None)
     tickets = filter_tickets(tickets_for(scope, view), form.filters() if request.GET else {}, scope=scope)
-    download = export(request, tickets)
-    if download is not None:
-        return download
+    asked = export_request(request, form)
+    if asked.fmt:
+        return export(tickets, asked.fmt)
     return render(
         request,
         "servicedesk/ticket_list.html",
@@ -51,4 +52,5 @@ def ticket_list(request: ScopedRequest) -> HttpResponse:
             "keep": [("view", view)],
             "can_declare": can_declare(scope),
         },
+        status=asked.status,
     )

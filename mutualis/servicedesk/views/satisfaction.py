@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mutualis.lib.tabular import EXPORT_FORMATS, export_response
+from mutualis.lib.tabular import export_response
 from mutualis.people.models import User
 from mutualis.people.tenancy import ScopedRequest
 from mutualis.web.decorators import member_area, operator_staff_only
+from mutualis.web.exports import export_request
 
 from ..models import RatingChannel, SatisfactionRating, Ticket
 from ..satisfaction import RATE_WITHIN_DAYS, LinkError, may_rate, rate, refusal, ticket_for_token
@@ -132,13 +133,14 @@ def results_page(request: ScopedRequest) -> HttpResponse:
     form = PeriodForm(scope, request.GET)
     start, end, team = form.period()
     found = results(scope, start, end, team)
-    fmt = request.GET.get("export")
-    if fmt in EXPORT_FORMATS:
-        return export_response(EXPORT_COLUMNS, export_rows(found), filename="satisfaction", fmt=str(fmt))
+    asked = export_request(request, form)
+    if asked.fmt:
+        return export_response(EXPORT_COLUMNS, export_rows(found), filename="satisfaction", fmt=asked.fmt)
     params = request.GET.copy()
     params.pop("export", None)
     return render(
         request,
         "servicedesk/satisfaction/results.html",
         {"form": form, "results": found, "team": team, "query": params.urlencode()},
+        status=asked.status,
     )
