@@ -1,22 +1,26 @@
 """Exports of any table as CSV or XLSX, streamed so a whole fleet exports in bounded memory.
 
 CSV uses `;`, a UTF-8 byte-order mark and the language's decimal separator: what French
-spreadsheet software opens correctly by double-click.
+spreadsheet software opens correctly by double-click. XLSX is written to an anonymous
+temporary file (`mutualis.lib.xlsx`), then streamed from it; the file goes when the
+response is closed.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import formats, timezone, translation
-from openpyxl import Workbook
+from django.utils.http import content_disposition_header
+
+from mutualis.lib import xlsx
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -96,19 +100,30 @@ def export_response(columns: list[Column], rows: Iterable[Any], *, filename: str
     """A download of `rows` in `fmt` ("csv" or "xlsx")."""
     stamp = timezone.localdate().isoformat()
     if fmt == "xlsx":
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=filename[:31])
-        sheet.append([str(c.header) for c in columns])
-        for row in rows:
-            sheet.append([_cell(c.value(row)) for c in columns])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'
-        return response
+        return _xlsx_response(columns, rows, filename=f"{filename}-{stamp}.xlsx", title=filename)
     streaming = StreamingHttpResponse(csv_rows(columns, rows), content_type="text/csv; charset=utf-8")
-    streaming["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
+    streaming["Content-Disposition"] = content_disposition_header(True, f"{filename}-{stamp}.csv")
     return streaming  # type: ignore[return-value]
+
+
+def _xlsx_response(columns: list[Column], rows: Iterable[Any], *, filename: str, title: str) -> HttpResponse:
+    # Written whole before the response starts, so a failure is a 500, not a truncated
+    # download. TemporaryFile has no name on disk (O_TMPFILE, or unlinked at once): the
+    # space is freed when FileResponse closes it, and by the OS if the process dies.
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response, or below
+    try:
+        xlsx.write_xlsx(
+            file,
+            title=title,
+            header=[str(c.header) for c in columns],
+            rows=([c.value(row) for c in columns] for row in rows),
+            tz=timezone.get_current_timezone(),
+        )
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    response = FileResponse(file, content_type=xlsx.CONTENT_TYPE)
+    # Not FileResponse(filename=...): it keeps only what follows the last "/" of the name.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response  # type: ignore[return-value]

@@ -258,7 +258,7 @@ def test_any_series_exports_as_xlsx_too(cast: Cast, scene: Scene, as_user) -> No
 
     response = as_user(cast.alice).get("/territory/?period=24h&export=xlsx&table=air-chart-0")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     # The header (period, the station, the WHO guideline), then the 24 hours.
     assert len(rows) == 1 + 24

@@ -111,7 +111,7 @@ def test_every_table_exports(as_user, cast: Cast, computed: ForecastBatch, table
     text = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
     assert "Tablettes" in text
     response = client.get(f"/insights/forecast/?export=xlsx&table={table}")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     assert sheet.max_row > 3
     assert client.get("/insights/forecast/?export=csv&table=secrets").status_code == 404
 
@@ -141,7 +141,7 @@ def test_the_asset_list_ranks_explains_filters_and_exports(as_user, cast: Cast) 
     assert lines[1].startswith("OLD-XYZ;")
     assert "Acme XYZ" in lines[1]
     xlsx = client.get(f"/insights/forecast/assets/?export=xlsx&member={cast.member_a.pk}")
-    assert load_workbook(io.BytesIO(xlsx.content)).active.cell(2, 1).value == "OLD-XYZ"
+    assert load_workbook(io.BytesIO(xlsx.getvalue())).active.cell(2, 1).value == "OLD-XYZ"
 
 
 def test_members_and_other_operators_see_no_forecast(as_user, cast: Cast, computed: ForecastBatch) -> None:  # type: ignore[no-untyped-def]

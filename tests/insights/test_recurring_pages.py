@@ -68,7 +68,7 @@ def test_exports_carry_the_numbers_of_the_tables(cast: Cast, as_user) -> None:  
 
     response = client.get(URL, query(fleet, export="xlsx", table="rates"))
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))  # type: ignore[union-attr]
     header, first = list(rows[0]), rows[1]
     assert first[header.index(str(_("Model")))] == f"Fabricant {DEFECTIVE_MODEL}"

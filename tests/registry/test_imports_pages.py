@@ -116,7 +116,9 @@ def test_a_file_with_problems_shows_them_offers_no_import_and_downloads_them(cas
         ["Line", "Column", "Problem"],
         ["3", "commune", "92050 (Nanterre) is outside the territory of Versailles."],
     ]
-    assert adam.get(f"/imports/{batch.pk}/errors/?format=xlsx").status_code == 200
+    problems = adam.get(f"/imports/{batch.pk}/errors/?format=xlsx")
+    assert problems.status_code == 200
+    problems.getvalue()  # read to the end, as a browser does: that closes an XLSX download's file
     assert adam.get(f"/imports/{batch.pk}/errors/?format=pdf").status_code == 404
 
     original = adam.get(f"/imports/{batch.pk}/file/")

@@ -132,7 +132,7 @@ def test_exports_hold_every_filtered_row_and_only_visible_ones(
     assert {r[4] for r in rows[1:]} == {"Versailles"}
     assert "Caméra du parking" in {r[1] for r in rows[1:]}
     xlsx = client.get("/tickets/?state=open&export=xlsx")
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(xlsx.getvalue())).active
     values = list(sheet.iter_rows(values_only=True))
     assert len(values) == 1 + 55 + 2  # the open ones: 55 cameras, two screens
     charlie = as_user(cast.charlie).get("/tickets/?export=csv")

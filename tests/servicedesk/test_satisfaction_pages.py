@@ -302,7 +302,7 @@ def test_results_export_as_csv_and_xlsx(cast: Cast, history: dict[str, object], 
         ["Vidéo", m0, "2", "1", "50.0", "1.0", "1", "0", "0", "0", "0"],
     ]
     xlsx = client.get(f"/desk/satisfaction/?start={m0}&end={m0}&export=xlsx")
-    values = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    values = list(load_workbook(io.BytesIO(xlsx.getvalue())).active.iter_rows(values_only=True))
     assert values[1:] == [
         ("Support tablettes", m0, 4, 3, 75.0, 3.67, 0, 1, 0, 1, 1),
         ("Vidéo", m0, 2, 1, 50.0, 1.0, 1, 0, 0, 0, 0),

@@ -1,10 +1,17 @@
 """Registry pages as each role sees them, each with an outsider."""
 
 import csv
+import datetime as dt
 import io
+import tempfile
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.test import Client
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from mutualis.registry.models import AssetStatus
@@ -88,7 +95,7 @@ def test_exports_are_scoped_and_open_in_spreadsheets(cast: Cast, as_user, url: s
 
     xlsx = client.get(url + "?export=xlsx")
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(xlsx.getvalue())).active
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert len(values) == 2  # header + the one row of member A
     flat = " ".join(str(v) for row in values for v in row)
@@ -100,6 +107,64 @@ def test_csv_export_neutralises_spreadsheet_formulas(cast: Cast, as_user) -> Non
     text = b"".join(as_user(cast.alice).get("/equipment/?export=csv").streaming_content).decode()
     assert "'=HYPERLINK" in text
     assert ';"=HYPERLINK' not in text
+
+
+def test_xlsx_export_keeps_dates_numbers_and_formula_like_text_as_they_are(cast: Cast, as_user) -> None:
+    AssetFactory(
+        site=cast.site_a,
+        inventory_tag="A-0002",
+        label="=cmd|' /C calc'!A0",
+        acquired_on=dt.date(2024, 5, 31),
+        acquisition_cost=Decimal("289.90"),
+    )
+    response = as_user(cast.alice).get("/equipment/?export=xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="equipment-')
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
+    assert sheet.title == "equipment"
+    header = [cell.value for cell in sheet[1]]
+    assert header[0] == gettext("Inventory tag") == "Numéro d’inventaire"
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    assert set(rows) == {"A-0001", "A-0002"}  # not member B's B-0001
+    label = rows["A-0002"][header.index(gettext("Label"))]
+    assert (label.value, label.data_type) == ("=cmd|' /C calc'!A0", "s")  # text, never a formula
+    acquired = rows["A-0002"][header.index(gettext("Acquired on"))]
+    assert acquired.is_date
+    assert acquired.value.date() == dt.date(2024, 5, 31)
+    cost = rows["A-0002"][header.index(gettext("Acquisition cost (EUR)"))]
+    assert (cost.value, cost.data_type) == (289.9, "n")
+
+
+@pytest.mark.parametrize("read", [True, False], ids=["downloaded", "abandoned"])
+def test_xlsx_export_leaves_no_file_behind(
+    cast: Cast, as_user, monkeypatch, tmp_path: Path, read: bool
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    files = []
+    temporary_file = tempfile.TemporaryFile
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        files.append(temporary_file(*args, dir=scratch, **kwargs))
+        return files[-1]
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", spy)
+    response = as_user(cast.alice).get("/equipment/?export=xlsx")
+    assert response.status_code == 200
+    [file] = files
+    assert not file.closed  # the download streams from it...
+    assert list(scratch.iterdir()) == []  # ...a file with no name on disk
+    if read:
+        assert load_workbook(io.BytesIO(response.getvalue())).active.max_row == 2
+    else:
+        # What the server does when the browser goes away; without the request_finished
+        # signal, which would close the test's database connection (as Django's client does).
+        request_finished.disconnect(close_old_connections)
+        try:
+            response.close()
+        finally:
+            request_finished.connect(close_old_connections)
+    assert file.closed
 
 
 def test_asset_list_filters(cast: Cast, as_user) -> None:
