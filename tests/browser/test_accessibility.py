@@ -19,14 +19,16 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-def violations(page: Page) -> list[str]:
+def violations(page: Page, *, rules: list[str] | None = None) -> list[str]:
+    """axe's findings on the page: every WCAG 2.1 A/AA rule, or only `rules` (by id)."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make setup` (npm ci).")
     page.add_script_tag(path=str(AXE))
+    only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": WCAG_AA}
     result = page.evaluate(
-        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
+        "async (only) => (await axe.run(document, {runOnly: only})).violations"
         ".map(v => v.id + ': ' + v.help + ' [' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ') + ']')",
-        WCAG_AA,
+        only,
     )
     return list(result)
 

@@ -12,7 +12,7 @@ from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from mutualis.servicedesk.models import BusinessCalendar, Closure
-from tests.browser.test_accessibility import AXE
+from tests.browser.test_accessibility import violations
 from tests.browser.test_roles import log_in
 from tests.conftest import Cast
 from tests.servicedesk.conftest import Desk
@@ -41,13 +41,7 @@ ROW_BOXES = """(row) => [...row.querySelectorAll("input, select, textarea")]
 
 
 def name_violations(page: Page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async (rules) => (await axe.run(document, {runOnly: {type: 'rule', values: rules}})).violations"
-        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))",
-        NAME_RULES,
-    )
-    return list(result)
+    return violations(page, rules=NAME_RULES)
 
 
 def french(text: str) -> str:
