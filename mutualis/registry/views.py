@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from mutualis.lib.tabular import Column, choice_label, export_response
+from mutualis.lib.tabular import Column, choice, export_queryset, export_response, field
 from mutualis.people.models import Membership
 from mutualis.people.tenancy import ScopedRequest, get_visible_or_404
 from mutualis.web.decorators import member_area
@@ -36,8 +36,9 @@ def _querystring_without_page(request: HttpRequest) -> str:
 
 
 MEMBER_COLUMNS = [
+    # Instances, not values: the INSEE code is the member's (`Member.insee_code`).
     Column(_("Name"), lambda m: m.name),
-    Column(_("Kind"), choice_label("kind")),
+    choice(_("Kind"), Member, "kind"),
     Column(_("SIREN"), lambda m: m.siren),
     Column(_("INSEE code"), lambda m: m.insee_code),
     Column(_("Member since"), lambda m: m.joined_on),
@@ -95,18 +96,18 @@ def member_detail(request: ScopedRequest, pk: int) -> HttpResponse:
 
 
 SITE_COLUMNS = [
-    Column(_("Name"), lambda s: s.name),
-    Column(_("Kind"), lambda s: s.kind.name),
-    Column(_("Reference"), lambda s: s.code),
-    Column(_("Member"), lambda s: s.member.name),
-    Column(_("Address"), lambda s: s.address),
-    Column(_("Postal code"), lambda s: s.postal_code),
-    Column(_("Commune"), lambda s: s.commune.name),
-    Column(_("INSEE code"), lambda s: s.commune.code),
-    Column(_("Latitude"), lambda s: s.latitude),
-    Column(_("Longitude"), lambda s: s.longitude),
-    Column(_("Opening hours"), lambda s: s.opening_hours),
-    Column(_("Equipment"), lambda s: s.asset_total),
+    field(_("Name"), "name"),
+    field(_("Kind"), "kind__name"),
+    field(_("Reference"), "code"),
+    field(_("Member"), "member__name"),
+    field(_("Address"), "address"),
+    field(_("Postal code"), "postal_code"),
+    field(_("Commune"), "commune__name"),
+    field(_("INSEE code"), "commune__code"),
+    field(_("Latitude"), "latitude"),
+    field(_("Longitude"), "longitude"),
+    field(_("Opening hours"), "opening_hours"),
+    field(_("Equipment"), "asset_total"),
 ]
 
 
@@ -119,7 +120,7 @@ def site_list(request: ScopedRequest) -> HttpResponse:
     ).order_by("name", "pk")
     asked = export_request(request, form)
     if asked.fmt:
-        return export_response(SITE_COLUMNS, sites.iterator(chunk_size=1000), filename="sites", fmt=asked.fmt)
+        return export_queryset(SITE_COLUMNS, sites, filename="sites", fmt=asked.fmt, chunk_size=1000)
     return render(
         request,
         "registry/site_list.html",
@@ -150,36 +151,19 @@ def site_detail(request: ScopedRequest, pk: int) -> HttpResponse:
 
 
 ASSET_COLUMNS = [
-    # Read by the export alone (`ASSET_EXPORT_FIELDS`): keep the two lists together.
-    Column(_("Inventory tag"), lambda a: a.inventory_tag),
-    Column(_("Type"), lambda a: a.asset_type.name),
-    Column(_("Manufacturer"), lambda a: a.model.manufacturer if a.model else ""),
-    Column(_("Model"), lambda a: a.model.name if a.model else ""),
-    Column(_("Serial number"), lambda a: a.serial_number),
-    Column(_("Label"), lambda a: a.label),
-    Column(_("Status"), choice_label("status")),
-    Column(_("Site"), lambda a: a.site.name),
-    Column(_("Member"), lambda a: a.site.member.name),
-    Column(_("Acquired on"), lambda a: a.acquired_on),
-    Column(_("Acquisition cost (EUR)"), lambda a: a.acquisition_cost),
-    Column(_("Warranty ends on"), lambda a: a.warranty_ends_on),
+    field(_("Inventory tag"), "inventory_tag"),
+    field(_("Type"), "asset_type__name"),
+    field(_("Manufacturer"), "model__manufacturer"),
+    field(_("Model"), "model__name"),
+    field(_("Serial number"), "serial_number"),
+    field(_("Label"), "label"),
+    choice(_("Status"), Asset, "status"),
+    field(_("Site"), "site__name"),
+    field(_("Member"), "site__member__name"),
+    field(_("Acquired on"), "acquired_on"),
+    field(_("Acquisition cost (EUR)"), "acquisition_cost"),
+    field(_("Warranty ends on"), "warranty_ends_on"),
 ]
-# The export reads only what its columns show: a fleet of 37,000 rows exported in 3.9 s
-# reading every column of five tables (seven timestamps a row parsed for nothing).
-ASSET_EXPORT_FIELDS = (
-    "inventory_tag",
-    "asset_type__name",
-    "model__manufacturer",
-    "model__name",
-    "serial_number",
-    "label",
-    "status",
-    "site__name",
-    "site__member__name",
-    "acquired_on",
-    "acquisition_cost",
-    "warranty_ends_on",
-)
 
 
 @member_area
@@ -191,8 +175,7 @@ def asset_list(request: ScopedRequest) -> HttpResponse:
     ).order_by("inventory_tag", "pk")
     asked = export_request(request, form)
     if asked.fmt:
-        rows = assets.only(*ASSET_EXPORT_FIELDS).iterator(chunk_size=2000)
-        return export_response(ASSET_COLUMNS, rows, filename="equipment", fmt=asked.fmt)
+        return export_queryset(ASSET_COLUMNS, assets, filename="equipment", fmt=asked.fmt)
     return render(
         request,
         "registry/asset_list.html",

@@ -1,37 +1,40 @@
-"""Exports name a choice as the pages do, in the reader's language (`choice_label`, which
-translates the labels once per language instead of once per row)."""
+"""Exports name a choice as the pages do, in the reader's language (`tabular.choice`, which
+translates the labels once per language instead of once per row), from plain values or
+from model instances."""
 
 from __future__ import annotations
 
 import pytest
 from django.utils import translation
 
-from mutualis.lib.tabular import choice_label
+from mutualis.lib.tabular import choice
 from mutualis.registry.models import Asset, AssetStatus
 from mutualis.servicedesk.models import Priority, Ticket, TicketChannel, TicketState
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_the_label_is_the_one_get_display_gives(language: str) -> None:
-    state, priority, channel = choice_label("state"), choice_label("priority"), choice_label("channel")
-    status = choice_label("status")
+    state, priority = choice("", Ticket, "state").value, choice("", Ticket, "priority").value
+    channel, status = choice("", Ticket, "channel").value, choice("", Asset, "status").value
     with translation.override(language):
         for value in TicketState.values:
-            assert state(Ticket(state=value)) == Ticket(state=value).get_state_display()
+            shown = Ticket(state=value).get_state_display()
+            assert state({"state": value}) == state(Ticket(state=value)) == shown
         for number in Priority.values:
-            assert priority(Ticket(priority=number)) == Ticket(priority=number).get_priority_display()
+            assert priority({"priority": number}) == Ticket(priority=number).get_priority_display()
         for value in TicketChannel.values:
-            assert channel(Ticket(channel=value)) == Ticket(channel=value).get_channel_display()
+            assert channel({"channel": value}) == Ticket(channel=value).get_channel_display()
         for value in AssetStatus.values:
-            assert status(Asset(status=value)) == Asset(status=value).get_status_display()
+            assert status({"status": value}) == Asset(status=value).get_status_display()
 
 
 def test_each_language_gets_its_own_labels_and_unknown_values_show_as_they_are() -> None:
-    state = choice_label("state")
+    state = choice("", Ticket, "state").value
     with translation.override("fr"):
-        french = state(Ticket(state=TicketState.NEW))
+        french = state({"state": TicketState.NEW})
     with translation.override("en"):
-        english = state(Ticket(state=TicketState.NEW))
-        assert state(Ticket(state="archived")) == "archived"
+        english = state({"state": TicketState.NEW})
+        assert state({"state": "archived"}) == "archived"
+        assert state({"state": None}) == ""
     assert english == "new"
     assert french != english
