@@ -39,7 +39,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from .. import history
-from ..alerts.evaluate import watched_by
+from ..alerts.evaluate import watched_types
 from ..models import Entity, Tenant
 from ..ngsild import fastjson
 from ..ngsild.normalize import GEO_ATTRIBUTE_IRIS
@@ -175,7 +175,7 @@ def write(*, tenant: Tenant, entities: list[dict[str, Any]], now: datetime, stam
         payload.append({"id": new["id"], "types": new["type"], "patch": attrs, "created": created})
         written[new["id"]] = (attrs, found)
     table = connection.ops.quote_name(Entity._meta.db_table)
-    watched = sorted(watched_by(tenant.operator_id))
+    watched = watched_types(tenant.operator_id)
     with connection.cursor() as cursor:
         cursor.execute(
             _UPDATE.format(table=table), [now, fastjson.dumps(payload), tenant_pk, watched, _LINK_IRIS]
