@@ -35,7 +35,9 @@ def _judging(operator_id: int) -> QuerySet[AlertRule]:
     """The operator's active rules that judge arriving values. Daily means are judged by
     the sweep (a mean per reading would read the day's history on every write); silences
     only need arriving data to end them."""
-    return AlertRule.objects.active().filter(operator_id=operator_id).exclude(aggregation=Aggregation.DAILY_MEAN)
+    return (
+        AlertRule.objects.active().filter(operator_id=operator_id).exclude(aggregation=Aggregation.DAILY_MEAN)
+    )
 
 
 def watched_types(operator_id: int) -> list[str]:
