@@ -124,3 +124,16 @@ def test_added_rows_are_named_by_their_number_and_saved(live_server, page: Page,
     assert list(Closure.objects.filter(calendar=calendar).values_list("label", flat=True)) == [
         "Pont de l’Ascension"
     ]
+
+
+@pytest.mark.parametrize(
+    "path", ["/backoffice/", "/backoffice/registry/site/", "/backoffice/servicedesk/category/add/"]
+)
+def test_back_office_links_are_told_apart_by_more_than_colour(
+    live_server, page: Page, cast: Cast, path: str
+) -> None:
+    log_in(page, live_server.url, cast.adam.email)
+    page.goto(f"{live_server.url}{path}")
+    if path != "/backoffice/":  # the index has no breadcrumbs
+        expect(page.locator("div.breadcrumbs a").first).to_have_css("text-decoration-line", "underline")
+    assert violations(page, rules=["link-in-text-block", "color-contrast"]) == []

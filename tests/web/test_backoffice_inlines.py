@@ -51,6 +51,25 @@ def test_every_box_of_every_inline_row_has_a_label(cast: Cast, as_user) -> None:
     assert checked > 20  # each table's template row, each of its boxes
 
 
+def test_every_description_a_box_points_to_exists(cast: Cast, as_user) -> None:
+    """Django writes aria-describedby="<id>_helptext" on a box whose field has help text;
+    in an inline table's row the element must be there too (WCAG 1.3.1, 4.1.2)."""
+    client = as_user(cast.adam)
+    described = 0
+    for model, model_admin in admin.site._registry.items():
+        if not model_admin.inlines:
+            continue
+        page = client.get(
+            reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
+        ).content.decode()
+        for group in GROUP.findall(page):
+            for box in BOX.findall(group):
+                for target in _attr(box, "aria-describedby").split():
+                    assert f'id="{target}"' in group, f"{model._meta.label}: {box}"
+                    described += 1
+    assert described > 0
+
+
 def test_existing_rows_are_labelled_with_their_number(cast: Cast, as_user) -> None:
     page = as_user(cast.adam).get(f"/backoffice/people/user/{cast.alice.pk}/change/").content.decode()
     assert '<label for="id_memberships-0-role" class="visually-hidden"' in page
