@@ -166,9 +166,32 @@ def test_a_refused_declaration_passes_axe(live_server, page: Page, cast: Cast, d
     page.goto(f"{live_server.url}/tickets/new/?site={desk.college.pk}&type={desk.broken_screen.pk}")
     page.get_by_label("Title").fill("")
     page.get_by_role("button", name="Send the request").click()
-    expect(page.locator(".error-summary")).to_be_visible()
+    # The summary is read first: it has the focus, and the page's title says there is an error.
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert page.title().startswith("Error: ")
     assert violations(page) == []
     assert Ticket.objects.count() == 0
+
+
+def test_a_handling_message_shows_where_the_page_lands(
+    live_server, page: Page, cast: Cast, desk: Desk
+) -> None:
+    """The desk's actions redirect to the ticket's #handling: their message is put there,
+    with the focus, not at the top of the page out of sight (found by a keyboard probe)."""
+    ticket = services.open_ticket(
+        site=desk.college,
+        incident_type=desk.broken_screen,
+        title="Écran fissuré",
+        assets=[desk.tablet],
+        by=cast.alice,
+    )
+    log_in(page, live_server.url, in_english(cast.olivia))
+    page.goto(f"{live_server.url}/tickets/{ticket.number}/")
+    page.get_by_role("button", name="Take this ticket").click()
+    messages = page.locator("#messages")
+    expect(messages).to_be_focused()
+    expect(messages).to_be_in_viewport()
+    assert page.evaluate("document.getElementById('messages').nextElementSibling.id") == "handling"
 
 
 def test_desk_pages_fit_a_phone_screen(live_server, browser: Browser, cast: Cast, desk: Desk) -> None:

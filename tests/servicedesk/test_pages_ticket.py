@@ -249,3 +249,18 @@ def test_a_reply_in_the_timeline_is_named_as_a_reply_in_french(
     page = page_of(as_user(cast.alice), ticket)
     assert "<strong>Réponse</strong>" in page
     assert f"par {desk.tess.full_name}," in page
+
+
+def test_an_action_s_error_is_an_alert_and_its_success_a_status(
+    cast: Cast, desk: Desk, ticket: Ticket, as_user
+) -> None:
+    """Screen readers interrupt for an alert, not for a status (WCAG 4.1.3): a refused
+    action is said as the first, a done one as the second."""
+    client = as_user(cast.olivia)
+    refused = client.post(f"/tickets/{ticket.number}/merge/", {"merge-into": "99999999"}, follow=True)
+    assert refused.redirect_chain[-1][0].endswith("#handling")
+    alert = refused.content.decode().split('role="alert">', 1)[1].split("</p>", 1)[0]
+    assert "99999999" in alert
+    done = client.post(f"/tickets/{ticket.number}/take/", follow=True).content.decode()
+    assert 'role="status">' in done
+    assert 'role="alert">' not in done

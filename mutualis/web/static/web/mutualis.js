@@ -35,6 +35,32 @@ document.addEventListener("DOMContentLoaded", () => {
   // A table inside a folded <details> (a chart's data) has no width until it is opened.
   document.addEventListener("toggle", later, true);
 
+  // A form sent back with errors: its summary takes the focus, so that it is read first, and
+  // the page's title says so (WCAG 3.3.1, 2.4.2; RGAA 11.10, 8.6). Otherwise, messages
+  // after a redirect to a part of the page (a ticket's #handling, #timeline) are moved
+  // beside that part and take the focus: at the top of the page they were out of sight.
+  // (The focus is given once the page has loaded: the browser's own move to the #fragment
+  // comes after this script and would take it back to the page.)
+  const focusOnLoad = (element) => {
+    const give = () => element.focus();
+    if (document.readyState === "complete") give();
+    else window.addEventListener("load", () => requestAnimationFrame(give), { once: true });
+  };
+  const summary = document.querySelector(".error-summary");
+  const messages = document.getElementById("messages");
+  if (summary) {
+    document.title = (summary.dataset.titlePrefix || "") + document.title;
+    focusOnLoad(summary);
+  } else if (messages) {
+    const target = window.location.hash ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
+    if (target && target !== messages && !target.contains(messages)) {
+      target.parentNode.insertBefore(messages, target);
+      focusOnLoad(messages);
+    } else if (messages.querySelector("[role=alert]")) {
+      focusOnLoad(messages);
+    }
+  }
+
   // A chart's bar opens its tickets when clicked (insights/charts.py: the same links are in
   // the chart's data table for the keyboard and screen readers).
   document.querySelectorAll(".chart-svg [data-href]").forEach((bar) => {
