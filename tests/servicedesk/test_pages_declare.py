@@ -229,3 +229,14 @@ def test_the_service_desk_finds_a_site_by_name_among_many(cast: Cast, desk: Desk
     found = client.get(f"{NEW}?site_q=hoche").content.decode()
     assert f'href="?site={desk.college.pk}"' in found
     assert "École" not in found
+
+
+def test_a_type_s_description_describes_its_link(cast: Cast, desk: Desk, as_user) -> None:
+    """The hint under a type of the catalogue is the link's description for screen readers
+    (WCAG 1.3.1), not a separate text they meet after it."""
+    desk.broken_screen.description = "Vitre fêlée ou écran noir."
+    desk.broken_screen.save()
+    page = in_english(as_user, cast.alice).get(f"{NEW}?site={desk.college.pk}").content.decode()
+    hint = f"type-{desk.broken_screen.pk}-hint"
+    assert f'aria-describedby="{hint}">Écran cassé</a>' in page
+    assert f'<span class="hint" id="{hint}">Vitre fêlée ou écran noir.</span>' in page
