@@ -140,6 +140,7 @@ def test_elected_officials_read_but_do_not_write(cast: Cast, desk: Desk, ticket:
     assert 'name="reply-body"' not in page
     assert client.post(f"/tickets/{ticket.number}/reply/", {"reply-body": "Bonjour"}).status_code == 403
     assert client.post(f"/tickets/{ticket.number}/cancel/").status_code == 403
+    assert client.get(f"/tickets/{ticket.number}/cancel/").status_code == 403
     assert Comment.objects.count() == 0
     ticket.refresh_from_db()
     assert ticket.state == "new"
@@ -148,6 +149,13 @@ def test_elected_officials_read_but_do_not_write(cast: Cast, desk: Desk, ticket:
 def test_the_declarant_cancels_their_new_ticket(cast: Cast, desk: Desk, ticket: Ticket, as_user) -> None:
     client = in_english(as_user, cast.alice)
     assert "Cancel my request" in page_of(client, ticket)
+    # The page's link asks first: a cancelled ticket cannot be brought back (WCAG 3.3.4).
+    confirm = client.get(f"/tickets/{ticket.number}/cancel/").content.decode()
+    assert f"Cancel request n° {ticket.number}?" in confirm
+    assert "Yes, cancel my request" in confirm
+    assert f'href="/tickets/{ticket.number}/">No, back to the request</a>' in confirm
+    ticket.refresh_from_db()
+    assert ticket.state == "new"
     client.post(f"/tickets/{ticket.number}/cancel/")
     ticket.refresh_from_db()
     assert ticket.state == "cancelled"
@@ -162,6 +170,8 @@ def test_cancelling_is_refused_to_others_and_once_handling_started(
     ).user
     client = in_english(as_user, anna)
     assert "Cancel my request" not in page_of(client, ticket)
+    # No confirmation to someone who may not cancel: back to the ticket.
+    assert client.get(f"/tickets/{ticket.number}/cancel/")["Location"] == f"/tickets/{ticket.number}/"
     client.post(f"/tickets/{ticket.number}/cancel/")
     assert "Only the person who declared this ticket can cancel it." in page_of(client, ticket)
     services.take(ticket=ticket, by=desk.tess)
@@ -264,3 +274,14 @@ def test_an_action_s_error_is_an_alert_and_its_success_a_status(
     done = client.post(f"/tickets/{ticket.number}/take/", follow=True).content.decode()
     assert 'role="status">' in done
     assert 'role="alert">' not in done
+
+
+def test_another_member_cannot_reach_the_cancellation_of_a_ticket(
+    cast: Cast, desk: Desk, ticket: Ticket, as_user
+) -> None:
+    for outsider in (cast.charlie, cast.oscar):
+        client = in_english(as_user, outsider)
+        assert client.get(f"/tickets/{ticket.number}/cancel/").status_code == 404
+        assert client.post(f"/tickets/{ticket.number}/cancel/").status_code == 404
+    ticket.refresh_from_db()
+    assert ticket.state == "new"

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from mutualis.people.tenancy import ScopedRequest
 from mutualis.web.decorators import member_area
@@ -125,13 +125,19 @@ def reply(request: ScopedRequest, number: int) -> HttpResponse:
 
 
 @member_area
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request: ScopedRequest, number: int) -> HttpResponse:
-    """A member cancels their own ticket while the operator has not started on it."""
+    """A member cancels their own ticket while the operator has not started on it. The
+    ticket's page links to a confirmation (GET), which posts: a cancelled ticket cannot be
+    brought back by its member (WCAG 3.3.4, RGAA 11.12: a deletion is confirmed)."""
     scope = request.scope
     ticket = visible_ticket(scope, number)
     if not can_reply(scope):
         raise PermissionDenied
+    if request.method == "GET":
+        if not member_may(scope, ticket, TicketState.CANCELLED):
+            return to_ticket(ticket)
+        return render(request, "servicedesk/cancel_confirm.html", {"ticket": ticket})
     try:
         services.transition(ticket=ticket, to=TicketState.CANCELLED, by=request.user, as_staff=False)
     except ValidationError as exc:
