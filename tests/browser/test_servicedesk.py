@@ -123,14 +123,18 @@ def test_a_college_declares_a_technician_resolves_the_college_follows(
     expect(page.get_by_text("Not solved? You can reopen it until")).to_be_visible()
 
 
-def _ticket_with_history(cast: Cast, desk: Desk) -> Ticket:
-    ticket = services.open_ticket(
+def _new_ticket(cast: Cast, desk: Desk) -> Ticket:
+    return services.open_ticket(
         site=desk.college,
         incident_type=desk.broken_screen,
         title="Écran fissuré",
         assets=[desk.tablet],
         by=cast.alice,
     )
+
+
+def _ticket_with_history(cast: Cast, desk: Desk) -> Ticket:
+    ticket = _new_ticket(cast, desk)
     services.take(ticket=ticket, by=desk.tess)
     services.reply(ticket=ticket, body="Nous passons jeudi.", by=desk.tess, as_staff=True)
     services.add_note(ticket=ticket, body="Prévoir un écran de rechange.", by=desk.tess)
@@ -178,13 +182,7 @@ def test_a_handling_message_shows_where_the_page_lands(
 ) -> None:
     """The desk's actions redirect to the ticket's #handling: their message is put there,
     with the focus, not at the top of the page out of sight (found by a keyboard probe)."""
-    ticket = services.open_ticket(
-        site=desk.college,
-        incident_type=desk.broken_screen,
-        title="Écran fissuré",
-        assets=[desk.tablet],
-        by=cast.alice,
-    )
+    ticket = _new_ticket(cast, desk)
     log_in(page, live_server.url, in_english(cast.olivia))
     page.goto(f"{live_server.url}/tickets/{ticket.number}/")
     page.get_by_role("button", name="Take this ticket").click()
