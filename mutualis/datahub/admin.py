@@ -23,8 +23,15 @@ class ReadOnlyScopedAdmin(ScopedAdmin):
         return action == "view" and super()._allows(request, "view")
 
 
-def _pretty(value: Any) -> str:
-    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+def _pretty(value: Any, name: str) -> str:
+    # Long JSON lines scroll sideways inside the <pre> (a phone, a long IRI): it takes the
+    # keyboard's focus so that the arrow keys scroll it, and is a region named after the
+    # field (WCAG 2.1.1; axe's scrollable-region-focusable, found at 390 px).
+    return format_html(
+        '<pre tabindex="0" role="region" aria-label="{}">{}</pre>',
+        name,
+        json.dumps(value, indent=2, ensure_ascii=False),
+    )
 
 
 @admin.register(Tenant)
@@ -55,7 +62,7 @@ class EntityAdmin(ReadOnlyScopedAdmin):
 
     @admin.display(description=_("attributes"))
     def attributes_display(self, obj: Entity) -> str:
-        return _pretty(obj.attributes)
+        return _pretty(obj.attributes, str(_("attributes")))
 
 
 @admin.register(Subscription)
@@ -92,7 +99,7 @@ class SubscriptionAdmin(ReadOnlyScopedAdmin):
 
     @admin.display(description=_("definition"))
     def definition_display(self, obj: Subscription) -> str:
-        return _pretty(obj.definition)
+        return _pretty(obj.definition, str(_("definition")))
 
 
 @admin.register(StoredContext)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from mutualis.datahub.models import Entity, Subscription
 from tests.datahub.conftest import Hub
@@ -62,3 +62,16 @@ def test_member_users_never_reach_the_hub_back_office(hub: Hub, as_user) -> None
     response = as_user(hub.cast.charlie).get("/backoffice/datahub/entity/")
     assert response.status_code == 302
     assert "/backoffice/login/" in response["Location"]
+
+
+def test_an_entitys_attributes_scroll_from_the_keyboard(hub: Hub, as_user) -> None:
+    """On a phone the attributes' JSON is wider than the screen: its box must take the
+    keyboard's focus to scroll, and say what it holds (axe: scrollable-region-focusable)."""
+    entity = _entity(hub)
+    page = as_user(hub.cast.olivia).get(f"/backoffice/datahub/entity/{entity.pk}/change/").content.decode()
+    with translation.override("fr"):
+        name = translation.gettext("attributes")
+    assert f'<pre tabindex="0" role="region" aria-label="{name}">' in page
+    # An outsider does not reach it.
+    response = as_user(hub.cast.oscar).get(f"/backoffice/datahub/entity/{entity.pk}/change/", follow=True)
+    assert "<pre" not in response.content.decode()

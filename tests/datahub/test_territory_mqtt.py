@@ -5,10 +5,11 @@ in the sensor's series."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from mutualis.datahub.models import AttributeInstance
 from mutualis.datahub.ngsild.timestamps import format_instant
@@ -54,9 +55,14 @@ def test_a_published_reading_shows_on_the_territory_dashboard(hub: Hub, as_user)
             what="the published reading stored",
         )
     client = as_user(hub.cast.alice)
-    dashboard = client.get("/territory/?period=24h").content.decode()
+    dashboard = html.unescape(client.get("/territory/?period=24h").content.decode())
     # The sensors' table gives the latest reading, in the page's language (42,5 in French).
-    assert "pm25 42,5 µg/m³" in dashboard or "pm25 42.5 µg/m³" in dashboard
+    with translation.override("fr"):
+        pm25 = translation.pgettext("sensor attribute", "PM2.5 fine particles")
+        assert (
+            translation.gettext("%(attribute)s: %(value)s") % {"attribute": pm25, "value": "42,5 µg/m³"}
+            in dashboard
+        )
     series = client.get(f"/territory/sensor/{sensor.pk}/?period=24h&attr=pm25&export=csv")
     text = b"".join(series.streaming_content).decode("utf-8-sig")
     assert any(line.split(";")[1] in ("42,5", "42.5") for line in text.splitlines()[1:])

@@ -10,11 +10,14 @@ import datetime as dt
 
 import pytest
 
+from mutualis.datahub.smart_data_models import NOISE_LEVEL_OBSERVED
+from mutualis.datahub.tenancy import tenant_for_member
 from mutualis.people.roles import Role
 from mutualis.servicedesk.answers import answer_form_class
 from mutualis.servicedesk.models import FormField, FormFieldKind
 from mutualis.web.date_fields import EARLIEST, LATEST, CalendarDateField
 from tests.conftest import Cast
+from tests.datahub.territory_support import make_sensor
 from tests.factories import MembershipFactory
 from tests.servicedesk.factories import IncidentTypeFactory
 
@@ -68,6 +71,14 @@ def test_incidentology_pages_name_the_day_out_of_range(cast: Cast, as_user, name
 
 @pytest.mark.parametrize("day", EDGES)
 def test_the_territory_names_the_day_out_of_range(cast: Cast, as_user, day: str) -> None:
+    # The period's form is shown to a member with a sensor (one without is told it has none).
+    make_sensor(
+        tenant_for_member(cast.member_a),
+        NOISE_LEVEL_OBSERVED,
+        1,
+        site=cast.site_a,
+        now=dt.datetime.now(dt.UTC),
+    )
     page = as_user(cast.alice).get("/territory/", {"period": "custom", "start": day, "end": day})
     assert page.status_code == 200
     assert MESSAGE in page.content.decode()

@@ -35,6 +35,7 @@ from .indices import (
     lden,
     noise_period,
 )
+from .labels import code_label
 from .periods import PARIS, Period, Step
 from .rollup import Bucket, roll
 from .selectors import (
@@ -45,7 +46,6 @@ from .selectors import (
     Threshold,
     fault_since,
     hourly_partials,
-    status_label,
 )
 
 # SDM's AirQualityObserved names SO2 too; the hub's table lists only what the demo writes.
@@ -259,7 +259,8 @@ def water(
         for own, label in (("alertLevel", _("alert level")), ("dangerLevel", _("danger level"))):
             value = sensor.value(own)
             if isinstance(value, int | float):
-                lines.append(Threshold(f"{label} ({sensor.name})", float(value)))
+                # Each chart and sentence is about one sensor: its name is said there already.
+                lines.append(Threshold(str(label), float(value)))
         hours_above = {t.label: sum(1 for p in series if p.high > t.value) for t in lines}
         buckets = roll(series, period.bucket_of)
         result.append(WaterSeries(sensor, term, buckets, lines, hours_above))
@@ -282,9 +283,9 @@ class LightFault:
 def light_faults(sensors: Sequence[Sensor]) -> tuple[int, list[LightFault]]:
     """(number of street lights, those out of service now with since when)."""
     lights = of_type(sensors, STREETLIGHT.name)
-    faulty = [s for s in lights if s.value("status") in LIGHT_FAULTS]
+    faulty = [s for s in lights if s.code("status") in LIGHT_FAULTS]
     since = fault_since(faulty)
-    faults = [LightFault(s, status_label(s.value("status")), since.get(s.pk)) for s in faulty]
+    faults = [LightFault(s, code_label(s.code("status")), since.get(s.pk)) for s in faulty]
     faults.sort(key=lambda f: (f.since is None, f.since or dt.datetime.max.replace(tzinfo=dt.UTC)))
     return len(lights), faults
 
@@ -293,7 +294,7 @@ AVAILABLE, OCCUPIED, OUT_OF_SERVICE, UNKNOWN = "available", "occupied", "out", "
 
 
 def charger_state(sensor: Sensor) -> str:
-    status = sensor.value("status")
+    status = sensor.code("status")
     if status in CHARGER_OUT:
         return OUT_OF_SERVICE
     if status in CHARGER_OCCUPIED:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.urls import reverse
 from django.utils import formats
@@ -22,12 +22,14 @@ from .figures import (
     OCCUPIED,
     OUT_OF_SERVICE,
     Dashboard,
+    NoiseRow,
     charger_state,
 )
 from .indices import WHO_PM25_DAILY, atmo_label
+from .labels import code_label, named
 from .mapview import STATE_LABELS, TYPE_LABELS, Point
 from .periods import PARIS
-from .selectors import Sensor, status_label
+from .selectors import Sensor
 
 CHARGER_STATE_LABELS = {
     AVAILABLE: gettext_lazy("available"),
@@ -43,6 +45,7 @@ class Table:
     columns: list[str]
     rows: list[list[Any]]
     links: list[str | None] = field(default_factory=list)  # per row, on the first cell
+    empty: str = ""  # what the table says without rows (else "Nothing to show.")
 
     @property
     def display(self) -> list[list[tuple[str, str | None]]]:
@@ -91,9 +94,8 @@ def headline(sensor: Sensor) -> str:
         return "–"
     value = sensor.value(main)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        unit = sensor.sdm.attribute(main).unit_symbol
-        return f"{main} {number(value)}{' ' + unit if unit else ''}"
-    return status_label(value)
+        return named(sensor.sdm.attribute(main), value)
+    return code_label(value)
 
 
 def map_points(sensors: list[Sensor]) -> list[Point]:
@@ -168,7 +170,9 @@ def _constant(value: float, count: int) -> list[float | None]:
 
 def air_parts(board: Dashboard) -> tuple[list[Chart], list[Table]]:
     air = board.air
-    if not air.sensors:
+    if not any(v is not None for days in air.pm25_buckets.values() for v in days.values()) and not any(
+        air.station_days.values()
+    ):
         return [], []
     buckets = board.period.buckets()
     labels = [board.period.label(b) for b in buckets]
@@ -223,8 +227,13 @@ def air_parts(board: Dashboard) -> tuple[list[Chart], list[Table]]:
     return [chart], [levels, table]
 
 
+def _measured(row: NoiseRow) -> bool:
+    return (row.lday, row.levening, row.lnight) != (None, None, None)
+
+
 def noise_parts(board: Dashboard) -> tuple[list[Chart], list[Table]]:
-    if not board.noise:
+    measured = [r for r in board.noise if _measured(r)]
+    if not measured:
         return [], []
     table = Table(
         "noise",
@@ -237,21 +246,26 @@ def noise_parts(board: Dashboard) -> tuple[list[Chart], list[Table]]:
                 _round(r.levening),
                 _round(r.lnight),
                 _round(r.lden),
-                r.above_limit,
+                r.above_limit if _measured(r) else None,
             ]
             for r in board.noise
         ],
         [sensor_url(r.sensor) for r in board.noise],
     )
+    # Only the stations that measured: a silent one drawn at 0 dB would say it was quiet.
     chart = bar_chart(
         title=_("Noise levels per station"),
-        labels=[r.sensor.name for r in board.noise],
-        series={
-            NOISE_COLUMNS[0]: [_round(r.lday) or 0 for r in board.noise],
-            NOISE_COLUMNS[1]: [_round(r.levening) or 0 for r in board.noise],
-            NOISE_COLUMNS[2]: [_round(r.lnight) or 0 for r in board.noise],
-            NOISE_COLUMNS[3]: [_round(r.lden) or 0 for r in board.noise],
-        },
+        labels=[r.sensor.name for r in measured],
+        # bar_chart draws a missing value as no bar and says "–" in its table.
+        series=cast(
+            dict[str, list[float]],
+            {
+                NOISE_COLUMNS[0]: [_round(r.lday) for r in measured],
+                NOISE_COLUMNS[1]: [_round(r.levening) for r in measured],
+                NOISE_COLUMNS[2]: [_round(r.lnight) for r in measured],
+                NOISE_COLUMNS[3]: [_round(r.lden) for r in measured],
+            },
+        ),
         value_label="dB(A)",
         horizontal=True,
         label_header=_("Sensor"),
@@ -265,16 +279,24 @@ def _round(value: float | None) -> float | None:
 
 def traffic_parts(board: Dashboard) -> tuple[list[Chart], list[Table]]:
     figures = board.traffic
-    if not figures.sensors:
+    counted = [s for s in figures.sensors if figures.counts.get(s.pk)]
+    if not counted:
         return [], []
     period = figures.period
     buckets = period.buckets()
+    # A bucket without a count is a gap ("–" in the table), not 0 vehicles.
     chart = bar_chart(
         title=_("Vehicles counted %(step)s") % {"step": period.step_label},
         labels=[period.label(b) for b in buckets],
-        series={
-            s.name: [round(figures.counts.get(s.pk, {}).get(b, 0)) for b in buckets] for s in figures.sensors
-        },
+        series=cast(
+            dict[str, list[float]],
+            {
+                s.name: [
+                    round(v) if (v := figures.counts[s.pk].get(b)) is not None else None for b in buckets
+                ]
+                for s in counted
+            },
+        ),
         value_label=_("vehicles"),
         label_header=_("Period"),
     )
@@ -294,6 +316,8 @@ def water_parts(board: Dashboard) -> tuple[list[Chart], list[Table]]:
     buckets = board.period.buckets()
     labels = [board.period.label(b) for b in buckets]
     for series in board.water:
+        if not series.buckets:
+            continue
         values: dict[str, list[float | None]] = {
             _("highest level (m)"): [
                 round(high, 2)
@@ -335,6 +359,7 @@ def light_table(board: Dashboard) -> Table:
             for f in board.light_faults
         ],
         [sensor_url(f.sensor) for f in board.light_faults],
+        empty=_("No street light is out of service."),
     )
 
 
@@ -347,7 +372,7 @@ def charger_table(board: Dashboard) -> Table:
             [
                 s.name,
                 s.commune.name if s.commune else None,
-                f"{CHARGER_STATE_LABELS.get(charger_state(s), '–')} ({status_label(s.value('status'))})",
+                f"{CHARGER_STATE_LABELS.get(charger_state(s), '–')} ({code_label(s.value('status'))})",
                 s.value("availableCapacity"),
                 s.value("capacity"),
                 s.latest["status"].observed_at if "status" in s.latest else None,
@@ -365,11 +390,18 @@ class Section:
     charts: list[Chart]
     tables: list[Table]
     note: str = ""
+    empty: str = ""  # said instead of charts when the period holds no reading
 
 
 def sections(board: Dashboard) -> list[Section]:
     """The dashboard's sections that have something to show, in reading order."""
     built: list[Section] = []
+    present = {
+        "air": bool(board.air.sensors),
+        "noise": bool(board.noise),
+        "traffic": bool(board.traffic.sensors),
+        "water": bool(board.water),
+    }
     parts: list[tuple[str, str, Callable[[Dashboard], tuple[list[Chart], list[Table]]], str]] = [
         (
             "air",
@@ -394,6 +426,8 @@ def sections(board: Dashboard) -> list[Section]:
         charts, tables = build(board)
         if charts or tables:
             built.append(Section(name, title, charts, tables, note))
+        elif present[name]:
+            built.append(Section(name, title, [], [], note, empty=_("No reading over this period.")))
     if board.light_count:
         built.append(Section("lights", _("Street lights"), [], [light_table(board)]))
     if board.chargers:

@@ -22,7 +22,6 @@ from django.db import connection
 from django.db.models import DateTimeField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from mutualis.people.tenancy import Scope
 from mutualis.registry.models import Commune, Member, MemberKind, Site
@@ -37,6 +36,7 @@ from ..smart_data_models import (
     STREETLIGHT,
     SdmType,
 )
+from .labels import code_label
 
 # Without a reading for this long a sensor is shown as silent. Street lights report once a
 # day (a self-test at noon) and switch at dusk and dawn; chargers report on a change only.
@@ -50,29 +50,6 @@ CHARGER_OUT = frozenset({"outOfService", "withIncidence"})
 CHARGER_OCCUPIED = frozenset({"full"})
 FLOOD_RAISED = frozenset({"Alert", "Danger"})
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-# The Smart Data Models codes the dashboards show, in words.
-STATUS_LABELS = {
-    "ok": gettext_lazy("working"),
-    "defectiveLamp": gettext_lazy("defective lamp"),
-    "columnIssue": gettext_lazy("column issue"),
-    "brokenLantern": gettext_lazy("broken lantern"),
-    "working": gettext_lazy("available"),
-    "almostFull": gettext_lazy("available (one point left)"),
-    "almostEmpty": gettext_lazy("available"),
-    "empty": gettext_lazy("available"),
-    "full": gettext_lazy("occupied"),
-    "outOfService": gettext_lazy("out of service"),
-    "withIncidence": gettext_lazy("incident"),
-    "Normal": gettext_lazy("normal"),
-    "Alert": gettext_lazy("alert"),
-    "Danger": gettext_lazy("danger"),
-}
-
-
-def status_label(code: Any) -> str:
-    return str(STATUS_LABELS.get(code, code)) if code is not None else "–"
 
 
 class State:
@@ -112,6 +89,12 @@ class Sensor:
     def value(self, term: str) -> Any:
         reading = self.latest.get(term)
         return reading.value if reading else None
+
+    def code(self, term: str) -> str | None:
+        """The latest value of an enumeration, when it is one code (the API takes any JSON
+        value: a list or an object there is no code the pages know)."""
+        value = self.value(term)
+        return value if isinstance(value, str) else None
 
 
 def visible_sensors(scope: Scope) -> QuerySet[Entity]:
@@ -195,7 +178,7 @@ def _sensor(row: Entity) -> Sensor:
 def judge(sensor: Sensor, now: dt.datetime) -> None:
     """Set the sensor's state and the sentence that says it (shown beside its marker)."""
     name = sensor.sdm.name
-    status = sensor.value("status")
+    status = sensor.code("status")
     silent_after = SILENT_AFTER_BY_TYPE.get(name, SILENT_AFTER)
     last = sensor.last_seen
     faulty = (name == STREETLIGHT.name and status in LIGHT_FAULTS) or (
@@ -203,11 +186,11 @@ def judge(sensor: Sensor, now: dt.datetime) -> None:
     )
     if faulty:
         sensor.state = State.ATTENTION
-        sensor.state_text = _("out of service (%(status)s)") % {"status": status_label(status)}
-    elif name == FLOOD_MONITORING.name and sensor.value("floodLevelStatus") in FLOOD_RAISED:
+        sensor.state_text = _("out of service (%(status)s)") % {"status": code_label(status)}
+    elif name == FLOOD_MONITORING.name and sensor.code("floodLevelStatus") in FLOOD_RAISED:
         sensor.state = State.ATTENTION
         sensor.state_text = _("flood level: %(status)s") % {
-            "status": status_label(sensor.value("floodLevelStatus"))
+            "status": code_label(sensor.code("floodLevelStatus"))
         }
     elif sensor.alerts:
         sensor.state = State.ATTENTION

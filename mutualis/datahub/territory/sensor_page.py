@@ -7,24 +7,29 @@ from __future__ import annotations
 import datetime as dt
 from operator import itemgetter
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from mutualis.insights.charts import line_chart, number
 from mutualis.lib.tabular import EXPORT_FORMATS, Column, export_response
 from mutualis.people.tenancy import ScopedRequest
 
 from ..smart_data_models import FLOOD_MONITORING, Kind, SdmAttribute
+from .labels import attribute_label, reading, scaled, unit
 from .mapview import STATE_LABELS
 from .periods import PeriodForm
 from .presentation import Table, headline, type_label
 from .rollup import Bucket, roll
-from .selectors import Sensor, Threshold, hourly_partials, status_label, thresholds
+from .selectors import Sensor, Threshold, hourly_partials, thresholds
 
 DECIBEL = "2N"
 # Counts add up over a bucket; everything else is averaged.
 SUMMED = frozenset({"intensity"})
+# Indexes that only grow (a meter's kWh since it was installed): a bucket shows how much
+# they grew, the energy consumed, not their mean.
+CUMULATIVE = frozenset({"totalActiveEnergyImport"})
 
 
 def measured(sensor: Sensor) -> list[SdmAttribute]:
@@ -49,12 +54,37 @@ def _value(attribute: SdmAttribute, bucket: Bucket | None) -> float | None:
     return None if value is None else round(value, DECIMALS)
 
 
+def _consumed(buckets: list[Bucket | None]) -> list[float | None]:
+    """Per bucket, how much a cumulated index grew: from the previous bucket's highest
+    reading (or, for the first one with readings, its own lowest) to its own highest."""
+    consumed: list[float | None] = []
+    before: float | None = None
+    for bucket in buckets:
+        if bucket is None or bucket.high is None or bucket.low is None:
+            consumed.append(None)
+            continue
+        consumed.append(round(bucket.high - (before if before is not None else bucket.low), DECIMALS))
+        before = bucket.high
+    return consumed
+
+
+def _series_label(attribute: SdmAttribute) -> str:
+    """What the attribute's series shows, in words."""
+    if attribute.name in CUMULATIVE:
+        return pgettext("sensor attribute", "energy consumed")
+    return attribute_label(attribute.name)
+
+
 def _method(attribute: SdmAttribute) -> str:
-    if attribute.name in SUMMED:
+    if attribute.name in SUMMED | CUMULATIVE:
         return _("total")
     if attribute.unit_code == DECIBEL:
         return _("energy average")
     return _("mean")
+
+
+def _scaled_list(attribute: SdmAttribute, values: list[float | None]) -> list[float | None]:
+    return [None if v is None else round(scaled(attribute, v) or 0.0, DECIMALS) for v in values]
 
 
 def sensor_page(request: ScopedRequest, sensor: Sensor, now: dt.datetime) -> HttpResponse:
@@ -73,59 +103,63 @@ def sensor_page(request: ScopedRequest, sensor: Sensor, now: dt.datetime) -> Htt
         ).get((sensor.pk, chosen.iri), [])
         buckets = roll(partials, period.bucket_of)
         starts = period.buckets()
-        unit = chosen.unit_symbol
+        symbol = unit(chosen)
+        label = _series_label(chosen)
         method = _method(chosen)
-        values = [_value(chosen, buckets.get(b)) for b in starts]
+        if chosen.name in CUMULATIVE:
+            values = _consumed([buckets.get(b) for b in starts])
+        else:
+            values = _scaled_list(chosen, [_value(chosen, buckets.get(b)) for b in starts])
+        lows = _scaled_list(chosen, [b.low if (b := buckets.get(s)) else None for s in starts])
+        highs = _scaled_list(chosen, [b.high if (b := buckets.get(s)) else None for s in starts])
         lines: dict[str, list[float | None]] = {
-            f"{chosen.name} ({method})": [round(v, 2) if v is not None else None for v in values]
+            f"{label} ({method})": [round(v, 2) if v is not None else None for v in values]
         }
         lines.update(_threshold_lines(sensor, chosen, request.scope.operator_id, len(starts)))
         band = None
-        if chosen.name not in SUMMED and chosen.unit_code != DECIBEL:
-            low = [b.low if (b := buckets.get(s)) else None for s in starts]
-            high = [b.high if (b := buckets.get(s)) else None for s in starts]
-            band = (low, high)
+        if chosen.name not in SUMMED | CUMULATIVE and chosen.unit_code != DECIBEL:
+            band = (lows, highs)
         chart = line_chart(
             title=_("%(sensor)s: %(attribute)s, %(method)s %(step)s")
-            % {"sensor": sensor.name, "attribute": chosen.name, "method": method, "step": period.step_label},
+            % {"sensor": sensor.name, "attribute": label, "method": method, "step": period.step_label},
             x_labels=[period.label(b) for b in starts],
             series=lines,
-            value_label=f"{chosen.name}{f' ({unit})' if unit else ''}",
+            value_label=f"{label}{f' ({symbol})' if symbol else ''}",
             band=band,
             band_label=_("lowest and highest reading"),
             label_header=_("Period"),
         )
-        columns = [_("Period start"), f"{chosen.name} ({method})", _("Lowest"), _("Highest"), _("Readings")]
-        for start in starts:
+        in_unit = f", {symbol}" if symbol else ""
+        columns = [
+            _("Period start"),
+            f"{label} ({method}{in_unit})",
+            _("Lowest"),
+            _("Highest"),
+            _("Readings"),
+        ]
+        for i, start in enumerate(starts):
             bucket = buckets.get(start)
-            rows.append(
-                [
-                    start,
-                    _value(chosen, bucket),
-                    bucket.low if bucket else None,
-                    bucket.high if bucket else None,
-                    bucket.count if bucket else 0,
-                ]
-            )
-    fmt = request.GET.get("export", "")
-    if fmt in EXPORT_FORMATS and chosen is not None:
-        export_columns = [Column(header, itemgetter(i)) for i, header in enumerate(columns)]
-        return export_response(export_columns, rows, filename=f"sensor-{sensor.pk}-{chosen.name}", fmt=fmt)
+            rows.append([start, values[i], lows[i], highs[i], bucket.count if bucket else 0])
     latest = Table(
         "latest",
         _("Latest readings"),
         [_("Attribute"), _("Value"), _("Observed")],
         [
-            [
-                term,
-                f"{number(r.value)} {sensor.sdm.attribute(term).unit_symbol}".strip()
-                if isinstance(r.value, int | float) and not isinstance(r.value, bool)
-                else status_label(r.value),
-                r.observed_at,
-            ]
-            for term, r in sorted(sensor.latest.items())
+            [attribute_label(term), reading(sensor.sdm.attribute(term), r.value), r.observed_at]
+            for term, r in sorted(sensor.latest.items(), key=lambda item: attribute_label(item[0]))
         ],
     )
+    fmt = request.GET.get("export", "")
+    if fmt in EXPORT_FORMATS:
+        # The page offers two downloads: its table of latest readings, and the series.
+        if request.GET.get("table") == latest.name:
+            columns, rows, filename = latest.columns, latest.rows, f"sensor-{sensor.pk}-latest"
+        elif chosen is not None:
+            filename = f"sensor-{sensor.pk}-{chosen.name}"
+        else:
+            raise Http404
+        export_columns = [Column(header, itemgetter(i)) for i, header in enumerate(columns)]
+        return export_response(export_columns, rows, filename=filename, fmt=fmt)
     return render(
         request,
         "datahub/territory/sensor.html",
@@ -134,7 +168,7 @@ def sensor_page(request: ScopedRequest, sensor: Sensor, now: dt.datetime) -> Htt
             "type_label": type_label(sensor),
             "state_label": STATE_LABELS[sensor.state],
             "headline": headline(sensor),
-            "attributes": attributes,
+            "attributes": [(a, _series_label(a) + (f" ({unit(a)})" if unit(a) else "")) for a in attributes],
             "chosen": chosen,
             "form": form,
             "period": period,
@@ -156,4 +190,7 @@ def _threshold_lines(
             value = sensor.value(own)
             if isinstance(value, int | float):
                 found.append(Threshold(label, float(value)))
-    return {f"{t.label} ({number(t.value)})": [t.value] * count for t in found}
+    return {
+        f"{t.label} ({number(scaled(attribute, t.value))})": [scaled(attribute, t.value)] * count
+        for t in found
+    }

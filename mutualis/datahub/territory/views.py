@@ -52,6 +52,9 @@ def _commune_points(communes: list[Commune], sensors: list[Sensor], *, link: boo
         if commune.latitude is None or commune.longitude is None:
             continue
         count = counts.get(commune.pk, 0)
+        if not count and len(communes) > 1:
+            # A département's 259 communes, most without a sensor, would bury the map in names.
+            continue
         title = ngettext("%(name)s: %(count)s sensor", "%(name)s: %(count)s sensors", count) % {
             "name": commune.name,
             "count": count,
@@ -85,6 +88,17 @@ def _dashboard(
     form = PeriodForm(request.GET or None)
     period = form.chosen(now)
     sensors = load_sensors(rows, now)
+    if not sensors:
+        return render(
+            request,
+            "datahub/territory/dashboard.html",
+            {
+                "title": title,
+                "sensor_count": 0,
+                "no_sensors": _("%(place)s has no connected sensor on Mutualis yet.") % {"place": title},
+                **(extra or {}),
+            },
+        )
     board = figures.dashboard(sensors, period, thresholds(scope.operator_id, sensors), now)
     board_sections = presentation.sections(board)
     sensor_table = presentation.sensor_table(sensors)
