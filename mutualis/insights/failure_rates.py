@@ -4,7 +4,8 @@ rate = incidents on assets of the model / asset-years in service in the period �
 "failures per 100 assets per year". The database sums both per model (one GROUP BY each);
 the statistics run in Python over the per-model rows, a few dozen at most:
 
-- a 95 % exact Poisson interval for each rate (Garwood 1936, through the χ² distribution);
+- a 95 % exact Poisson interval for each rate (Garwood 1936, through the χ² distribution,
+  that is the incomplete gamma function);
 - the model against its fleet (every other model of the same type): given the n incidents
   of both, the model's share is binomial with p = its share of the exposure when the rates
   are equal (the conditional test of Przyborowski & Wilenski 1940). The one-sided p-value
@@ -22,6 +23,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from django.db.models import (
     Case,
@@ -38,7 +40,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Greatest, Least
-from scipy.stats import binomtest, chi2
+from scipy.special import betainc, betaincinv, gammaincinv
 
 from mutualis.registry.models import Asset, AssetModel, AssetStatus, AssetStatusChange
 from mutualis.servicedesk.models import Ticket
@@ -55,12 +57,15 @@ YEAR = timedelta(days=365.25)
 
 def garwood(events: int, years: float, confidence: float = CONFIDENCE) -> tuple[float, float]:
     """The exact Poisson interval of a rate per 100 asset-years: [χ²(α/2; 2k)/2,
-    χ²(1-α/2; 2k+2)/2] events, over the exposure (Garwood 1936)."""
+    χ²(1-α/2; 2k+2)/2] events, over the exposure (Garwood 1936).
+
+    χ²(q; 2k)/2 is the q-quantile of the Gamma(k) distribution, the inverse of the regularized
+    incomplete gamma function: scipy.special's, 1 µs where scipy.stats' chi2.ppf takes 80."""
     if years <= 0:
         return (math.nan, math.nan)
     alpha = 1 - confidence
-    low = 0.0 if events == 0 else chi2.ppf(alpha / 2, 2 * events) / 2
-    high = chi2.ppf(1 - alpha / 2, 2 * events + 2) / 2
+    low = 0.0 if events == 0 else float(gammaincinv(events, alpha / 2))
+    high = float(gammaincinv(events + 1, 1 - alpha / 2))
     return (100 * low / years, 100 * high / years)
 
 
@@ -69,18 +74,26 @@ def rate_ratio_test(
 ) -> tuple[float, tuple[float, float]]:
     """One-sided p-value that the first rate is above the second, and an exact interval of
     their ratio: conditionally on the n = k1 + k2 events, k1 ~ Binomial(n, T1 / (T1 + T2))
-    when the rates are equal; the ratio is π/(1-π) × T2/T1 for the binomial proportion π."""
+    when the rates are equal; the ratio is π/(1-π) × T2/T1 for the binomial proportion π.
+
+    What scipy.stats.binomtest computes (its p-value, and its "exact" Clopper-Pearson
+    interval), in closed form: P(X ≥ k) = I_p(k, n-k+1), the regularized incomplete beta
+    function, and the interval's ends are its inverses, [I⁻¹_{α/2}(k, n-k+1),
+    I⁻¹_{1-α/2}(k+1, n-k)]. binomtest finds the ends by root-finding over the binomial's
+    distribution function: 2 ms a model, a third of the recurring-failures page."""
     total = events + other_events
     if total == 0 or years <= 0 or other_years <= 0:
         return (1.0, (math.nan, math.nan))
     share = years / (years + other_years)
-    test = binomtest(events, total, share, alternative="greater")
-    interval = binomtest(events, total, share).proportion_ci(confidence_level=confidence, method="exact")
+    p_value = 1.0 if events == 0 else float(betainc(events, total - events + 1, share))
+    alpha = (1 - confidence) / 2
+    low = 0.0 if events == 0 else float(betaincinv(events, total - events + 1, alpha))
+    high = 1.0 if events == total else float(betaincinv(events + 1, total - events, 1 - alpha))
 
     def ratio(p: float) -> float:
         return math.inf if p >= 1 else p / (1 - p) * other_years / years
 
-    return (float(test.pvalue), (ratio(interval.low), ratio(interval.high)))
+    return (min(1.0, p_value), (ratio(low), ratio(high)))
 
 
 @dataclass
@@ -92,8 +105,10 @@ class Rate:
     def per_100(self) -> float | None:
         return 100 * self.events / self.years if self.years > 0 else None
 
-    @property
+    @cached_property
     def interval(self) -> tuple[float, float]:
+        # Cached: a page reads each end of it (two χ² quantiles each, 80 µs a piece in scipy)
+        # for every model and its fleet.
         return garwood(self.events, self.years)
 
 

@@ -27,7 +27,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from mutualis.registry.models import Asset, AssetModel, Site
-from mutualis.servicedesk.models import Category, IncidentType, Ticket, TicketState
+from mutualis.servicedesk.models import Category, IncidentType, Ticket
+
+# What counts as an incident is the ticket list's filter "counted" too: a row's link lists
+# exactly the tickets it counted.
+from mutualis.servicedesk.selectors import incidents
 
 
 class Grouping(models.TextChoices):
@@ -46,15 +50,8 @@ GROUP_FIELDS = {Grouping.ASSET: "assets", Grouping.SITE: "site", Grouping.MODEL:
 
 DEFAULT_WINDOW_DAYS = 90
 DEFAULT_MIN_COUNT = 3
-# Each row lists its tickets; beyond this many, the row links to the ticket list instead.
+# The export names a row's latest tickets, this many at most (the page links to the list).
 TICKETS_PER_ROW = 20
-
-
-def incidents(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """The tickets that count as incidents: a duplicate merged into another ticket is the
-    same incident counted once (on the ticket it was merged into), and a cancelled ticket
-    was declared by mistake."""
-    return tickets.filter(merged_into__isnull=True).exclude(state=TicketState.CANCELLED)
 
 
 class _Seconds(Func):
@@ -91,11 +88,16 @@ class RecurringRow:
     last_at: datetime
     subject: Any = None  # the Asset, Site or AssetModel
     kind: Any = None  # the IncidentType or Category
-    tickets: list[Ticket] = field(default_factory=list)  # the latest TICKETS_PER_ROW
+    tickets: list[Ticket] = field(default_factory=list)  # the latest ones, when asked
 
-    @property
-    def more_tickets(self) -> int:
-        return max(0, self.total - len(self.tickets))
+
+@dataclass
+class RecurringTable:
+    """One page of rows, and how many there are in all."""
+
+    rows: list[RecurringRow]
+    count: int  # rows in all, this page and the others
+    things: int  # distinct assets, sites or models the rows in all name
 
 
 def recurring(
@@ -107,15 +109,45 @@ def recurring(
     min_count: int = DEFAULT_MIN_COUNT,
     assets: QuerySet[Asset] | None = None,
     limit: int | None = None,
+    tickets_per_row: int = 0,
 ) -> list[RecurringRow]:
+    """The rows of `recurring_table` (its first `limit`), without their totals."""
+    return recurring_table(
+        tickets,
+        grouping=grouping,
+        same=same,
+        window_days=window_days,
+        min_count=min_count,
+        assets=assets,
+        limit=limit,
+        tickets_per_row=tickets_per_row,
+    ).rows
+
+
+def recurring_table(
+    tickets: QuerySet[Ticket],
+    *,
+    grouping: str,
+    same: str = Sameness.INCIDENT_TYPE,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    min_count: int = DEFAULT_MIN_COUNT,
+    assets: QuerySet[Asset] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    tickets_per_row: int = 0,
+) -> RecurringTable:
     """The things of `grouping` with at least `min_count` incidents of the same kind within
-    `window_days`, most first, then the most recent first.
+    `window_days`, most first, then the most recent first: `limit` rows from `offset` (all
+    of them without a limit), and the count of all of them.
 
     `tickets` are the ones to look at, already through the tenancy door and the page's
     filters (period, category, kind of site, member): the windows count only those.
     `assets`, when given, are the equipment that may be named (for equipment and models):
     the fleet through its own door, so a ticket naming another member's asset names
     nothing here.
+    `tickets_per_row`: the latest tickets of each row to read too (the export's), at most
+    TICKETS_PER_ROW. None by default: then three queries, whatever the number of rows (the
+    page links each row to its tickets in the ticket list instead).
     """
     group = GROUP_FIELDS[Grouping(grouping)]
     kind = Sameness(same).value
@@ -139,15 +171,21 @@ def recurring(
     # here, around the SQL Django compiled (its parameters kept as parameters); the numbers
     # inlined are ints. "Less than N days apart": the frame ends one second short.
     span = int(window_days) * 86400 - 1
+    # The two counts of the whole table come with each row of the page, by window functions
+    # over the groups (a few thousand at most): the rows in all, and the things (a thing's
+    # first row among its kinds counts 1).
     sql = (
-        "SELECT g, k, MAX(n) AS peak, COUNT(*) AS total, MAX(at) AS last_at FROM ("  # noqa: S608
-        f"SELECT g, k, at, COUNT(*) OVER (PARTITION BY g, k ORDER BY t "
+        "SELECT g, k, peak, total, last_at, COUNT(*) OVER () AS found, "  # noqa: S608
+        "SUM(first_of_thing) OVER () AS things FROM ("
+        "SELECT g, k, MAX(n) AS peak, COUNT(*) AS total, MAX(at) AS last_at, "
+        "CASE WHEN ROW_NUMBER() OVER (PARTITION BY g ORDER BY k) = 1 THEN 1 ELSE 0 END AS first_of_thing "
+        f"FROM (SELECT g, k, at, COUNT(*) OVER (PARTITION BY g, k ORDER BY t "
         f"RANGE BETWEEN CURRENT ROW AND {span} FOLLOWING) AS n FROM ({inner}) each_incident"
-        f") windows GROUP BY g, k HAVING MAX(n) >= {int(min_count)} "
-        "ORDER BY peak DESC, last_at DESC, g, k"
+        f") windows GROUP BY g, k HAVING MAX(n) >= {int(min_count)}"
+        ") recurring_rows ORDER BY peak DESC, last_at DESC, g, k"
     )
     if limit is not None:
-        sql += f" LIMIT {int(limit)}"
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
@@ -155,11 +193,13 @@ def recurring(
         RecurringRow(
             grouping=grouping, subject_id=g, kind_id=k, peak=peak, total=total, last_at=_instant(last_at)
         )
-        for g, k, peak, total, last_at in found
+        for g, k, peak, total, last_at, _count, _things in found
     ]
     _label(rows, grouping, same)
-    _attach_tickets(rows, base, group, kind)
-    return rows
+    if tickets_per_row:
+        _attach_tickets(rows, base, group, kind, min(tickets_per_row, TICKETS_PER_ROW))
+    count, things = (int(found[0][5]), int(found[0][6])) if found else (0, 0)
+    return RecurringTable(rows=rows, count=count, things=things)
 
 
 def _label(rows: list[RecurringRow], grouping: str, same: str) -> None:
@@ -184,8 +224,8 @@ def _label(rows: list[RecurringRow], grouping: str, same: str) -> None:
 
 
 # The rows of one query of `_attach_tickets`: at most this many (thing, kind) pairs of
-# the product of the chunk's things and kinds, so that at most 20 times as many tickets
-# come back, whatever the grouping.
+# the product of the chunk's things and kinds, so that at most TICKETS_PER_ROW times as
+# many tickets come back, whatever the grouping.
 PAIRS_PER_QUERY = 400
 
 
@@ -204,8 +244,10 @@ def _chunks(rows: list[RecurringRow]) -> Iterator[list[RecurringRow]]:
         yield chunk
 
 
-def _attach_tickets(rows: list[RecurringRow], base: QuerySet[Ticket], group: str, kind: str) -> None:
-    """The latest tickets behind each row (TICKETS_PER_ROW at most, ranked in the database).
+def _attach_tickets(
+    rows: list[RecurringRow], base: QuerySet[Ticket], group: str, kind: str, most: int
+) -> None:
+    """The latest tickets behind each row (`most` at most, ranked in the database).
 
     One query per chunk of rows, for every pair of the chunk's things and kinds (two lists
     the database checks in one step each); the pairs that are not rows are dropped here. The
@@ -227,13 +269,13 @@ def _attach_tickets(rows: list[RecurringRow], base: QuerySet[Ticket], group: str
                     order_by=[F("created_at").desc(), F("pk").desc()],
                 ),
             )
-            .filter(rank__lte=TICKETS_PER_ROW)
+            .filter(rank__lte=most)
             .only("number", "title", "created_at", "state", "incident_type_id", "category_id")
             .order_by("-created_at", "-pk")
         )
         for ticket in found:
             key = (ticket.subject, getattr(ticket, f"{kind}_id"))
-            if key in wanted and len(by_row[key]) < TICKETS_PER_ROW and ticket not in by_row[key]:
+            if key in wanted and len(by_row[key]) < most and ticket not in by_row[key]:
                 by_row[key].append(ticket)
         for row in chunk:
             row.tickets = by_row.get((row.subject_id, row.kind_id), [])

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from mutualis.people.models import Membership, User
 from mutualis.people.roles import OPERATOR_ROLES, Role
 from mutualis.people.tenancy import Scope
-from mutualis.registry.models import Asset, Member, Site, SiteKind
+from mutualis.registry.models import Asset, AssetModel, Member, Site, SiteKind
 from mutualis.web.choices import NamedChoiceField, PathChoiceField
 from mutualis.web.date_fields import CalendarDateField
 
@@ -26,6 +26,7 @@ from .answers import AssetChoiceField, site_assets
 from .attachments import ALLOWED_EXTENSIONS, CheckedFile, check_uploads
 from .lifecycle import allowed_targets, label
 from .models import Category, DeskSettings, IncidentType, Priority, Team, Ticket, TicketState
+from .selectors import COUNTED_INCIDENTS
 
 STATE_CHOICES = [
     ("", _("All")),
@@ -111,20 +112,74 @@ class TicketFilterForm(_Filters):
     member = NamedChoiceField(
         label=_("Member"), required=False, queryset=Member.objects.none(), empty_label=_("All")
     )
-    # Set by the link "all of them" under an asset's incidents; not a box of its own.
+    # Set by links rather than boxes: "all of them" under an asset's incidents, and a row
+    # of the recurring failures (insights), whose list must hold exactly the tickets the
+    # row counted. Hidden, and said among the filters in use.
     asset = forms.ModelChoiceField(
         label=_("Equipment"), required=False, queryset=Asset.objects.none(), widget=forms.HiddenInput
+    )
+    model = forms.ModelChoiceField(
+        label=_("Model"), required=False, queryset=AssetModel.objects.all(), widget=forms.HiddenInput
+    )
+    incident_type = forms.ModelChoiceField(
+        label=_("Incident type"),
+        required=False,
+        queryset=IncidentType.objects.none(),
+        widget=forms.HiddenInput,
+    )
+    exact_category = forms.ModelChoiceField(
+        label=_("Category, without the ones under it"),
+        required=False,
+        queryset=Category.objects.none(),
+        widget=forms.HiddenInput,
+    )
+    # The staff's figures filter by these too (members' users have no such boxes).
+    site_kind = forms.ModelChoiceField(
+        label=_("Kind of site"), required=False, queryset=SiteKind.objects.all(), widget=forms.HiddenInput
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), required=False, queryset=Team.objects.none(), widget=forms.HiddenInput
+    )
+    counted = forms.ChoiceField(
+        label=_("Requests"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            (
+                COUNTED_INCIDENTS,
+                _("only those counted as incidents (no merged duplicate, no cancelled request)"),
+            ),
+        ],
+        widget=forms.HiddenInput,
     )
 
     def __init__(self, scope: Scope, *args: Any, **kwargs: Any) -> None:
         super().__init__(scope, *args, **kwargs)
         self.fields["asset"].queryset = Asset.objects.visible_to(scope)  # type: ignore[attr-defined]
+        # The operator's catalogue, inactive types and categories too: their tickets are
+        # still there to list.
+        if scope.operator_id is not None:
+            types = IncidentType.objects.filter(operator_id=scope.operator_id).labelled()
+            self.fields["incident_type"].queryset = types  # type: ignore[attr-defined]
+            categories = Category.objects.filter(operator_id=scope.operator_id).labelled()
+            self.fields["exact_category"].queryset = categories  # type: ignore[attr-defined]
+        linked = ["model", "incident_type", "exact_category", "counted"]
         if scope.is_operator_staff:
-            del self.fields["site"]
+            # Every member's sites: a link names one (no box, the list would be too long).
+            self.fields["site"].widget = forms.HiddenInput()
+            self.fields["site"].queryset = Site.objects.visible_to(scope)  # type: ignore[attr-defined]
             self.fields["member"].queryset = Member.objects.visible_to(scope).only("id", "name")  # type: ignore[attr-defined]
+            self.fields["team"].queryset = Team.objects.visible_to(scope)  # type: ignore[attr-defined]
+            linked += ["site", "site_kind", "team"]
         else:
-            del self.fields["member"]
+            for name in ("member", "site_kind", "team"):
+                del self.fields[name]
             self.fields["site"].queryset = Site.objects.visible_to(scope).only("id", "name")  # type: ignore[attr-defined]
+        # A value set by a link is kept (hidden) when the person filters further; one no
+        # link set is not there at all, or its empty value would ride along every search.
+        for name in linked:
+            if not self.data.get(name):
+                del self.fields[name]
 
 
 class DeskFilterForm(_Filters):

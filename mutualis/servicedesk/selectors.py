@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Window
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 from django.utils import timezone
 
 from mutualis.lib.search import search
 from mutualis.people.models import User
 from mutualis.people.tenancy import Scope
+from mutualis.registry.models import Asset
 
-from .models import Attachment, Category, Comment, Ticket, TicketEvent
+from .models import Attachment, Category, Comment, Ticket, TicketEvent, TicketState
 from .models.tickets import OPEN_STATES
 from .sla import deadline_filter
 
@@ -25,6 +26,10 @@ class View:
     SITES = "sites"  # those of my sites (a site contact's whole view)
     MEMBER = "member"  # all of my member's
     ALL = "all"  # the operator's staff: every member's
+
+
+# The value of the filter "counted" that keeps only the tickets counted as incidents.
+COUNTED_INCIDENTS = "incidents"
 
 
 def tickets_for(scope: Scope, view: str = "") -> QuerySet[Ticket]:
@@ -41,6 +46,13 @@ def default_view(scope: Scope) -> str:
     if scope.site_ids is not None:
         return View.SITES
     return View.MEMBER
+
+
+def incidents(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The tickets that count as incidents: a duplicate merged into another ticket is the
+    same incident counted once (on the ticket it was merged into), and a cancelled ticket
+    was declared by mistake."""
+    return tickets.filter(merged_into__isnull=True).exclude(state=TicketState.CANCELLED)
 
 
 def filter_tickets(tickets: QuerySet[Ticket], data: dict[str, Any], *, scope: Scope) -> QuerySet[Ticket]:
@@ -82,6 +94,17 @@ def filter_tickets(tickets: QuerySet[Ticket], data: dict[str, Any], *, scope: Sc
         tickets = tickets.filter(created_at__lt=start_of_day(data["created_before"] + timedelta(days=1)))
     if data.get("asset"):
         tickets = tickets.filter(assets=data["asset"])
+    # The next three are set by the figures' links (insights' recurring failures), so that
+    # the list shows exactly the tickets a figure counted.
+    if data.get("exact_category"):  # the category alone, not the ones under it
+        tickets = tickets.filter(category=data["exact_category"])
+    if data.get("model"):
+        # Naming equipment of the model that the person may see; EXISTS rather than a join,
+        # so that a ticket naming two tablets of the model is listed once.
+        named = Asset.objects.visible_to(scope).filter(model=data["model"], tickets=OuterRef("pk"))
+        tickets = tickets.filter(Exists(named))
+    if data.get("counted") == COUNTED_INCIDENTS:
+        tickets = incidents(tickets)
     if data.get("deadline"):
         tickets = tickets.filter(deadline_filter(data["deadline"], timezone.now()))
     if data.get("q"):

@@ -4,6 +4,7 @@ from the status history, and the defective model injected into a realistic fleet
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 from django.utils import timezone
@@ -42,6 +43,42 @@ def test_rate_ratio_test_is_significant_only_for_a_real_difference() -> None:
     assert p_four < 1e-6
     assert 2 < low < 4 < high
     assert rate_ratio_test(0, 10.0, 0, 40.0)[0] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("events", "years", "other_events", "other_years"),
+    [
+        (0, 5.0, 3, 40.0),
+        (1, 2.5, 0, 10.0),
+        (3, 10.0, 12, 30.0),
+        (40, 10.0, 40, 40.0),
+        (7, 1.0, 7, 1.0),
+        (250, 80.0, 900, 400.0),
+    ],
+)
+def test_the_closed_forms_agree_with_scipy_stats(
+    events: int, years: float, other_events: int, other_years: float
+) -> None:
+    """garwood and rate_ratio_test compute in closed form what scipy.stats' χ² quantiles and
+    binomtest (its p-value and exact interval) give, to many more digits than shown."""
+    from scipy.stats import binomtest, chi2
+
+    low, high = garwood(events, years)
+    expected_low = 0.0 if events == 0 else chi2.ppf(0.025, 2 * events) / 2 * 100 / years
+    assert (low, high) == (
+        pytest.approx(expected_low, rel=1e-9),
+        pytest.approx(chi2.ppf(0.975, 2 * events + 2) / 2 * 100 / years, rel=1e-9),
+    )
+    total = events + other_events
+    share = years / (years + other_years)
+    p_value, (ratio_low, ratio_high) = rate_ratio_test(events, years, other_events, other_years)
+    assert p_value == pytest.approx(binomtest(events, total, share, alternative="greater").pvalue, rel=1e-9)
+    ci = binomtest(events, total, share).proportion_ci(confidence_level=0.95, method="exact")
+    odds = other_years / years
+    assert ratio_low == pytest.approx(ci.low / (1 - ci.low) * odds, rel=1e-6, abs=1e-12)
+    assert ratio_high == (
+        math.inf if ci.high >= 1 else pytest.approx(ci.high / (1 - ci.high) * odds, rel=1e-6)
+    )
 
 
 def test_the_defective_model_is_flagged_and_ranked_first(cast: Cast) -> None:

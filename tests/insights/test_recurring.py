@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from mutualis.insights.filters import filtered_tickets
-from mutualis.insights.recurring import Grouping, Sameness, recurring
+from mutualis.insights.recurring import Grouping, Sameness, recurring, recurring_table
 from mutualis.people.models import Membership, User
 from mutualis.people.roles import Role
 from mutualis.people.tenancy import Scope
@@ -71,7 +71,7 @@ def test_the_window_slides_and_its_bounds_are_exact(cast: Cast) -> None:
     # The window starts at any incident, not at a calendar quarter nor at "today - N".
     assert peak(111, min_count=4) is None
     assert peak(161, min_count=4) == 4
-    row = recurring(tickets, grouping=Grouping.SITE, window_days=400, min_count=3)[0]
+    row = recurring(tickets, grouping=Grouping.SITE, window_days=400, min_count=3, tickets_per_row=20)[0]
     assert row.last_at == Ticket.objects.order_by("-created_at").first().created_at  # type: ignore[union-attr]
     assert (row.subject, row.peak, row.total) == (cast.site_a, 4, 4)
     assert [t.number for t in row.tickets] == sorted((t.number for t in row.tickets), reverse=True)
@@ -121,7 +121,9 @@ def test_the_broken_screen_is_first_among_recurring_equipment(cast: Cast) -> Non
     fleet = build_fleet(cast)
     scope = scope_of(cast.olivia)
     tickets = filtered_tickets(scope, period(fleet))
-    rows = recurring(tickets, grouping=Grouping.ASSET, assets=Asset.objects.visible_to(scope))
+    rows = recurring(
+        tickets, grouping=Grouping.ASSET, assets=Asset.objects.visible_to(scope), tickets_per_row=20
+    )
     first = rows[0]
     assert first.subject.inventory_tag == SCREEN_TAG
     assert (str(first.kind.name), first.peak) == ("Écran cassé", 4)
@@ -173,6 +175,26 @@ def test_an_asset_named_outside_the_fleet_given_names_nothing(cast: Cast) -> Non
     assert recurring(olivia, grouping=Grouping.ASSET)[0].subject == cast.asset_a
     elsewhere = Asset.objects.filter(site=SiteFactory(member=cast.member_b))
     assert recurring(olivia, grouping=Grouping.ASSET, assets=elsewhere) == []
+
+
+def test_a_page_of_rows_comes_with_the_count_of_them_all(cast: Cast) -> None:
+    category = CategoryFactory(operator=cast.operator)
+    wifi, line = IncidentTypeFactory(category=category), IncidentTypeFactory(category=category)
+    other = SiteFactory(member=cast.member_a)
+    _tickets_at(cast, wifi, [0, 10, 20, 30])  # site A: two kinds, two rows
+    _tickets_at(cast, line, [0, 10, 20])
+    _tickets_at(cast, wifi, [0, 10, 20], site=other)
+    tickets = Ticket.objects.visible_to(scope_of(cast.olivia))
+    every = recurring(tickets, grouping=Grouping.SITE)
+    assert (every[0].subject, every[0].peak) == (cast.site_a, 4)
+    assert len(every) == 3
+    first = recurring_table(tickets, grouping=Grouping.SITE, limit=2)
+    rest = recurring_table(tickets, grouping=Grouping.SITE, limit=2, offset=2)
+    assert (first.count, first.things, rest.count, rest.things) == (3, 2, 3, 2)
+    assert first.rows + rest.rows == every
+    assert all(r.tickets == [] for r in every)  # none read unless asked
+    beyond = recurring_table(tickets, grouping=Grouping.SITE, limit=2, offset=4)
+    assert (beyond.rows, beyond.count) == ([], 0)
 
 
 def test_the_tickets_behind_the_rows_are_read_in_bounded_chunks() -> None:

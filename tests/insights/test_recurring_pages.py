@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -64,7 +65,14 @@ def test_exports_carry_the_numbers_of_the_tables(cast: Cast, as_user) -> None:  
     assert first[0] == NETWORK_SITE
     assert first[header.index(str(_("Most incidents within %(days)s days") % {"days": 90}))] == "5"
     assert first[header.index(str(_("Incidents in the period")))] == str(fleet.network_faults)
-    assert len(first[-1].split(", ")) == min(20, fleet.network_faults)  # the latest tickets
+    latest = first[header.index(str(_("Latest tickets (%(count)s at most)") % {"count": 20}))]
+    assert len(latest.split(", ")) == min(20, fleet.network_faults)
+    # The row's tickets, all of them, in the ticket list: the address says which.
+    address = first[header.index(str(_("All its tickets, in the ticket list")))]
+    assert address.startswith("http://testserver/tickets/?")
+    listed = client.get(address.removeprefix("http://testserver"))
+    assert f"{fleet.network_faults} demandes" in listed.content.decode()
+    assert set(latest.split(", ")) <= set(re.findall(r'href="/tickets/(\d+)/"', listed.content.decode()))
 
     response = client.get(URL, query(fleet, export="xlsx", table="rates"))
     assert response.status_code == 200

@@ -2,40 +2,52 @@
 fail abnormally often; every table as CSV or XLSX with `?export=csv|xlsx&table=…`.
 
 Everything read goes through the tenancy door: the tickets of `InsightFilter` (that is,
-`Ticket.objects.visible_to`) and `Asset.objects.visible_to` for the fleet's exposure."""
+`Ticket.objects.visible_to`) and `Asset.objects.visible_to` for the equipment named and the
+fleet's exposure.
+
+Each row gives its counts and links to the ticket list filtered to exactly the tickets it
+counted (`_tickets_link`); the tickets themselves are not on the page, which stays a few
+queries and a few dozen kilobytes whatever the number of rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mutualis.lib.tabular import Column, export_response
+from mutualis.lib.urls import cached_reverse
 from mutualis.people.tenancy import ScopedRequest
 from mutualis.registry.models import Asset
+from mutualis.servicedesk.selectors import COUNTED_INCIDENTS
 from mutualis.web.decorators import member_area
 from mutualis.web.exports import export_request
 
 from ..charts import Chart, bar_chart
 from ..failure_rates import ModelRate, failure_rates
-from ..filters import InsightFilter
+from ..filters import LIST_NAMES, InsightFilter
 from ..recurring import (
     DEFAULT_MIN_COUNT,
     DEFAULT_WINDOW_DAYS,
+    TICKETS_PER_ROW,
     Grouping,
     RecurringRow,
+    RecurringTable,
     Sameness,
-    recurring,
+    recurring_table,
 )
 
-# A page lists this many rows per table; the export takes them all (up to EXPORT_LIMIT).
-PAGE_ROWS = 100
+# A table shows this many rows per page (its own pages: `?assets_page=2`); the export takes
+# them all (up to EXPORT_LIMIT).
+PAGE_ROWS = 25
 EXPORT_LIMIT = 10_000
 # The chart names this many models; the table below it lists them all.
 CHART_MODELS = 12
@@ -66,12 +78,27 @@ class RecurrenceForm(forms.Form):
 
 @dataclass
 class Section:
-    """One recurring table: its rows (one more than shown tells there are more)."""
+    """One recurring table: a page of its rows, each with the link to its tickets."""
 
     grouping: str
-    rows: list[RecurringRow]
-    truncated: bool
-    things: int  # distinct assets, sites or models named
+    lines: list[tuple[RecurringRow, str]]
+    count: int  # rows in all
+    things: int  # distinct assets, sites or models named by all the rows
+    page: int
+    param: str  # the query parameter of its page number
+    query: str  # the page's query without it, to append it to ("…&" or "")
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // PAGE_ROWS))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * PAGE_ROWS + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.lines) - 1
 
 
 def _fleet(request: ScopedRequest, values: dict[str, Any]) -> QuerySet[Asset]:
@@ -87,6 +114,32 @@ def _fleet(request: ScopedRequest, values: dict[str, Any]) -> QuerySet[Asset]:
     return assets
 
 
+# The ticket list's filter naming a row's thing, and its kind, per grouping and sameness.
+ROW_FILTERS = {Grouping.ASSET: "asset", Grouping.SITE: "site", Grouping.MODEL: "model"}
+KIND_FILTERS = {Sameness.INCIDENT_TYPE: "incident_type", Sameness.CATEGORY: "exact_category"}
+
+
+def _tickets_link(values: Mapping[str, Any], grouping: str, same: str) -> Callable[[RecurringRow], str]:
+    """The address of the ticket list showing exactly the tickets a row counted: the page's
+    filters (`InsightFilter.values()`) under the list's names (filters.LIST_NAMES), the
+    incidents only (no merged duplicate, no cancelled ticket), the row's thing and kind.
+
+    The list reads them with `servicedesk.selectors.filter_tickets`, as the page does, for
+    everyone (the operator's staff too: the desk has no filter by equipment). The row's
+    category is the kind without the categories under it, and is within the page's
+    category filter, which it replaces."""
+    thing, kind = ROW_FILTERS[Grouping(grouping)], KIND_FILTERS[Sameness(same)]
+    shared: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in LIST_NAMES and value not in (None, "") and LIST_NAMES[name] != thing:
+            shared[LIST_NAMES[name]] = value.pk if isinstance(value, Model) else value
+    if kind == "exact_category":
+        shared.pop("category", None)
+    shared["counted"] = COUNTED_INCIDENTS
+    prefix = f"{cached_reverse('servicedesk:ticket-list')}?{urlencode(shared)}"
+    return lambda row: f"{prefix}&{thing}={row.subject_id}&{kind}={row.kind_id}"
+
+
 def _subject_name(row: RecurringRow) -> str:
     return str(row.subject) if row.subject is not None else "–"
 
@@ -95,7 +148,7 @@ def _kind_name(row: RecurringRow) -> str:
     return str(row.kind) if row.kind is not None else "–"
 
 
-def _recurring_columns(grouping: str, window: int) -> list[Column]:
+def _recurring_columns(grouping: str, window: int, link: Callable[[RecurringRow], str]) -> list[Column]:
     thing = {
         Grouping.ASSET: gettext_lazy("Equipment"),
         Grouping.SITE: gettext_lazy("Site"),
@@ -121,7 +174,11 @@ def _recurring_columns(grouping: str, window: int) -> list[Column]:
         Column(_("Most incidents within %(days)s days") % {"days": window}, lambda r: r.peak),
         Column(gettext_lazy("Incidents in the period"), lambda r: r.total),
         Column(gettext_lazy("Last incident"), lambda r: r.last_at),
-        Column(gettext_lazy("Tickets"), lambda r: ", ".join(str(t.number) for t in r.tickets)),
+        Column(
+            _("Latest tickets (%(count)s at most)") % {"count": TICKETS_PER_ROW},
+            lambda r: ", ".join(str(t.number) for t in r.tickets),
+        ),
+        Column(gettext_lazy("All its tickets, in the ticket list"), link),
     ]
 
 
@@ -181,6 +238,11 @@ TABLES: dict[str, str] = {
 }
 
 
+def _page_number(value: str | None) -> int:
+    """A table's page from the query; anything but a positive number is the first."""
+    return int(value) if value and value.isdigit() and int(value) > 0 else 1
+
+
 @member_area
 def recurring_page(request: ScopedRequest) -> HttpResponse:
     scope = request.scope
@@ -191,16 +253,22 @@ def recurring_page(request: ScopedRequest) -> HttpResponse:
     window, min_count, same = recurrence.values()
     tickets = filters.tickets()
     fleet = _fleet(request, values)
+    # The equipment the tickets may name: through its door only. The page's member, site
+    # and kind of site are the tickets' (as in the ticket list a row links to), not the
+    # equipment's; the exposure of the failure rates is the filtered fleet's.
+    named = Asset.objects.visible_to(scope)
 
-    def rows_for(grouping: str, limit: int) -> list[RecurringRow]:
-        return recurring(
+    def table_of(grouping: str, *, limit: int, offset: int = 0, tickets_per_row: int = 0) -> RecurringTable:
+        return recurring_table(
             tickets,
             grouping=grouping,
             same=same,
             window_days=window,
             min_count=min_count,
-            assets=fleet,
+            assets=named,
             limit=limit,
+            offset=offset,
+            tickets_per_row=tickets_per_row,
         )
 
     def rates() -> list[ModelRate]:
@@ -214,24 +282,35 @@ def recurring_page(request: ScopedRequest) -> HttpResponse:
         if table == "rates":
             columns, rows = RATE_COLUMNS, rates()
         elif table in TABLES:
-            columns, rows = _recurring_columns(TABLES[table], window), rows_for(TABLES[table], EXPORT_LIMIT)
+            grouping = TABLES[table]
+            link = _tickets_link(values, grouping, same)
+            columns = _recurring_columns(grouping, window, lambda r: request.build_absolute_uri(link(r)))
+            rows = table_of(grouping, limit=EXPORT_LIMIT, tickets_per_row=TICKETS_PER_ROW).rows
         else:
             raise Http404
         return export_response(columns, rows, filename=f"recurring-{table}", fmt=asked.fmt)
 
-    sections = {}
-    for name, grouping in TABLES.items():
-        found = rows_for(grouping, PAGE_ROWS + 1)
-        sections[name] = Section(
-            grouping=grouping,
-            rows=found[:PAGE_ROWS],
-            truncated=len(found) > PAGE_ROWS,
-            things=len({r.subject_id for r in found}),
-        )
-    model_rates = rates()
     params = request.GET.copy()
     for name in ("export", "table"):
         params.pop(name, None)
+    sections = {}
+    for name, grouping in TABLES.items():
+        param = f"{name}_page"
+        page = _page_number(request.GET.get(param))
+        found = table_of(grouping, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS)
+        if not found.rows and page > 1:  # beyond the last page (the filters changed): the first
+            page, found = 1, table_of(grouping, limit=PAGE_ROWS)
+        link = _tickets_link(values, grouping, same)
+        sections[name] = Section(
+            grouping=grouping,
+            lines=[(row, link(row)) for row in found.rows],
+            count=found.count,
+            things=found.things,
+            page=page,
+            param=param,
+            query=_without(params, param),
+        )
+    model_rates = rates()
     return render(
         request,
         "insights/recurring.html",
@@ -248,9 +327,19 @@ def recurring_page(request: ScopedRequest) -> HttpResponse:
             "rates": model_rates,
             "abnormal": [r for r in model_rates if r.abnormal],
             "chart": _rates_chart(model_rates),
-            "query": params.urlencode(),
+            # The exports take every row: no page number.
+            "query": _without(params, *(section.param for section in sections.values())).rstrip("&"),
             "is_staff": scope.is_operator_staff,
             "filter_errors": bool(filters.errors or recurrence.errors),
         },
         status=asked.status,
     )
+
+
+def _without(params: QueryDict, *names: str) -> str:
+    """`params` without `names`, ready to append a value to: "a=1&" (or "")."""
+    rest = params.copy()
+    for name in names:
+        rest.pop(name, None)
+    query = rest.urlencode()
+    return f"{query}&" if query else ""
