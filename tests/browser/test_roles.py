@@ -46,7 +46,7 @@ def test_member_agent_sees_their_member_only(live_server, page: Page, cast: Cast
     expect(page.get_by_text("Nanterre")).to_have_count(0)
 
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Équipements").click()
-    expect(page).to_have_title("Équipements – Mutualis")
+    expect(page).to_have_title("Équipements (1) – Mutualis")
     expect(page.get_by_role("link", name="A-0001")).to_be_visible()
     expect(page.get_by_role("link", name="B-0001")).to_have_count(0)
 

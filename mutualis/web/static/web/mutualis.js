@@ -46,12 +46,41 @@ document.addEventListener("DOMContentLoaded", () => {
     if (document.readyState === "complete") give();
     else window.addEventListener("load", () => requestAnimationFrame(give), { once: true });
   };
+  // A filter box sent, or its filters cleared: remembered for the page it loads (below).
+  const FILTERS_SENT = "mutualis:filters-sent";
+  const remember = (url) => {
+    try { window.sessionStorage.setItem(FILTERS_SENT, new URL(url, window.location.href).pathname); } catch (e) { /* storage refused: no focus move */ }
+  };
+  let filtersSent = null;
+  try {
+    filtersSent = window.sessionStorage.getItem(FILTERS_SENT);
+    window.sessionStorage.removeItem(FILTERS_SENT);
+  } catch (e) { /* storage refused */ }
+  document.querySelectorAll("form.filters").forEach((form) => {
+    form.addEventListener("submit", () => remember(form.action));
+  });
+  document.querySelectorAll("a[data-filters-sent]").forEach((link) => {
+    link.addEventListener("click", () => remember(link.href));
+  });
+  // "Change the filters", under the count: opens the box if folded and puts the keyboard in it.
+  document.querySelectorAll("a[data-filters-edit]").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      const box = document.getElementById("filters");
+      const first = box && box.querySelector("form.filters input:not([type=hidden]), form.filters select");
+      if (!first) return;
+      event.preventDefault();
+      box.open = true;
+      first.focus();
+    });
+  });
+  const results = document.querySelector("[data-results]");
+
   const summary = document.querySelector(".error-summary");
   const messages = document.getElementById("messages");
   if (summary) {
     document.title = (summary.dataset.titlePrefix || "") + document.title;
     focusOnLoad(summary);
-  } else if (messages) {
+  } else if (messages && (window.location.hash || messages.querySelector("[role=alert]"))) {
     const target = window.location.hash ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
     if (target && target !== messages && !target.contains(messages)) {
       target.parentNode.insertBefore(messages, target);
@@ -59,6 +88,12 @@ document.addEventListener("DOMContentLoaded", () => {
     } else if (messages.querySelector("[role=alert]")) {
       focusOnLoad(messages);
     }
+  } else if (results && filtersSent === window.location.pathname) {
+    // A list reloaded by its filters (sent, reset or cleared): the heading with its count
+    // takes the focus, so that a screen reader says at once what the filters found (WCAG
+    // 4.1.3, RGAA 7.5) and a phone shows it with the filters in use beside it. A plain visit
+    // to the same list, a link or a reload, moves nothing: the title says the count.
+    focusOnLoad(results);
   }
 
   // A chart's bar opens its tickets when clicked (insights/charts.py: the same links are in
