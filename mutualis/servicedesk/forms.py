@@ -415,6 +415,12 @@ class MergeForm(forms.Form):
         label=_("Number of the ticket that goes on"),
         min_value=1,
         help_text=_("This ticket is closed as its duplicate; its equipment moves over."),
+        # Each says what to type (WCAG 3.3.3, RGAA 11.11), not only what is wrong.
+        error_messages={
+            "required": _("Type the number of the ticket that goes on, such as 1024."),
+            "invalid": _("Type a ticket number in digits, such as 1024."),
+            "min_value": _("Type a ticket number in digits, such as 1024."),
+        },
     )
 
 

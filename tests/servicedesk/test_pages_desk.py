@@ -122,7 +122,7 @@ def test_bulk_assign_says_how_many_and_names_the_skipped(
             "back": "queue=unassigned",
         },
     )
-    assert response["Location"] == "/desk/?queue=unassigned"
+    assert response["Location"] == "/desk/?queue=unassigned#bulk"
     page = client.get(response["Location"]).content.decode()
     assert f"2 tickets assigned. Not assigned: n° {pile['old'].number} is resolved." in page
     for key in ("camera", "theirs"):
@@ -262,3 +262,80 @@ def test_an_operator_admin_edits_a_types_questions_on_its_page(cast: Cast, desk:
     readonly = as_user(cast.olivia).get(url).content.decode()  # a desk agent reads the catalogue
     assert "Depuis quand ?" in readonly
     assert 'name="fields-0-label"' not in readonly
+
+
+def test_the_bulk_form_comes_before_the_table_and_says_how_many_are_ticked(
+    cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user
+) -> None:
+    """A keyboard reaches the bulk assignment from the first rows in a Shift+Tab or two,
+    not after every row's two stops (~100 Tabs on a page of 50); a link after the table
+    leads back to it; servicedesk/desk.js fills the count, from the texts given here."""
+    page = in_english(as_user, cast.olivia).get("/desk/").content.decode()
+    form = page.index('action="/desk/assign/"')
+    bulk = page.index('<fieldset class="bulk" id="bulk" tabindex="-1">')
+    table = page.index("<table>")
+    back_link = page.index('<a href="#bulk">Back to the assignment of the selected tickets</a>')
+    assert (
+        form < bulk < page.index('name="bulk-assignee"') < page.index(">Assign</button>") < table < back_link
+    )
+    assert page.index("</form>", form) > back_link  # the same form: no script needed to send it
+    assert (
+        '<p role="status" data-bulk-count data-none="No ticket selected." data-one="1 ticket selected."'
+        ' data-many="{n} tickets selected." hidden></p>'
+    ) in page
+    assert 'src="/static/servicedesk/desk.js"' in page
+    for ticket in (pile["taken"], pile["camera"], pile["theirs"]):
+        n = ticket.number
+        assert (
+            f'<input type="checkbox" name="bulk-tickets" value="{n}" id="pick-{n}">'
+            f'<label for="pick-{n}" class="visually-hidden">Select n° {n}</label>'
+        ) in page
+
+
+def test_the_count_is_said_in_french(cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user) -> None:
+    page = as_user(cast.olivia).get("/desk/").content.decode()
+    assert 'data-none="Aucune demande sélectionnée."' in page
+    assert 'data-one="1 demande sélectionnée."' in page
+    assert 'data-many="{n} demandes sélectionnées."' in page
+    assert "Revenir à l’attribution des demandes sélectionnées" in page
+
+
+def test_no_bulk_form_without_rows(cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user) -> None:
+    empty = in_english(as_user, cast.olivia).get("/desk/?q=nothing-like-this").content.decode()
+    assert "No ticket in this queue matches these filters." in empty
+    for absent in ('id="bulk"', 'href="#bulk"', "data-bulk-count", "servicedesk/desk.js"):
+        assert absent not in empty
+
+
+def test_a_bulk_assignment_lands_beside_the_bulk_form(
+    cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user
+) -> None:
+    """The redirect names the bulk form (#bulk): mutualis.js puts the message there, where the
+    person was, rather than above the filters; a refusal too."""
+    client = in_english(as_user, cast.olivia)
+    done = client.post(
+        "/desk/assign/",
+        {
+            "bulk-tickets": [pile["camera"].number],
+            "bulk-assignee": desk.tess.pk,
+            "back": "queue=all&q=parking",
+        },
+    )
+    assert done["Location"] == "/desk/?queue=all&q=parking#bulk"
+    refused = client.post("/desk/assign/", {"bulk-assignee": desk.tess.pk, "back": "queue=mine"})
+    assert refused["Location"] == "/desk/?queue=mine#bulk"
+    assert "Tick the tickets to assign." in client.get(refused["Location"]).content.decode()
+
+
+def test_another_operators_desk_assigns_none_of_ours(
+    cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user
+) -> None:
+    client = in_english(as_user, cast.oscar)
+    page = client.get("/desk/").content.decode()
+    assert numbers(page, list(pile.values())) == set()
+    refused = client.post(
+        "/desk/assign/", {"bulk-tickets": [pile["camera"].number], "bulk-assignee": "none"}, follow=True
+    )
+    assert "Select a valid choice" in refused.content.decode()
+    pile["camera"].refresh_from_db()
+    assert pile["camera"].assignee is None

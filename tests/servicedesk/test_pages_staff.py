@@ -3,6 +3,8 @@ shown on the page with nothing written, and members kept out."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 
 from mutualis.servicedesk import services
@@ -11,6 +13,7 @@ from tests.conftest import Cast
 from tests.factories import SiteFactory
 
 from .conftest import Desk
+from .factories import CategoryFactory, IncidentTypeFactory
 from .pages import broken_screen, camera, in_english, photo, program_named_pdf
 
 pytestmark = pytest.mark.django_db
@@ -109,30 +112,160 @@ def test_equipment_is_linked_by_tag_within_the_member_only(cast: Cast, desk: Des
     assert ticket.assets.count() == 0
 
 
+class Tags(HTMLParser):
+    """The attributes of a page's tags by id, and the text of each element with an id."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.attrs: dict[str, dict[str, str]] = {}
+        self.texts: dict[str, str] = {}
+        self._open: list[str] = []
+        self.page = page
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if "id" in found:
+            self.attrs[found["id"]] = found
+            if tag not in ("input", "br", "img"):
+                self._open.append(found["id"])
+                self.texts[found["id"]] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open and tag in ("ul", "p", "div", "fieldset", "section"):
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        for open_id in self._open:
+            self.texts[open_id] += data
+
+
+def refused_merge(client, ticket: Ticket, typed: str) -> Tags:  # type: ignore[no-untyped-def]
+    """Post a merge that must be refused: the page comes back (400) with the number typed."""
+    response = client.post(f"/tickets/{ticket.number}/merge/", {"merge-into": typed})
+    assert response.status_code == 400, response.get("Location")
+    return Tags(response.content.decode())
+
+
+def field_error(tags: Tags) -> str:
+    """The merge field's error, checked to be marked and linked as assistive technologies
+    need it, with what was typed still in the field."""
+    field = tags.attrs["id_merge-into"]
+    assert field["aria-invalid"] == "true"
+    assert field["aria-describedby"].split() == ["id_merge-into_helptext", "id_merge-into_error"]
+    assert tags.texts["id_merge-into_helptext"].strip()
+    return " ".join(tags.texts["id_merge-into_error"].split())
+
+
 def test_merging_by_number(cast: Cast, desk: Desk, ticket: Ticket, as_user) -> None:
     duplicate = broken_screen(cast, desk, title="Doublon")
     client = in_english(as_user, cast.olivia)
-    page = act(client, duplicate, "merge", {"merge-into": 999})
-    assert "There is no ticket n° 999." in page
-    page = act(client, duplicate, "merge", {"merge-into": duplicate.number})
-    assert "A ticket cannot be merged into itself." in page
-    duplicate.refresh_from_db()
-    assert duplicate.state == "new"
     page = act(client, duplicate, "merge", {"merge-into": ticket.number})
     assert f"n° {duplicate.number} is closed as a duplicate of n° {ticket.number}." in page
     duplicate.refresh_from_db()
     assert (duplicate.state, duplicate.merged_into) == ("closed", ticket)
 
 
-def test_merging_across_members_is_refused(cast: Cast, desk: Desk, ticket: Ticket, as_user) -> None:
-    station_b = SiteFactory(member=cast.member_b, kind=desk.station_kind)
-    other = services.open_ticket(
-        site=station_b, incident_type=desk.camera_offline, title="Ailleurs", by=cast.charlie
+AGAIN = "Type the number of another ticket of Versailles, still open or resolved."
+
+
+def test_a_refused_merge_number_is_marked_in_its_field_and_kept(
+    cast: Cast, desk: Desk, ticket: Ticket, as_user
+) -> None:
+    duplicate = broken_screen(cast, desk, title="Doublon")
+    closed = broken_screen(cast, desk, title="Fermé")
+    services.transition(ticket=closed, to="cancelled", by=cast.alice, as_staff=False)
+    theirs = services.open_ticket(
+        site=SiteFactory(member=cast.member_b, kind=desk.station_kind),
+        incident_type=desk.camera_offline,
+        title="Ailleurs",
+        by=cast.charlie,
     )
-    page = act(in_english(as_user, cast.olivia), ticket, "merge", {"merge-into": other.number})
-    assert "Only tickets of the same member can be merged." in page
+    client = in_english(as_user, cast.olivia)
+    refusals = {
+        "999": f"There is no ticket n° 999. {AGAIN}",
+        str(duplicate.number): f"A ticket cannot be merged into itself. {AGAIN}",
+        str(closed.number): f"n° {closed.number} is cancelled: merge into an open ticket. {AGAIN}",
+        # The desk sees every member's tickets: saying whose it is hides nothing from it.
+        str(theirs.number): f"Only tickets of the same member can be merged. {AGAIN}",
+        # Beyond any ticket number the database holds: still "no ticket", not an error page.
+        "99999999999999999999": f"There is no ticket n° 99999999999999999999. {AGAIN}",
+        "": "Type the number of the ticket that goes on, such as 1024.",
+        "douze": "Type a ticket number in digits, such as 1024.",
+        "0": "Type a ticket number in digits, such as 1024.",
+    }
+    for typed, said in refusals.items():
+        tags = refused_merge(client, duplicate, typed)
+        assert field_error(tags) == said, typed
+        assert tags.attrs["id_merge-into"].get("value", "") == typed  # nothing to retype
+        # The page's summary names the field and leads to it (it takes the focus: mutualis.js).
+        assert '<a href="#id_merge-into">Number of the ticket that goes on</a>' in tags.page
+    duplicate.refresh_from_db()
+    assert (duplicate.state, duplicate.merged_into) == ("new", None)
+    assert not TicketEvent.objects.filter(kind__in=["merged_into", "merged_from"]).exists()
+    # Corrected in the same field, the merge is done.
+    page = act(client, duplicate, "merge", {"merge-into": ticket.number})
+    assert f"n° {duplicate.number} is closed as a duplicate of n° {ticket.number}." in page
+
+
+def test_a_refused_merge_is_said_in_french(cast: Cast, desk: Desk, ticket: Ticket, as_user) -> None:
+    tags = refused_merge(as_user(cast.olivia), ticket, "999")
+    assert field_error(tags) == (
+        "Il n’y a pas de demande n° 999. "
+        "Indiquez le numéro d’une autre demande de Versailles, encore ouverte ou résolue."
+    )
+
+
+def test_another_operators_ticket_is_no_ticket(cast: Cast, desk: Desk, ticket: Ticket, as_user) -> None:
+    """Oscar's operator numbers its tickets from 1 too: a number only his operator has is
+    refused word for word as one nobody has, so the desk learns nothing of his tickets."""
+    elsewhere_kind = IncidentTypeFactory(
+        category=CategoryFactory(operator=cast.other_operator), site_kinds=[desk.college_kind]
+    )
+    elsewhere_site = SiteFactory(member__operator=cast.other_operator, kind=desk.college_kind)
+    theirs = [
+        services.open_ticket(
+            site=elsewhere_site, incident_type=elsewhere_kind, title=f"Ailleurs {n}", by=cast.oscar
+        )
+        for n in range(3)
+    ]
+    unknown_here = theirs[-1].number
+    assert not Ticket.objects.filter(operator=cast.operator, number=unknown_here).exists()
+    client = in_english(as_user, cast.olivia)
+    theirs_said = field_error(refused_merge(client, ticket, str(unknown_here)))
+    nobodys_said = field_error(refused_merge(client, ticket, "999"))
+    assert theirs_said == nobodys_said.replace("999", str(unknown_here))
     ticket.refresh_from_db()
     assert ticket.merged_into is None
+    assert Ticket.objects.filter(pk=theirs[-1].pk, state="new").exists()
+
+
+def test_outsiders_cannot_merge(cast: Cast, desk: Desk, ticket: Ticket, as_user) -> None:
+    """Another member's user and another operator's staff do not find the ticket (404);
+    the ticket's own member's users may not handle it (403)."""
+    duplicate = broken_screen(cast, desk, title="Doublon")
+    for outsider in (cast.charlie, cast.oscar):
+        response = as_user(outsider).post(
+            f"/tickets/{duplicate.number}/merge/", {"merge-into": ticket.number}
+        )
+        assert response.status_code == 404, outsider
+    response = as_user(cast.alice).post(f"/tickets/{duplicate.number}/merge/", {"merge-into": ticket.number})
+    assert response.status_code == 403
+    duplicate.refresh_from_db()
+    assert (duplicate.state, duplicate.merged_into) == ("new", None)
+
+
+def test_a_ticket_no_longer_mergeable_is_said_as_a_message(
+    cast: Cast, desk: Desk, ticket: Ticket, as_user
+) -> None:
+    """A page left open while the ticket was closed: the refusal is about the ticket, not the
+    number typed, so it is a message beside the handling section."""
+    duplicate = broken_screen(cast, desk, title="Doublon")
+    client = in_english(as_user, cast.olivia)
+    services.transition(ticket=duplicate, to="cancelled", by=cast.alice, as_staff=False)
+    page = act(client, duplicate, "merge", {"merge-into": ticket.number})
+    assert f"n° {duplicate.number} is cancelled: it cannot be merged." in page
+    assert 'name="merge-into"' not in page  # no longer offered
 
 
 def test_internal_notes_with_files(cast: Cast, desk: Desk, ticket: Ticket, as_user) -> None:

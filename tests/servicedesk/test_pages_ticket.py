@@ -108,7 +108,7 @@ def test_a_reply_with_a_disguised_file_writes_nothing(
         f"/tickets/{ticket.number}/reply/", {"reply-body": "Voici", "reply-files": [program_named_pdf()]}
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Please correct the following:" in page
     assert "is not a real PDF file" in page
     assert 'href="#id_reply-files"' in page
@@ -266,11 +266,11 @@ def test_an_action_s_error_is_an_alert_and_its_success_a_status(
 ) -> None:
     """Screen readers interrupt for an alert, not for a status (WCAG 4.1.3): a refused
     action is said as the first, a done one as the second."""
-    client = as_user(cast.olivia)
-    refused = client.post(f"/tickets/{ticket.number}/merge/", {"merge-into": "99999999"}, follow=True)
+    client = in_english(as_user, cast.olivia)
+    refused = client.post(f"/tickets/{ticket.number}/state/", {"state-to": "closed"}, follow=True)
     assert refused.redirect_chain[-1][0].endswith("#handling")
     alert = refused.content.decode().split('role="alert">', 1)[1].split("</p>", 1)[0]
-    assert "99999999" in alert
+    assert "cannot go from “new” to “closed”" in alert
     done = client.post(f"/tickets/{ticket.number}/take/", follow=True).content.decode()
     assert 'role="status">' in done
     assert 'role="alert">' not in done

@@ -79,7 +79,7 @@ def test_the_requester_rates_from_the_ticket_page(cast: Cast, desk: Desk, ticket
 def test_a_rating_form_without_a_rating_says_what_is_missing(cast: Cast, ticket: Ticket, as_user) -> None:
     client = in_english(as_user, cast.alice)
     response = client.post(f"/tickets/{ticket.number}/satisfaction/", {"rating-comment": "Bof"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "Please correct the following:" in page
     assert '<a href="#id_rating-rating">' in page
@@ -96,7 +96,7 @@ def test_a_refused_rating_is_said_on_the_page(cast: Cast, desk: Desk, ticket: Ti
     assert "Rating given: <strong>4 – satisfied</strong>" in page
     assert "Change my rating" not in page
     response = client.post(f"/tickets/{ticket.number}/satisfaction/", {"rating-rating": "1"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "its rating can no longer be changed" in response.content.decode()
     assert SatisfactionRating.objects.get().rating == 4
 
@@ -128,7 +128,7 @@ def test_no_satisfaction_box_before_resolution_nor_when_it_is_too_late(
     client = in_english(as_user, cast.alice)
     assert 'id="satisfaction"' not in page_of(client, open_ticket)
     assert (
-        client.post(f"/tickets/{open_ticket.number}/satisfaction/", {"rating-rating": "5"}).status_code == 200
+        client.post(f"/tickets/{open_ticket.number}/satisfaction/", {"rating-rating": "5"}).status_code == 400
     )
     assert not SatisfactionRating.objects.exists()
     old = resolve(broken_screen(cast, desk, title="Ancien"), desk)

@@ -90,8 +90,11 @@ def bulk_assign(request: ScopedRequest) -> HttpResponse:
     scope = request.scope
     if not can_handle(scope):
         raise PermissionDenied
-    # Back to the same queue and filters; only a query string of ours, never a URL.
-    back = f"{reverse('servicedesk:desk')}?{QueryDict(request.POST.get('back', '')).urlencode()}"
+    # Back to the same queue and filters; only a query string of ours, never a URL. The
+    # fragment names the bulk form: web/mutualis.js puts the message beside it, where the
+    # person was, rather than above the filters.
+    query = QueryDict(request.POST.get("back", "")).urlencode()
+    back = f"{reverse('servicedesk:desk')}?{query}#bulk"
     form = BulkAssignForm(scope, request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))

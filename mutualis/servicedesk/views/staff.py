@@ -3,8 +3,9 @@
 Each action is a POST through one verb of `services`. The ticket is found through the
 tenancy door first (another member's or operator's ticket: 404), then the person must be
 allowed to handle tickets (a member's user: 403). A refused verb (an illegal transition,
-equipment of another member…) comes back as a message on the page; the verbs are
-transactional, so nothing is half-written.
+equipment of another member…) comes back as a message on the page; where what the person
+typed is at fault (a merge's number, a note), the page is shown again with the form, its
+field marked. The verbs are transactional, so nothing is half-written.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ..forms import (
 )
 from ..models import Priority, Ticket
 from ..permissions import can_handle
+from ..services.handling import MERGEABLE_STATES
 from .common import error_text, visible_ticket
 from .ticket import ticket_page, to_ticket
 
@@ -151,12 +153,31 @@ def unlink_asset(request: ScopedRequest, ticket: Ticket) -> str:
 
 
 @staff_action
-def merge(request: ScopedRequest, ticket: Ticket) -> str:
-    number = _valid(MergeForm(request.POST))["into"]
+def merge(request: ScopedRequest, ticket: Ticket) -> str | HttpResponse:
+    """A refused number comes back in its field, like the note's refusals: the page again
+    (400), the number kept, the field marked invalid with its error linked to it (Django's
+    aria-invalid and aria-describedby), the error saying what to type (WCAG 3.3.1, 3.3.3;
+    RGAA 11.10, 11.11). Only a refusal about this ticket itself is a message."""
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        return ticket_page(request, ticket, merge=form)
+    number = form.cleaned_data["into"]
+    # Among the tickets the person may see: another operator's n° is "no ticket", word for
+    # word as one that does not exist.
     into = Ticket.objects.visible_to(request.scope).filter(number=number).first()
-    if into is None:
-        raise ValidationError(_("There is no ticket n° %(number)s.") % {"number": number})
-    services.merge(duplicate=ticket, into=into, by=request.user)
+    try:
+        if into is None:
+            raise ValidationError(_("There is no ticket n° %(number)s.") % {"number": number})
+        services.merge(duplicate=ticket, into=into, by=request.user)
+    except ValidationError as exc:
+        ticket.refresh_from_db(fields=["state"])
+        if ticket.state not in MERGEABLE_STATES:
+            raise  # this ticket can no longer be merged (the page was old): nothing to retype
+        what_to_do = _("Type the number of another ticket of %(member)s, still open or resolved.") % {
+            "member": ticket.member.name
+        }
+        form.add_error("into", f"{error_text(exc)} {what_to_do}")
+        return ticket_page(request, ticket, merge=form)
     return _("n° %(number)s is closed as a duplicate of n° %(into)s.") % {
         "number": ticket.number,
         "into": into.number,

@@ -65,7 +65,10 @@ def ticket_page(request: ScopedRequest, ticket: Ticket, **forms_: forms.Form) ->
     if can_handle(scope):
         context.update(_staff_panel(request, ticket, forms_))
     context["error_forms"] = [f for f in forms_.values() if f.errors]
-    return render(request, "servicedesk/ticket_detail.html", context)
+    # A form sent back with its errors is a refused request, as the API says it.
+    return render(
+        request, "servicedesk/ticket_detail.html", context, status=400 if context["error_forms"] else 200
+    )
 
 
 def _staff_panel(request: ScopedRequest, ticket: Ticket, bound: dict[str, forms.Form]) -> dict[str, Any]:
@@ -82,7 +85,7 @@ def _staff_panel(request: ScopedRequest, ticket: Ticket, bound: dict[str, forms.
         "priority_form": PriorityForm(initial={"priority": ticket.priority}) if ticket.is_open else None,
         "reclassify_form": ReclassifyForm(scope, initial={"incident_type": ticket.incident_type_id}),
         "link_form": LinkAssetForm(),
-        "merge_form": MergeForm() if ticket.state in MERGEABLE_STATES else None,
+        "merge_form": (bound.get("merge") or MergeForm()) if ticket.state in MERGEABLE_STATES else None,
         "note_form": bound.get("note") or NoteForm(ticket),
     }
 
