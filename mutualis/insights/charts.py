@@ -291,6 +291,10 @@ def bar_chart(
         )
         group = (right - left) / max(len(labels), 1)
         bar = min(40.0, (group - 6) / max(len(names), 1))
+        # A value is written above its bar only where it fits the bar's width (about 0.6 em
+        # a character): 24 hourly counts of four digits would run into each other.
+        widest = max((len(number(v or 0)) for name in names for v in series[name]), default=0)
+        show_values = show_values and widest * FONT * 0.6 <= bar + 2
         for li, label in enumerate(labels):
             x0 = left + li * group + (group - bar * len(names)) / 2
             for si, name in enumerate(names):

@@ -84,6 +84,22 @@ def test_a_horizontal_bar_chart_and_many_bars() -> None:
     assert "no data" in empty.svg
 
 
+def test_values_are_written_above_bars_only_where_they_fit() -> None:
+    def values(count: int, value: int) -> list[str]:
+        chart = bar_chart(
+            title="Hours",
+            labels=[f"{h}h" for h in range(count)],
+            series={"n": [value] * count},
+            value_label="n",
+        )
+        return [t.text or "" for t in parse(chart.svg).iter(f"{SVG}text") if t.text == "2,027"]
+
+    # 24 hourly counts of four digits would run into each other: the table says them.
+    assert values(24, 2027) == []
+    # Twelve months of the same counts have room.
+    assert len(values(12, 2027)) == 12
+
+
 def test_a_line_chart_tells_series_apart_without_colour() -> None:
     chart = line_chart(
         title="Forecast",
