@@ -443,6 +443,15 @@ def test_registry_link_to_another_members_site_is_refused(alice, hub: Hub) -> No
         content_type="application/ld+json",
     )
     assert "not a site of this tenant" in problem(response, 400, "BadRequestData")["detail"]
+    # Site numbers that only str.isdigit() takes for numbers: refused the same way.
+    for number in ["²", "9" * 5000]:
+        odd = {"type": "Relationship", "object": f"urn:mutualis:Site:{number}"}
+        response = alice.post(
+            "entities",
+            ld(station(3, **{"https://mutualis.example/ns/site": odd})),
+            content_type="application/ld+json",
+        )
+        assert "not a site of this tenant" in problem(response, 400, "BadRequestData")["detail"]
     asset = {"type": "Relationship", "object": "urn:mutualis:Asset:B-0001"}
     response = alice.post(
         "entities",

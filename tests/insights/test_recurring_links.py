@@ -173,6 +173,11 @@ def test_each_table_has_pages_and_says_how_many_rows_in_all(cast: Cast, as_user)
     assert 'href="?sites_page=2&amp;assets_page=2#assets" rel="next"' in assets
     # A page beyond the last (the filters changed since) shows the first.
     assert len(rows(table(client.get(f"{URL}?sites_page=9").content.decode(), "sites"))) == PAGE_ROWS
+    # So does a page number that is no number: negative, a superscript digit, 5,000 digits.
+    for odd in ["-2", "0", "²", "9" * 5000, "2.5"]:
+        answer = client.get(URL, {"sites_page": odd})
+        assert answer.status_code == 200, odd
+        assert "Page 1 sur 2" in table(answer.content.decode(), "sites"), odd
 
 
 def build_recurring_sites(cast: Cast, kind: IncidentType, count: int, *, start: int = 0) -> None:

@@ -284,12 +284,18 @@ def test_sites_are_found_by_site_id_within_the_operator_only(cast: Cast) -> None
         ("S-1", str(cast.site_b.pk), "tablette"),
         ("S-2", str(theirs.pk), "tablette"),
         ("S-3", "abc", "tablette"),
+        # Digits for str.isdigit(), not for int(): a message, not a failed import.
+        ("S-4", "²", "tablette"),
+        ("S-5", "9" * 5000, "tablette"),
     ]
     report = check(cast.operator, "assets", csv_bytes(header, rows))
-    assert problems(report) == [
+    found = problems(report)
+    assert found[:3] == [
         (3, "site_id", f"No site of Opérateur numérique test has the id “{theirs.pk}”."),
         (4, "site_id", "No site of Opérateur numérique test has the id “abc”."),
+        (5, "site_id", "No site of Opérateur numérique test has the id “²”."),
     ]
+    assert [(line, column) for line, column, _message in found[3:]] == [(6, "site_id")]
 
 
 def test_the_site_columns_are_required_in_the_header(cast: Cast) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from mutualis.lib.numbers import whole_number
 from mutualis.registry.models import Asset, Site
 
 from ..models import Entity, Tenant
@@ -61,8 +62,8 @@ class RegistryLinks:
                     continue  # reported by resolve()
                 if target and target.startswith(prefix):
                     key = target.removeprefix(prefix)
-                    if prefix == SITE_URN and key.isdigit():
-                        site_pks.add(int(key))
+                    if prefix == SITE_URN and (number := whole_number(key)) is not None:
+                        site_pks.add(number)
                     elif prefix == ASSET_URN:
                         tags.add(key)
         self.sites: set[int] = set()
@@ -95,7 +96,7 @@ class RegistryLinks:
         target = _relationship_target(attrs, SITE_IRI)
         if target is not None:
             key = target.removeprefix(SITE_URN)
-            if not target.startswith(SITE_URN) or not key.isdigit() or int(key) not in self.sites:
+            if not target.startswith(SITE_URN) or whole_number(key) not in self.sites:
                 raise BadRequestData(
                     f"{SITE_IRI} points at {target!r}, which is not a site of this tenant "
                     f"(expected {SITE_URN}<site id> of a site of the tenant's member)."

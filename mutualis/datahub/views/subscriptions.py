@@ -8,6 +8,8 @@ from django.http import HttpResponse
 from django.urls import re_path
 from django.utils import timezone
 
+from mutualis.lib.numbers import whole_number
+
 from ..ngsild.errors import BadRequestData
 from ..ngsild.http import NgsiRequest, json_response, methods, ngsild_view, no_content
 from ..subscriptions.definitions import render_subscription
@@ -34,11 +36,12 @@ def _count_param(
     # ASCII digits only: int() also reads "1_0" and other scripts' digits.
     digits = raw.removeprefix("-")
     if not (digits.isascii() and digits.isdigit()):
-        raise BadRequestData(f"{name} must be a whole number, not {raw!r}.")
-    value = int(raw)
-    if value < minimum or (maximum is not None and value > maximum):
+        raise BadRequestData(f"{name} must be a whole number, not {raw[:40]!r}.")
+    value = whole_number(raw, signed=True)
+    if value is None or value < minimum or (maximum is not None and value > maximum):
         upper = f" and at most {maximum}" if maximum is not None else ""
-        raise BadRequestData(f"{name} must be at least {minimum}{upper}, not {value}.")
+        given = value if value is not None else f"a number of {len(digits):,} digits"
+        raise BadRequestData(f"{name} must be at least {minimum}{upper}, not {given}.")
     return value
 
 

@@ -23,6 +23,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mutualis.lib.numbers import whole_number
 from mutualis.lib.tabular import Column, export_response
 from mutualis.lib.urls import cached_reverse
 from mutualis.people.tenancy import ScopedRequest
@@ -240,7 +241,8 @@ TABLES: dict[str, str] = {
 
 def _page_number(value: str | None) -> int:
     """A table's page from the query; anything but a positive number is the first."""
-    return int(value) if value and value.isdigit() and int(value) > 0 else 1
+    number = whole_number(value or "")
+    return number if number else 1
 
 
 @member_area

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from mutualis.lib.numbers import whole_number
 from mutualis.registry.models import Asset, AssetModel, AssetStatus, AssetType, ImportMode, Operator, Site
 from mutualis.registry.services import IllegalTransition, check_transition
 
@@ -166,7 +167,8 @@ class AssetChecker:
     def _site(self, row: Row) -> SiteRef | None:
         raw_id = row.values.get("site_id", "")
         if raw_id:
-            site = self.sites.get(int(raw_id)) if raw_id.isdigit() else None
+            number = whole_number(raw_id)
+            site = self.sites.get(number) if number is not None else None
             if site is None:
                 row.fail(
                     "site_id",

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.lib.numbers import whole_number
 from mutualis.lib.tabular import Column, choice, export_queryset, field
 from mutualis.people.tenancy import Scope
 
@@ -39,8 +40,7 @@ def error_text(exc: ValidationError) -> str:
 
 
 def _cursor(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return whole_number(request.GET.get(name, ""))
 
 
 @dataclass

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mutualis.lib.numbers import whole_number
 from mutualis.people.tenancy import Scope, ScopedRequest, get_visible_or_404
 from mutualis.registry.models import Site
 from mutualis.web.decorators import operator_staff_only
@@ -72,8 +73,7 @@ class _Listing:
 
 
 def _cursor(request: ScopedRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return whole_number(request.GET.get(name, ""))
 
 
 @operator_staff_only
