@@ -121,7 +121,10 @@ def duration_text(seconds: float | None) -> str:
         return ngettext("%(count)s minute", "%(count)s minutes", count) % {"count": count}
     hours = minutes / 60
     if hours < 48:
-        return _("%(count)s h") % {"count": formats.number_format(round(hours, 1), 1 if hours < 10 else 0)}
+        # One decimal below 10 h, none for a whole number: "1 h to 4 h", not "1,0 h to 4,0 h".
+        rounded = round(hours, 1) if hours < 10 else round(hours)
+        decimals = 0 if float(rounded).is_integer() else 1
+        return _("%(count)s h") % {"count": formats.number_format(rounded, decimals)}
     days = round(hours / 24, 1)
     shown = formats.number_format(days, 1 if days < 10 and not days.is_integer() else 0)
     return ngettext("%(count)s day", "%(count)s days", round(days)) % {"count": shown}

@@ -75,7 +75,7 @@ def test_charts_stay_readable_on_a_phone_and_scroll_from_the_keyboard(
         # Each chart's drawing scrolls sideways in a box named after the chart, which takes the
         # keyboard's focus to do so; its caption and data table stay at the screen's width.
         boxes = page.evaluate(
-            """() => [...document.querySelectorAll('.territory-chart')].map(box => [
+            """() => [...document.querySelectorAll('.chart-box')].map(box => [
                  box.scrollWidth > box.clientWidth, box.tabIndex, box.getAttribute('role'),
                  box.getAttribute('aria-label') || '',
                  box.closest('figure').querySelector('figcaption').textContent.trim(),
@@ -84,7 +84,7 @@ def test_charts_stay_readable_on_a_phone_and_scroll_from_the_keyboard(
         for scrolls, tab_index, role, name, caption, right in boxes:
             if not (scrolls and tab_index == 0 and role == "region" and name == caption and right <= 390):
                 problems.append(f"chart box {scrolls=} {tab_index=} {role=} {name=} {caption=} {right=}")
-        box = page.locator(".territory-chart").first
+        box = page.locator(".chart-box").first
         box.focus()
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowRight")
@@ -100,7 +100,7 @@ def test_charts_stay_readable_on_a_phone_and_scroll_from_the_keyboard(
     # On a wide screen the drawings fit: their boxes are no stop for the keyboard.
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/territory/?period=7d")
-    stops = page.evaluate("() => [...document.querySelectorAll('.territory-chart')].map(box => box.tabIndex)")
+    stops = page.evaluate("() => [...document.querySelectorAll('.chart-box')].map(box => box.tabIndex)")
     if set(stops) != {-1}:
         found["/territory/?period=7d (1280 px)"] = [f"tab stops on charts that fit: {stops}"]
     context.close()

@@ -145,7 +145,12 @@ def test_the_template_renders_figure_caption_and_table() -> None:
         links={"n": ["/x/"]},
     )
     html = render_to_string("insights/_chart.html", {"chart": chart})
-    assert re.search(r"<figure[^>]*>\s*<svg", html)
+    # The drawing in a box of its own that scrolls on a phone, named after the chart.
+    assert re.search(
+        r'<figure[^>]*>\s*<div class="table-scroll chart-box" tabindex="0" role="region" '
+        r'aria-label="Incidents per month">\s*<svg',
+        html,
+    )
     assert "<figcaption>Incidents per month</figcaption>" in html
     assert "<summary>Chart data (table)</summary>" in html
     assert "<caption>Incidents per month</caption>" in html

@@ -208,7 +208,7 @@ def test_member_month_in_plain_words(world: World) -> None:  # noqa: F811 - pyte
         assert said[0] == (
             "10 incidents in September 2024, 8 more than the month before; 80% resolved within the deadlines."
         )
-        assert said[1] == "Half of the incidents were taken charge of within 1.0 h."
+        assert said[1] == "Half of the incidents were taken charge of within 1 h."
         assert said[2] == "Most frequent categories: Tablette (5), Vidéoprotection (5)."
         may = member_month(scope_of(world.cast.alice), dt.date(2024, 5, 1))
         assert sentences(may)[0].startswith("2 incidents this month, as many as last month;")
@@ -301,4 +301,6 @@ def test_a_tampered_filter_is_ignored(world: World) -> None:  # noqa: F811 - pyt
     swapped = build(world.cast.alice, "volumes", start="2024-12-31", end="2024-01-01")
     assert facts(swapped)["Incidents declared"] == 32
     garbage = build(world.cast.alice, "volumes", start="yesterday", step="fortnight")
-    assert garbage.charts  # the defaults: the last twelve months, by month
+    # The defaults: the start of the last twelve months (here after the end: swapped), by month.
+    assert [label for _query, label, current in garbage.choices if current] == ["Per month"]
+    assert garbage.intro.startswith("Incidents declared from 12/31/2024 to ")

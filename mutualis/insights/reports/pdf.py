@@ -45,6 +45,8 @@ WIDTH = A4[0] - 40 * mm  # the frame's width between the margins
 # grouping in some locales): it would print as a black box. The plain no-break space is in it.
 NNBSP = "\u202f"
 NBSP = "\xa0"
+# What a chart or a table writes where there is no value (nothing to measure).
+MISSING = "–"
 
 
 def pdf_text(value: Any) -> str:
@@ -155,8 +157,12 @@ def bar_chart(
     value_format: Callable[[float], str] = lambda v: number(v),
     max_value: float | None = None,
     height: float = 62 * mm,
+    missing_note: str = "",
 ) -> KeepTogether:
-    """One series of bars, each with its value printed at its end, under a written title."""
+    """One series of bars, each with its value printed at its end, under a written title.
+    A value of None (nothing to measure: a share of no request) is no bar and says "–", and
+    `missing_note` under the chart says what the dash means (drawn as 0, an empty month read
+    as "0 % on time")."""
     clean = [v if v is not None else 0 for v in values]
     top = max_value if max_value is not None else max([*clean, 1])
     drawing = Drawing(WIDTH, height)
@@ -191,11 +197,15 @@ def bar_chart(
     chart.barLabels.fontName = "Helvetica"
     chart.barLabels.fontSize = 7
     chart.barLabels.fillColor = TEXT
-    chart.barLabelFormat = lambda v: value_format(v)
+    chart.barLabelFormat = "values"
+    chart.barLabelArray = [[MISSING if v is None else value_format(v) for v in values]]
     chart.barLabels.nudge = 6 if horizontal else 5
     chart.barLabels.boxAnchor = "w" if horizontal else "s"
     drawing.add(chart)
-    return KeepTogether([para(title, "h2"), drawing])
+    parts: list[Flowable] = [para(title, "h2"), drawing]
+    if missing_note and any(v is None for v in values):
+        parts.append(para(missing_note, "small"))
+    return KeepTogether(parts)
 
 
 def spacer(height_mm: float = 4) -> Spacer:

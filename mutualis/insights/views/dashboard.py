@@ -85,7 +85,11 @@ def panel(request: ScopedRequest, name: str) -> HttpResponse:
 def export(data: PanelData, table: str, fmt: str) -> HttpResponse:
     """One of the panel's tables: its key figures ("facts") or its n-th chart's data."""
     if table == "facts":
-        columns = [Column(_("Figure"), lambda f: f.label), Column(_("Value"), lambda f: f.value)]
+        columns = [
+            Column(_("Figure"), lambda f: f.label),
+            Column(_("Value"), lambda f: f.value),
+            Column(_("Unit"), lambda f: f.unit),
+        ]
         return export_response(columns, data.facts, filename=f"insights-{data.name}-figures", fmt=fmt)
     try:
         chart = data.charts[int(table or 0)]

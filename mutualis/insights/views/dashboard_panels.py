@@ -37,6 +37,9 @@ class Fact:
     value: Any  # the number, for exports
     shown: str  # as people read it
     link: str | None = None
+    # The unit of `value` in the exports ("%", hours), where the label does not say it: the
+    # exported 0.49 of a median time was a number of nothing.
+    unit: str = ""
 
 
 @dataclass
@@ -50,6 +53,10 @@ class PanelData:
     link_text: str = ""
     # (the whole query string of the choice, label, current)
     choices: list[tuple[str, str, bool]] = field(default_factory=list)
+    # Said in place of the charts when the period holds nothing to draw: charts of nothing
+    # but zeros, or of no bar at all, left a reader guessing whether the figures had failed.
+    # The charts' tables still export (their URLs stay valid), with their zeros.
+    empty: str = ""
 
 
 @dataclass
@@ -118,6 +125,9 @@ def _period_links(ctx: Context, firsts: list[dt.date], **filters: Any) -> list[s
     return links
 
 
+NOTHING_DECLARED = gettext_lazy("No incident was declared in this period.")
+NOTHING_OPEN = gettext_lazy("None of the incidents declared in this period is still open.")
+
 STEP_WORDS = {MONTH: gettext_lazy("per month"), WEEK: gettext_lazy("per week"), DAY: gettext_lazy("per day")}
 
 
@@ -160,6 +170,7 @@ def volumes_panel(ctx: Context) -> PanelData:
         ctx.drill(),
         _("See these incidents"),
         choices=[(ctx.query_with(step=s), label, current) for s, label, current in steps],
+        empty="" if total else str(NOTHING_DECLARED),
     )
 
 
@@ -226,6 +237,7 @@ def breakdown_panel(ctx: Context) -> PanelData:
         link=ctx.drill(),
         link_text=_("See these incidents"),
         choices=choices,
+        empty="" if found.totals else str(NOTHING_DECLARED),
     )
 
 
@@ -272,6 +284,7 @@ def backlog_panel(ctx: Context) -> PanelData:
         [chart],
         ctx.drill(state="open"),
         _("See the open incidents"),
+        empty="" if found.total else str(NOTHING_OPEN),
     )
 
 
@@ -295,9 +308,13 @@ def durations_panel(ctx: Context) -> PanelData:
                 _("Median time to %(what)s") % {"what": name},
                 _hours(stats.median),
                 duration_text(stats.median),
+                unit=_("hours"),
             ),
             Fact(
-                _("90th percentile, %(what)s") % {"what": name}, _hours(stats.p90), duration_text(stats.p90)
+                _("90th percentile, %(what)s") % {"what": name},
+                _hours(stats.p90),
+                duration_text(stats.p90),
+                unit=_("hours"),
             ),
             Fact(_("Incidents measured, %(what)s") % {"what": name}, stats.count, number(stats.count)),
         ]
@@ -324,6 +341,9 @@ def durations_panel(ctx: Context) -> PanelData:
         [chart],
         ctx.drill(),
         _("See these incidents"),
+        empty=""
+        if take.count or done.count
+        else _("No incident declared in this period has been taken charge of or resolved yet."),
     )
 
 
@@ -351,6 +371,7 @@ def sla_panel(ctx: Context) -> PanelData:
                     "met": number(deadlines.met),
                     "decided": number(deadlines.met + deadlines.missed),
                 },
+                unit="%",
             ),
             Fact(
                 _("Missed deadlines recorded, %(what)s") % {"what": name},
@@ -375,8 +396,16 @@ def sla_panel(ctx: Context) -> PanelData:
         "For the incidents declared in the period with a service level: deadlines met, missed "
         "(late, or past due and still waiting), and not yet due. Cancelled incidents are left out."
     )
+    measured = sum(d.met + d.missed + d.running for d in (levels.take_charge, levels.resolve))
     return PanelData(
-        "sla", str(PANELS["sla"].title), intro, facts, [chart], ctx.drill(), _("See these incidents")
+        "sla",
+        str(PANELS["sla"].title),
+        intro,
+        facts,
+        [chart],
+        ctx.drill(),
+        _("See these incidents"),
+        empty="" if measured else _("No incident declared in this period has a service level."),
     )
 
 
@@ -392,6 +421,7 @@ def reopen_panel(ctx: Context) -> PanelData:
             _("Reopen rate"),
             None if rate is None else round(rate, 1),
             "–" if rate is None else f"{percent(rate)} %",
+            unit="%",
         ),
     ]
     chart = line_chart(
@@ -409,6 +439,7 @@ def reopen_panel(ctx: Context) -> PanelData:
         [chart],
         ctx.drill(),
         _("See these incidents"),
+        empty="" if resolved else _("No incident declared in this period has been resolved yet."),
     )
 
 
@@ -441,6 +472,7 @@ def satisfaction_panel(ctx: Context) -> PanelData:
         [chart],
         ctx.drill(),
         _("See these incidents"),
+        empty="" if found.total else _("No rating was given for the incidents declared in this period."),
     )
 
 
@@ -465,6 +497,7 @@ def load_panel(ctx: Context) -> PanelData:
         charts=[chart],
         link=ctx.drill(state="open"),
         link_text=_("See the open incidents"),
+        empty="" if rows else str(NOTHING_OPEN),
     )
 
 
