@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import batch, contexts, entities, subscriptions, temporal
+from .views import batch, contexts, entities, subscriptions, temporal, unknown
 
 app_name = "ngsild"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("", include(temporal.urlpatterns)),
     path("", include(subscriptions.urlpatterns)),
     path("", include(contexts.urlpatterns)),
+    # Last: whatever the others do not serve is a ProblemDetails, not an HTML page.
+    path("", include(unknown.urlpatterns)),
 ]

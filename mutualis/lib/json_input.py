@@ -27,6 +27,21 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number (RFC 8259, section 6)")
 
 
+# As many digits as the largest double has (about 1.8e308): a longer integer is no value any
+# column or document of the product holds. int() itself refuses more than 4,300 digits,
+# with advice for the server's programmer (sys.set_int_max_str_digits) that reached clients.
+MAX_INTEGER_DIGITS = 309
+
+
+def _whole(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INTEGER_DIGITS:
+        raise ValueError(
+            f"the number {text[:20]}… has {digits} digits; numbers have at most {MAX_INTEGER_DIGITS}"
+        )
+    return int(text)
+
+
 def _finite(text: str) -> float:
     number = float(text)
     if not math.isfinite(number):
@@ -53,10 +68,11 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
 
 
 def strict_loads(data: str | bytes) -> Any:
-    """`json.loads`, refusing non-finite numbers, NaN/Infinity and nesting beyond MAX_DEPTH
-    with a ValueError (also raised for invalid JSON, as json.loads does)."""
+    """`json.loads`, refusing non-finite numbers, integers beyond MAX_INTEGER_DIGITS,
+    NaN/Infinity and nesting beyond MAX_DEPTH with a ValueError (also raised for invalid
+    JSON, as json.loads does)."""
     try:
-        value = json.loads(data, parse_constant=_no_constant, parse_float=_finite)
+        value = json.loads(data, parse_constant=_no_constant, parse_float=_finite, parse_int=_whole)
     except RecursionError:
         raise ValueError(f"the JSON nests lists and objects more than {MAX_DEPTH} deep") from None
     if too_deep(value):

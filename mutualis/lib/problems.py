@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousMultipartForm,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
@@ -69,7 +77,27 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     return [{"field": prefix, "message": str(detail)}]
 
 
+# What Django refuses to read of a request (its other SuspiciousOperations are the
+# server's own business, not the client's).
+_UNREADABLE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, SuspiciousMultipartForm)
+
+
+def _refused_request(exc: Exception) -> Response:
+    """What Django refuses to read (a body beyond DATA_UPLOAD_MAX_MEMORY_SIZE, too many form
+    fields or files): DRF lets these through, and they became Django's HTML 400 page."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+        return problem_response(
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            _("The request body is larger than the %(size)s MB this API reads; send less at once.")
+            % {"size": number_format(limit / 1024 / 1024, decimal_pos=1)},
+        )
+    return problem_response(status.HTTP_400_BAD_REQUEST, str(exc))
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, _UNREADABLE):
+        return _refused_request(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):

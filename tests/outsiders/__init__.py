@@ -53,6 +53,7 @@ PARTS = [
     "tests.outsiders.datahub_temporal",
     "tests.outsiders.datahub_subscriptions",
     "tests.outsiders.datahub_contexts",
+    "tests.outsiders.datahub_unknown",
     "tests.outsiders.datahub_ingestion",
     "tests.outsiders.datahub_territory",
 ]

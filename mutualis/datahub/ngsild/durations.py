@@ -13,14 +13,26 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mutualis.lib.calendar_bounds import EARLIEST, LATEST
+
 from .errors import BadRequestData
 
 # P[nY][nM][nW][nD][T[nH][nM][nS]]; only seconds may carry a fraction (ISO 8601 allows a
 # fraction on the smallest unit given; seconds is the only one clients use in practice).
+# ASCII digits: \d also matches other scripts' digits.
 _DURATION = re.compile(
-    r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:[.,]\d+)?)S)?)?$"
+    r"^P(?:(?P<years>[0-9]+)Y)?(?:(?P<months>[0-9]+)M)?(?:(?P<weeks>[0-9]+)W)?(?:(?P<days>[0-9]+)D)?"
+    r"(?:T(?:(?P<hours>[0-9]+)H)?(?:(?P<minutes>[0-9]+)M)?(?:(?P<seconds>[0-9]+(?:[.,][0-9]+)?)S)?)?$"
 )
+
+# No period is longer than the hub's time axis (every instant lies in EARLIEST..LATEST):
+# longer, a bucket's end overflowed Python's calendar (P9999Y, P1000000000D) or int()
+# refused the digits (5,000 of them), each a 500.
+_AXIS_YEARS = LATEST.year - EARLIEST.year + 1
+MAX_MONTHS = _AXIS_YEARS * 12
+MAX_SECONDS = ((LATEST - EARLIEST).days + 1) * 86400
+# More digits than any part of a duration within those bounds needs.
+_MAX_PART_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,8 @@ def parse_duration(text: object, *, field: str = "aggrPeriodDuration", allow_zer
             f"{field} is not an ISO 8601 duration (P[nY][nM][nW][nD][T[nH][nM][nS]], e.g. PT1H, P1D, P1M): {text!r}."
         )
     parts = match.groupdict()
+    if any(len(part.split(".")[0].split(",")[0]) > _MAX_PART_DIGITS for part in parts.values() if part):
+        raise _too_long(field, text)
     months = int(parts["years"] or 0) * 12 + int(parts["months"] or 0)
     seconds = (
         int(parts["weeks"] or 0) * 7 * 86400
@@ -72,10 +86,19 @@ def parse_duration(text: object, *, field: str = "aggrPeriodDuration", allow_zer
             f"{field} mixes calendar months or years with a fixed time ({text!r}); "
             "use either months/years (P1M, P1Y) or weeks/days/hours/minutes/seconds (P1D, PT1H)."
         )
+    if months > MAX_MONTHS or seconds > MAX_SECONDS:
+        raise _too_long(field, text)
     duration = Duration(months=months, seconds=seconds)
     if duration.is_zero and not allow_zero:
         raise BadRequestData(f"{field} must be longer than zero: {text!r}.")
     return duration
+
+
+def _too_long(field: str, text: str) -> BadRequestData:
+    return BadRequestData(
+        f"{field} is longer than the {_AXIS_YEARS} years from {EARLIEST.year} to {LATEST.year} that "
+        f"every instant of the hub lies in (at most P{_AXIS_YEARS}Y): {text[:40]!r}."
+    )
 
 
 def add_months(moment: datetime, months: int) -> datetime:

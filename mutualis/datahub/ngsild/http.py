@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -25,6 +26,7 @@ from mutualis.datahub import access
 from mutualis.datahub.bulk import collector_held
 from mutualis.datahub.models import Tenant
 from mutualis.lib.json_input import MAX_DEPTH
+from mutualis.lib.storable_text import is_storable
 
 from . import fastjson
 from .context import ActiveContext, context_from_request, core_context, link_header_for
@@ -35,6 +37,7 @@ from .errors import (
     NgsiLdError,
     NotAcceptable,
     PayloadTooLarge,
+    ResourceNotFound,
     UnsupportedMediaType,
 )
 
@@ -125,9 +128,45 @@ def _read_body(request: HttpRequest) -> bytes:
     return data
 
 
+# A NUL or a UTF-16 surrogate reaches a JSON string only as an escape (raw, the first is
+# invalid JSON and the second invalid UTF-8); a body without these escapes needs no walk.
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])")
+_WHAT = "a NUL character (\\u0000) or a lone UTF-16 surrogate, which the hub cannot store"
+
+
+def _check_storable(value: Any) -> None:
+    """BadRequestData naming the first key or string of `value` that is not storable text;
+    walked without recursion (the depth is checked apart)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not is_storable(key):
+                    raise BadRequestData(f"The member name {key!r} holds {_WHAT}.")
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and not is_storable(item):
+            raise BadRequestData(f"The value {item[:80]!r} holds {_WHAT}.")
+
+
+def _check_parameters(request: HttpRequest, kwargs: dict[str, Any]) -> None:
+    """The query string and the ids in the address, storable text only (lib.storable_text):
+    each is compared with stored text, which PostgreSQL refused with a 500."""
+    for name, values in request.GET.lists():
+        for value in (name, *values):
+            if not is_storable(value):
+                raise BadRequestData(f"The query parameter {name!r} holds {_WHAT}.")
+    for value in kwargs.values():
+        # No entity, subscription or @context has such an id: the 404 of any unknown one.
+        if isinstance(value, str) and not is_storable(value):
+            raise ResourceNotFound(f"Nothing here has the id {value!r}: ids hold no NUL character.")
+
+
 def _parse_json(data: bytes) -> Any:
     try:
-        return fastjson.loads(data)
+        parsed = fastjson.loads(data)
     except UnicodeDecodeError:
         raise InvalidRequest("The request body is not UTF-8 encoded JSON.") from None
     except json.JSONDecodeError as exc:
@@ -136,6 +175,9 @@ def _parse_json(data: bytes) -> Any:
         ) from None
     except ValueError as exc:  # NaN or Infinity (see fastjson.loads)
         raise InvalidRequest(f"The request body is not valid JSON: {exc}.") from None
+    if _UNSTORABLE_ESCAPE.search(data):
+        _check_storable(parsed)
+    return parsed
 
 
 def _check_content_type(request: HttpRequest, *, merge_patch: bool) -> str:
@@ -170,6 +212,7 @@ def ngsild_view(
             try:
                 nr = _resolve(
                     request,
+                    kwargs,
                     write=write,
                     body=body,
                     tenant_required=tenant_required,
@@ -211,12 +254,20 @@ def ngsild_view(
 
 
 def _resolve(
-    request: HttpRequest, *, write: bool, body: bool, tenant_required: bool, geo: bool, merge_patch: bool
+    request: HttpRequest,
+    kwargs: dict[str, Any],
+    *,
+    write: bool,
+    body: bool,
+    tenant_required: bool,
+    geo: bool,
+    merge_patch: bool,
 ) -> NgsiRequest:
     caller = access.authenticate(request)
     # Tenant-less resources (stored @contexts) ignore the header: the default tenant.
     header = request.headers.get(access.TENANT_HEADER) if tenant_required else None
     tenant = access.resolve_tenant(caller, header)
+    _check_parameters(request, kwargs)
     if write:
         access.check_write(caller, tenant)
     accept = negotiate_accept(request.headers.get("Accept"), geo=geo)

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.conf import settings
 
+from mutualis.lib.numbers import whole_number
+
 from ..ngsild.context import ActiveContext
 from ..ngsild.durations import Duration, parse_duration
 from ..ngsild.errors import BadRequestData
@@ -104,12 +106,10 @@ def parse_temporal_query(
     last_n_text = _param(params, "lastN")
     last_n = None
     if last_n_text is not None:
-        try:
-            last_n = int(last_n_text)
-        except ValueError:
-            raise BadRequestData(f"lastN must be a positive integer, not {last_n_text!r}.") from None
-        if last_n < 1:
-            raise BadRequestData(f"lastN must be a positive integer, not {last_n_text!r}.")
+        # whole_number, not int(): int() also reads "１２" and "1_0".
+        last_n = whole_number(last_n_text)
+        if last_n is None or last_n < 1:
+            raise BadRequestData(f"lastN must be a positive integer in digits 0-9, not {last_n_text!r}.")
 
     if attrs is None:
         names = [name.strip() for name in (_param(params, "attrs") or "").split(",") if name.strip()]

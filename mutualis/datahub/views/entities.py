@@ -38,6 +38,7 @@ from mutualis.datahub.ngsild.normalize import (
 )
 from mutualis.datahub.ngsild.query import Query, parse_q
 from mutualis.datahub.ngsild.render import render_entity, render_geojson
+from mutualis.lib.numbers import MAX_DIGITS, whole_number
 
 COUNT_HEADER = "NGSILD-Results-Count"
 DEFAULT_LIMIT = 20
@@ -60,12 +61,13 @@ def csv_param(value: str | None) -> list[str]:
 def int_param(value: str | None, *, name: str, default: int) -> int:
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadRequestData(f"{name} must be a non-negative integer, not {value!r}.") from None
-    if number < 0:
-        raise BadRequestData(f"{name} must be a non-negative integer, not {value!r}.")
+    # whole_number, not int(): int() also reads "１２", " 5" and "1_0", and refuses 5,000
+    # digits with advice for the server's programmer.
+    number = whole_number(value, max_digits=MAX_DIGITS)
+    if number is None:
+        raise BadRequestData(
+            f"{name} must be a non-negative integer in digits 0-9 (at most {MAX_DIGITS} of them), not {value!r}."
+        )
     return number
 
 

@@ -17,6 +17,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from mutualis.lib.json_input import StrictJSONParser
+from mutualis.lib.numbers import whole_number
 from mutualis.people.tenancy import Scope
 
 from . import schema  # noqa: F401 - registers the bearer token scheme with drf-spectacular
@@ -40,6 +41,15 @@ class ApiViewSet(viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Scope.anonymous()
         return scope_of(self.request)
+
+    def get_object(self) -> Any:
+        # The router takes any path segment as the id, and the database reads it with int(),
+        # which also reads other scripts' digits: /members/١٢/ and /members/１２/ answered
+        # member 12. An id is ASCII digits, or no object at all (the same 404 as a missing one).
+        lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if lookup is not None and whole_number(str(lookup)) is None:
+            raise NotFound()
+        return super().get_object()
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "scope": self.scope}

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from mutualis.lib.numbers import whole_number
+from mutualis.lib.storable_text import is_storable
 from mutualis.people.tenancy import Scope
 from mutualis.registry.models import AssetStatus
 
@@ -47,19 +49,45 @@ class AssetStatusField(StrictChoiceField):
         super().__init__(choices=AssetStatus.choices, **kwargs)
 
 
+class CodeField(serializers.SlugRelatedField):
+    """A row named by its code. A code holds neither NUL nor a lone surrogate, which
+    PostgreSQL refuses in any text it is asked to compare (a DataError: a 500): such a
+    value is no code, the same as an unknown one."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and not is_storable(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
+
 def code_field(
     queryset: models.QuerySet[Any], message: StrPromise, *, slug_field: str = "code", **kwargs: Any
 ) -> Any:
     """A reference row named by its code (`"mairie"`, `"78646"`); `message` may use {value}."""
-    return serializers.SlugRelatedField(
+    return CodeField(
         slug_field=slug_field, queryset=queryset, error_messages={"does_not_exist": message}, **kwargs
     )
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A row named by its id: a JSON integer, or ASCII digits in a query string or a form.
+
+    DRF hands anything else to the database, which reads it with int(): `"２３５"` (full-width
+    digits), `235.0` and `2.35e2` named site 235, so one row had many names. Anything but
+    an id reads like a missing row."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not (
+            isinstance(data, int) or (isinstance(data, str) and whole_number(data) is not None)
+        ):
+            self.fail("incorrect_type", data_type=type(data).__name__, pk_value=data)
+        return super().to_internal_value(data)
 
 
 def scoped_id_field(model: type[models.Model], message: StrPromise, **kwargs: Any) -> Any:
     """A row of member data named by its id. It accepts nothing until ScopedFieldsMixin
     gives it the scope's visible rows: a field someone forgot to scope fails closed."""
-    return serializers.PrimaryKeyRelatedField(
+    return IdField(
         queryset=model._default_manager.none(),
         error_messages={"does_not_exist": message, "incorrect_type": message},
         **kwargs,

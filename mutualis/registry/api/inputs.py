@@ -17,6 +17,7 @@ from mutualis.registry.models import Asset, AssetModel, AssetType, Commune, Memb
 
 from .fields import (
     AssetStatusField,
+    IdField,
     KnownFieldsMixin,
     ScopedFieldsMixin,
     StrictChoiceField,
@@ -101,11 +102,14 @@ class AssetChangeSerializer(_Input):
         _("No type of asset in use has the code “{value}” (see /api/v1/asset-types/)."),
         help_text="Code of the type of asset (see /api/v1/asset-types/).",
     )
-    model = serializers.PrimaryKeyRelatedField(
+    model = IdField(
         queryset=AssetModel.objects.all(),
         allow_null=True,
         required=False,
-        error_messages={"does_not_exist": _("No such model (see /api/v1/asset-models/).")},
+        error_messages={
+            "does_not_exist": _("No such model (see /api/v1/asset-models/)."),
+            "incorrect_type": _("No such model (see /api/v1/asset-models/)."),
+        },
         help_text="Id of the manufacturer's model (see /api/v1/asset-models/).",
     )
     parent = scoped_id_field(

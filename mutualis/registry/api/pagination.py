@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -10,10 +10,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor
 from rest_framework.request import Request
 
+from mutualis.lib.numbers import whole_number
 from mutualis.lib.pagination import KeysetPagination
 
-# ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-_DIGITS = re.compile(r"[0-9]+")
+_MAX_CURSOR_DIGITS = 100
 
 
 class ApiPagination(KeysetPagination):
@@ -34,18 +34,62 @@ class ApiPagination(KeysetPagination):
         raw = request.query_params.get(self.page_size_query_param or "limit")
         if raw is None:
             return self.page_size
-        if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= self.max_page_size:
+        # whole_number: ASCII digits of a bounded length ("²" and a 5,000-digit limit, which
+        # int() refuses, were a 500).
+        size = whole_number(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
             raise ValidationError(
                 {"limit": _("Give a whole number from 1 to %(max)d.") % {"max": self.max_page_size}}
             )
-        return int(raw)
+        return size
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         cursor = super().decode_cursor(request)
         # Every API list is ordered by the integer primary key.
-        if cursor is not None and cursor.position is not None and not _DIGITS.fullmatch(str(cursor.position)):
-            raise NotFound(self.invalid_cursor_message)
+        # A position beyond the last id is an empty page (the database compares it); one of
+        # thousands of digits, which int() refuses (a 500), was never given out.
+        if cursor is not None and cursor.position is not None:
+            position = str(cursor.position)
+            if whole_number(position, max_digits=_MAX_CURSOR_DIGITS) is None:
+                raise NotFound(self.invalid_cursor_message)
         return cursor
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        # DRF's own descriptions are translated (the schema came out half in French) and say
+        # nothing of the bounds, which a client exceeding them meets as a 400.
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Opaque position in the list: give the `next` or `previous` address of a page, "
+                "never a cursor built by hand (an altered cursor is a 404).",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Rows per page, 1 to {self.max_page_size} (default {self.page_size}); "
+                "any other value is a 400.",
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                },
+            },
+        ]
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        # Both links are always there, null at either end of the list.
+        paginated["required"] = ["next", "previous", "results"]
+        for link in ("next", "previous"):
+            paginated["properties"][link]["description"] = (
+                f"Address of the {link} page, with the same filters; null when there is none."
+            )
+        return paginated
 
 
 class NewestFirstPagination(ApiPagination):

@@ -14,7 +14,7 @@ from mutualis.registry.models import AssetModel, AssetType, Commune, Departement
 
 from .base import ApiViewSet
 from .filters import AssetModelFilters, CommuneFilters, EpciFilters, ListFilters
-from .schema import problems
+from .schema import list_problems
 from .serializers import (
     AssetModelSerializer,
     AssetTypeSerializer,
@@ -38,7 +38,7 @@ def _listing(summary: str, serializer: Any, filters: type[ListFilters]) -> Any:
             summary=summary,
             tags=["reference"],
             parameters=parameters,
-            responses={200: serializer, **problems(400)},
+            responses={200: serializer, **list_problems()},
         )
     )
 

@@ -10,11 +10,36 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from mutualis.lib.problems import PROBLEM_CONTENT_TYPE
 from mutualis.registry.models import AssetStatus
+
+from . import fields
+from . import serializers as responses
+
+# Bases whose docstrings speak to the code's reader. drf-spectacular describes a component
+# by the first docstring up its class's bases, so every serializer without one of its own
+# told integrators "Every field read-only: these serializers never parse a body." or how
+# KnownFieldsMixin refuses names. Other APIs add theirs (servicedesk/api/schema.py).
+INTERNAL_BASES: list[type] = [
+    fields.KnownFieldsMixin,
+    fields.ScopedFieldsMixin,
+    responses._ReadOnly,
+    responses.RefSerializer,
+]
+
+
+def drop_internal_descriptions(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook (SPECTACULAR_SETTINGS): components described only by a docstring
+    inherited from INTERNAL_BASES lose the description."""
+    internal = {get_doc(base) for base in INTERNAL_BASES}
+    for component in result.get("components", {}).get("schemas", {}).values():
+        if component.get("description") in internal:
+            del component["description"]
+    return result
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -73,21 +98,36 @@ class ProblemSerializer(serializers.Serializer):
 
 
 PROBLEM_DESCRIPTIONS = {
-    400: "Invalid data, unknown query parameter or value, malformed JSON or cursor: `errors` names each field.",
+    400: "Invalid data, unknown query parameter or value, malformed JSON, `limit` out of bounds: `errors` "
+    "names each field.",
     401: "No credentials, or a malformed, unknown, expired or revoked token (see WWW-Authenticate).",
     403: "Authenticated, but this role or token may not make this change; `detail` says why.",
     404: "No such object, or an object outside the member or operator the token acts for (the same answer).",
     409: "The change conflicts with the object's current state (an asset status transition the life cycle "
     "does not allow).",
+    413: "The body is larger than the API reads (Django's DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB by default; "
+    "files sent as multipart/form-data count apart, within the operator's limit).",
     415: "The body is not `application/json`.",
 }
 
+# A list's 404: a list exists whatever the scope, so only its cursor can be unknown.
+LIST_NOT_FOUND = "The `cursor` was altered or made by hand: start again from the first page."
+
 
 def problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
-    """Problem-details responses for `extend_schema(responses=…)`; 401 applies to every endpoint."""
+    """Problem-details responses for `extend_schema(responses=…)`; 401 applies to every endpoint,
+    413 to every one that reads a body (those that can answer 415)."""
+    every = {401, *statuses} | ({413} if 415 in statuses else set())
     return {
         (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
             ProblemSerializer, description=PROBLEM_DESCRIPTIONS[status]
         )
-        for status in sorted({401, *statuses})
+        for status in sorted(every)
     }
+
+
+def list_problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
+    """`problems` of a paged list: 400 (filters, `limit`) and 404 (an altered cursor)."""
+    responses = problems(400, *statuses)
+    responses[(404, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(ProblemSerializer, description=LIST_NOT_FOUND)
+    return dict(sorted(responses.items()))

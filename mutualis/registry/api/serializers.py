@@ -139,12 +139,13 @@ class SiteSerializer(_ReadOnly):
     member = MemberRefSerializer()
     kind = SiteKindRefSerializer()
     commune = CommuneRefSerializer()
-    # Coordinates are numbers in JSON, as GeoJSON and map libraries expect them.
+    # Coordinates are numbers in JSON, as GeoJSON and map libraries expect them. The bounds
+    # are the schema's: from the digits alone it said ±100 and ±1000, exclusive.
     latitude = serializers.DecimalField(
-        max_digits=8, decimal_places=6, coerce_to_string=False, allow_null=True
+        max_digits=8, decimal_places=6, coerce_to_string=False, allow_null=True, min_value=-90, max_value=90
     )
     longitude = serializers.DecimalField(
-        max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True
+        max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True, min_value=-180, max_value=180
     )
 
     class Meta:
@@ -240,10 +241,10 @@ class CommuneSerializer(_ReadOnly):
     )
     postal_codes = serializers.ListField(child=serializers.CharField())
     latitude = serializers.DecimalField(
-        max_digits=8, decimal_places=5, coerce_to_string=False, allow_null=True
+        max_digits=8, decimal_places=5, coerce_to_string=False, allow_null=True, min_value=-90, max_value=90
     )
     longitude = serializers.DecimalField(
-        max_digits=8, decimal_places=5, coerce_to_string=False, allow_null=True
+        max_digits=8, decimal_places=5, coerce_to_string=False, allow_null=True, min_value=-180, max_value=180
     )
 
     class Meta:

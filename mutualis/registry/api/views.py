@@ -31,7 +31,7 @@ from .inputs import (
 )
 from .pagination import NewestFirstPagination
 from .permissions import ASSET, SITE
-from .schema import problems
+from .schema import list_problems, problems
 from .serializers import AssetSerializer, AssetStatusChangeSerializer, MemberSerializer, SiteSerializer
 
 
@@ -51,7 +51,7 @@ class _RegistryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     list=extend_schema(
         summary="List the members in scope",
         parameters=[MemberFilters],
-        responses={200: MemberSerializer, **problems(400)},
+        responses={200: MemberSerializer, **list_problems()},
     ),
     retrieve=extend_schema(summary="One member", responses={200: MemberSerializer, **problems(404)}),
 )
@@ -73,7 +73,7 @@ class MemberViewSet(_RegistryViewSet):
     list=extend_schema(
         summary="List the sites in scope",
         parameters=[SiteFilters],
-        responses={200: SiteSerializer, **problems(400)},
+        responses={200: SiteSerializer, **list_problems()},
     ),
     retrieve=extend_schema(summary="One site", responses={200: SiteSerializer, **problems(404)}),
     create=extend_schema(
@@ -114,7 +114,7 @@ class SiteViewSet(_RegistryViewSet):
     list=extend_schema(
         summary="List the assets in scope",
         parameters=[AssetFilters],
-        responses={200: AssetSerializer, **problems(400)},
+        responses={200: AssetSerializer, **list_problems()},
     ),
     retrieve=extend_schema(summary="One asset", responses={200: AssetSerializer, **problems(404)}),
     create=extend_schema(

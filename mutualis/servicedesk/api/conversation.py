@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,7 +26,9 @@ class ConversationActions(TicketApiViewSet):
         "listed for the operator's staff only.",
         responses={200: TimelineEntrySerializer(many=True), **problems(400, 404)},
     )
-    @action(detail=True, methods=["get"])
+    # Not paged (pagination_class=None): without it the schema described a page of a
+    # cursor-paged list and a `limit`, which NoFilters refuses.
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request: Request, number: str) -> Response:
         ticket = self.get_object()
         self.check_no_parameters()
@@ -69,7 +71,8 @@ class ConversationActions(TicketApiViewSet):
         description="Sent as an attachment (never shown inline) in the type its content was checked to be. "
         "Files of internal notes are served to the operator's staff only.",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
+            # Any type: the file goes out in the type its content was checked to be.
+            (200, "*/*"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file; Content-Type is the file's own."
             ),
             **problems(404),
@@ -80,6 +83,7 @@ class ConversationActions(TicketApiViewSet):
         ticket = self.get_object()
         self.check_no_parameters()
         files = selectors.ticket_files(ticket, staff=self.scope.is_operator_staff)
+        # DRF's get_object_or_404: an id int() refuses (5,000 digits) is a 404, not a 500.
         attachment = get_object_or_404(files, pk=file_id)
         response = FileResponse(
             attachment.file.open("rb"),

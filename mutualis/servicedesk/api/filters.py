@@ -3,7 +3,6 @@ unknown name or value is a 400 naming it) and applied by `selectors.filter_ticke
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -12,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from mutualis.lib.numbers import whole_number
 from mutualis.people.models import User
 from mutualis.people.tenancy import Scope
 from mutualis.registry.api.fields import StrictChoiceField, code_field, scoped_id_field
@@ -23,8 +23,6 @@ from .. import selectors
 from ..models import Category, IncidentType, Team, Ticket, TicketState
 from .fields import PriorityField
 from .inputs import OperatorRowsMixin, rows_of_operator
-
-_DIGITS = re.compile(r"[0-9]+")
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -39,9 +37,11 @@ class AssigneeFilterField(serializers.Field):
         if data in ("me", "none"):
             return str(data)
         scope: Scope | None = self.context.get("scope")
-        if scope is None or not _DIGITS.fullmatch(str(data)):
+        # ASCII digits of a bounded length: a 5,000-digit id, which int() refuses, was a 500.
+        pk = whole_number(str(data))
+        if scope is None or pk is None:
             self.fail("invalid")
-        person = User.objects.visible_to(scope).filter(pk=int(data)).first()
+        person = User.objects.visible_to(scope).filter(pk=pk).first()
         if person is None:
             self.fail("invalid")
         return person

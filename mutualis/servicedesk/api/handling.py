@@ -4,10 +4,10 @@ the operator's handling (assign, take, change, equipment, merge)."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -118,6 +118,7 @@ class HandlingActions(TicketApiViewSet):
     def linked_asset(self, request: Request, number: str, asset_id: str) -> Response:
         ticket = self.get_object()
         self.check_no_parameters()
+        # DRF's get_object_or_404: an id int() refuses (5,000 digits) is a 404, not a 500.
         asset = get_object_or_404(ticket.assets.select_related("asset_type"), pk=asset_id)
         return Response(TicketAssetSerializer(asset).data)
 

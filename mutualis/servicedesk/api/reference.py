@@ -17,7 +17,7 @@ from ..catalogue import catalogue
 from ..models import Team
 from .filters import CatalogueFilters
 from .permissions import StaffReadPermission
-from .schema import problems
+from .schema import list_problems, problems
 from .serializers import SiteCatalogueSerializer, TeamSerializer
 
 
@@ -49,7 +49,7 @@ class SiteCatalogueViewSet(ApiViewSet):
     list=extend_schema(
         summary="List the operator's teams (operator staff)",
         description="To assign or route tickets (`team`). A member's people get a 403.",
-        responses={200: TeamSerializer, **problems(403)},
+        responses={200: TeamSerializer, **list_problems(403)},
     )
 )
 class TeamViewSet(mixins.ListModelMixin, ApiViewSet):

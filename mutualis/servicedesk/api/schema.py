@@ -14,48 +14,46 @@ from mutualis.lib.problems import PROBLEM_CONTENT_TYPE
 from mutualis.registry.api import schema as registry_schema
 
 from ..models import Priority, TicketChannel, TicketState
-from .inputs import MessageSerializer, TicketCreateSerializer
+from .inputs import MessageSerializer, OperatorRowsMixin, TicketCreateSerializer
+
+registry_schema.INTERNAL_BASES.append(OperatorRowsMixin)
 
 
 class _ChoicesScheme(OpenApiSerializerFieldExtension):
     component: str
     json_type = "string"
-    values: list[Any]
-    description: str
+    choices: Any  # a TextChoices or IntegerChoices class
+    lead: str
 
     def get_name(self) -> str:
         return self.component
 
     def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-        return {"type": self.json_type, "enum": self.values, "description": self.description}
+        # The labels here, at generation: built at import, they were French in every schema.
+        labels = "; ".join(f"`{value}`: {label}" for value, label in self.choices.choices)
+        return {"type": self.json_type, "enum": self.choices.values, "description": f"{self.lead}: {labels}."}
 
 
 class TicketStateScheme(_ChoicesScheme):
     target_class = "mutualis.servicedesk.api.fields.TicketStateField"
     component = "TicketState"
-    values = TicketState.values
-    description = (
-        "The ticket's life cycle: " + "; ".join(f"`{v}`: {label}" for v, label in TicketState.choices) + "."
-    )
+    choices = TicketState
+    lead = "The ticket's life cycle"
 
 
 class PriorityScheme(_ChoicesScheme):
     target_class = "mutualis.servicedesk.api.fields.PriorityField"
     component = "Priority"
     json_type = "integer"
-    values = Priority.values
-    description = (
-        "1 is the most urgent: " + "; ".join(f"`{v}`: {label}" for v, label in Priority.choices) + "."
-    )
+    choices = Priority
+    lead = "1 is the most urgent"
 
 
 class TicketChannelScheme(_ChoicesScheme):
     target_class = "mutualis.servicedesk.api.fields.TicketChannelField"
     component = "TicketChannel"
-    values = TicketChannel.values
-    description = (
-        "How the request came in: " + "; ".join(f"`{v}`: {label}" for v, label in TicketChannel.choices) + "."
-    )
+    choices = TicketChannel
+    lead = "How the request came in"
 
 
 def _json_text(help_text: str) -> Any:
@@ -109,3 +107,8 @@ def problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
                 registry_schema.ProblemSerializer, description=description
             )
     return responses
+
+
+def list_problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
+    """The registry's problems of a paged list (400, and 404 for an altered cursor)."""
+    return registry_schema.list_problems(*statuses)

@@ -302,7 +302,9 @@ class TicketDetailSerializer(TicketSerializer):
             if permissions.member_may(self.scope, ticket, target)
         ]
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    # Nullable: the schema said a string, and clients generated from it choked on the null
+    # every ticket that is not resolved has.
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_reopen_deadline(self, ticket: Ticket) -> str | None:
         deadline = permissions.reopen_deadline(ticket)
         # In the current time zone, like the ticket's other times.
@@ -328,7 +330,7 @@ class TimelineCommentSerializer(_ReadOnly):
 
 
 class TimelineEntrySerializer(serializers.Serializer):
-    """One line of `selectors.timeline`: an event (a change) or a comment with its files."""
+    """One line of a ticket's timeline: an event (a change) or a comment with its files."""
 
     at = serializers.DateTimeField()
     kind = serializers.ChoiceField(choices=["event", "comment"])

@@ -16,7 +16,7 @@ from .filters import TicketFilters
 from .handling import HandlingActions
 from .inputs import TicketCreateSerializer
 from .pagination import TicketPagination
-from .schema import DECLARATION, problems
+from .schema import DECLARATION, list_problems, problems
 from .serializers import TicketDetailSerializer, TicketSerializer, list_rows
 
 
@@ -27,7 +27,7 @@ from .serializers import TicketDetailSerializer, TicketSerializer, list_rows
         description="The operator's tickets for its staff, the member's for its people, those of their sites "
         "for a site contact; filtered as on the ticket pages.",
         parameters=[TicketFilters],
-        responses={200: TicketSerializer, **problems(400)},
+        responses={200: TicketSerializer, **list_problems()},
     ),
     retrieve=extend_schema(
         summary="One ticket, by its number",
