@@ -66,6 +66,10 @@ def history(entity: Entity, iri: str = PM25) -> list[tuple[datetime, float]]:
             b'{"sensor": "s", "observedAt": "2026-11-23T10:00:00Z", "values": {"a": 1}, "x": 2}',
             "unknown_member",
         ),
+        # Text no database stores (PostgreSQL refuses NUL; a lone surrogate encodes nowhere).
+        (b'{"sensor": "s\\u0000", "observedAt": "2026-11-23T10:00:00Z", "values": {"a": 1}}', "bad_text"),
+        (b'{"sensor": "s", "observedAt": "2026-11-23T10:00:00Z", "values": {"a\\u0000": 1}}', "bad_text"),
+        (b'{"sensor": "s", "observedAt": "2026-11-23T10:00:00Z", "values": {"a": "\\ud800"}}', "bad_text"),
     ],
 )
 def test_malformed_readings_are_refused_with_a_reason(payload: bytes, reason: str) -> None:
@@ -225,6 +229,25 @@ def test_http_ingestion_reports_each_refused_reading(hub: Hub, ngsi) -> None:
     body = response.json()
     assert body["written"] == 1
     assert sorted(e["reason"] for e in body["errors"]) == ["bad_time", "unknown_sensor"]
+    assert DeadLetter.objects.filter(source="http").count() == 2
+
+
+def test_http_ingestion_refuses_text_no_database_stores_and_keeps_the_rest(hub: Hub, ngsi) -> None:
+    """A NUL or a lone surrogate in one reading was a server error on PostgreSQL: now that
+    reading alone is refused with its reason (and kept as a dead letter); an accent escaped
+    as \\u00e9 or an emoji as a surrogate pair is text like any other."""
+    make_sensor(hub.tenant_a)
+    body = [
+        reading(12.5),
+        reading(1.0, at="2026-11-23T11:00:00Z", note="caf\u00e9 \U0001f600"),
+        reading(2.0, at="2026-11-23T12:00:00Z", note="a\x00b"),
+        reading(3.0, at="2026-11-23T13:00:00Z", sensor="\ud800"),
+    ]
+    response = ngsi(hub.alice_rw).post("/ingest/v1/observations", json.dumps(body))
+    assert response.status_code == 207
+    answer = response.json()
+    assert answer["written"] == 3  # values: 12.5, then 1.0 and its note
+    assert [e["reason"] for e in answer["errors"]] == ["bad_text", "bad_text"]
     assert DeadLetter.objects.filter(source="http").count() == 2
 
 

@@ -17,6 +17,7 @@ context), or a list of them, as POST /ngsi-ld/v1/entityOperations/upsert would t
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,7 @@ from mutualis.datahub.ngsild.errors import NgsiLdError
 from mutualis.datahub.ngsild.normalize import entity_from_payload
 from mutualis.datahub.ngsild.timestamps import format_instant, parse_instant
 from mutualis.datahub.smart_data_models import sdm_type
+from mutualis.lib.storable_text import is_storable
 
 # A message bigger than this is not a sensor reading; refusing it protects the worker.
 MAX_MESSAGE_BYTES = 1024 * 1024
@@ -134,14 +136,32 @@ def reading_from_object(item: Any) -> Reading:
     return Reading(sensor=sensor.strip(), observed_at=observed_at, values=values)
 
 
+# JSON escapes of a NUL or of a UTF-16 surrogate: only a message holding one can carry text
+# no database stores (lib/storable_text.py), so only such a message has its texts checked.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _storable(reading: Reading) -> Reading:
+    texts = [reading.sensor, *reading.values, *(v for v in reading.values.values() if isinstance(v, str))]
+    if not all(is_storable(text) for text in texts):
+        raise Rejected(
+            "bad_text",
+            "A name or value holds a NUL character or a lone UTF-16 surrogate, which no value may hold.",
+        )
+    return reading
+
+
 def parse_compact(payload: bytes | str) -> list[Reading | Rejected]:
     """The readings of a compact message, each parsed or the reason it is refused; a
     message that is not JSON at all raises `Rejected`."""
     items = _objects(load_json(payload), what="readings")
+    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+    check = _UNSTORABLE_ESCAPE.search(text) is not None
     out: list[Reading | Rejected] = []
     for item in items:
         try:
-            out.append(reading_from_object(item))
+            reading = reading_from_object(item)
+            out.append(_storable(reading) if check else reading)
         except Rejected as rejected:
             out.append(rejected)
     return out
