@@ -54,9 +54,25 @@ class CommuneAdmin(ReferenceAdmin):
 
 @admin.register(Operator)
 class OperatorAdmin(ReferenceAdmin):
+    """The operators are the installation's tenants: a platform administrator creates and
+    deletes them; an operator's own admin sees and edits their operator alone (any operator
+    admin could add, rename or delete any operator, found by probing the back office)."""
+
     list_display = ["name", "short_name", "siren"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Operator]:
+        operators = super().get_queryset(request)
+        if request.user.is_superuser:
+            return operators
+        return operators.filter(pk=request.scope.operator_id)  # type: ignore[attr-defined]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
 
 
 @admin.register(Service)

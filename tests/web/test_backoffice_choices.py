@@ -110,3 +110,26 @@ def test_sensor_list_names_equipment_without_a_query_each(cast: Cast, as_user) -
         page = client.get("/backoffice/datahub/entity/")
     assert "CAPT-019" in page.content.decode()
     assert len(many) == len(few)
+
+
+def test_an_operators_admin_sees_and_edits_their_operator_alone(cast: Cast, as_user) -> None:
+    """Operators are the installation's tenants: the other one is not listed, not opened,
+    not changed, not deleted, and no operator admin creates or deletes one."""
+    client = as_user(cast.adam)
+    listing = client.get("/backoffice/registry/operator/").content.decode()
+    assert cast.operator.name in listing
+    assert cast.other_operator.name not in listing
+    theirs = f"/backoffice/registry/operator/{cast.other_operator.pk}"
+    # Django's admin answers a row outside its queryset by sending back to the index.
+    assert client.get(f"{theirs}/change/").status_code == 302
+    before = cast.other_operator.name
+    client.post(f"{theirs}/change/", {"name": "Pris", "slug": "pris"})
+    cast.other_operator.refresh_from_db()
+    assert cast.other_operator.name == before
+    assert client.get(f"{theirs}/delete/").status_code in (302, 403)
+    client.post(f"{theirs}/delete/", {"post": "yes"})
+    assert type(cast.other_operator).objects.filter(pk=cast.other_operator.pk).exists()
+    assert client.get("/backoffice/registry/operator/add/").status_code == 403
+    assert client.get(f"/backoffice/registry/operator/{cast.operator.pk}/delete/").status_code == 403
+    # Their own operator stays theirs to edit.
+    assert client.get(f"/backoffice/registry/operator/{cast.operator.pk}/change/").status_code == 200
