@@ -5,19 +5,106 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import password_validation
+from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.backoffice.choices import choices
 from mutualis.backoffice.site import RoleInline, ScopedAdmin
+from mutualis.registry.models import Operator
 
 from .models import ApiToken, LoginAttempt, Membership, User
 
 
-class MembershipInline(RoleInline):
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "operator", "member", "role", "sites", "job_title", "is_active"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        member, sites = data.get("member"), data.get("sites")
+        if sites:
+            # A site contact sees only these sites, through the member they act for: a site
+            # of another member would give them nothing, or a window on someone else's data.
+            strangers = [site for site in sites if member is None or site.member_id != member.pk]
+            if strangers:
+                self.add_error(
+                    "sites",
+                    format_lazy(
+                        _("Only sites of the member chosen for this role: {sites}."),
+                        sites=", ".join(str(site) for site in strangers),
+                    ),
+                )
+        return data
+
+
+class ScopedMembershipChoices:
+    """The rows a role may point to, for an operator admin: their operator, its members, their
+    sites and its people. Django would offer (and accept) every operator's: an admin could
+    otherwise make themselves admin of another operator, or give its members' roles away."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if not request.user.is_superuser:
+            if db_field.name == "operator":
+                kwargs["queryset"] = Operator.objects.filter(pk=request.scope.operator_id)  # type: ignore[attr-defined]
+                kwargs["initial"] = request.scope.operator_id  # type: ignore[attr-defined]
+                kwargs["empty_label"] = None
+            elif db_field.name in ("member", "user"):
+                kwargs["queryset"] = choices(db_field.related_model, request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        if db_field.name == "operator" and field is not None and not request.user.is_superuser:
+            # Their one operator, already chosen: no buttons beside it to add, change or
+            # delete operators from a person's role.
+            for link in ("can_add_related", "can_change_related", "can_delete_related", "can_view_related"):
+                setattr(field.widget, link, False)
+        return field
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "sites" and not request.user.is_superuser:
+            kwargs["queryset"] = choices(db_field.related_model, request)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("role") and not form.cleaned_data.get("DELETE", False)
+        ]
+        if self.instance._state.adding and not kept:
+            # People are found by their roles (User.objects.visible_to): a person without
+            # one would be lost to the back office, their email address taken for good.
+            raise forms.ValidationError(
+                _(
+                    "Give them at least one role (add a row to the table of memberships): without one, "
+                    "nobody could find this person again."
+                ),
+                code="no_role",
+            )
+
+
+class MembershipInline(ScopedMembershipChoices, RoleInline):
     model = Membership
+    form = MembershipForm
+    formset = MembershipFormSet
     extra = 0
     fields = ["role", "member", "operator", "job_title", "sites", "is_active"]
     autocomplete_fields = ["member", "sites"]
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Membership]:
+        # The roles a person holds at another operator are that operator's business.
+        qs = super().get_queryset(request)
+        if not request.user.is_superuser:
+            qs = qs.filter(operator_id=request.scope.operator_id)  # type: ignore[attr-defined]
+        return qs
 
 
 class UserCreationForm(forms.ModelForm):
@@ -73,7 +160,8 @@ class UserAdmin(ScopedAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ScopedAdmin):
+class MembershipAdmin(ScopedMembershipChoices, ScopedAdmin):
+    form = MembershipForm
     list_display = ["user", "role", "member", "operator", "job_title", "is_active"]
     list_filter = ["role", "is_active", "member__kind"]
     search_fields = ["user__full_name", "user__email", "member__name"]
@@ -116,7 +204,8 @@ class ApiTokenAdmin(ScopedAdmin):
 @admin.register(LoginAttempt)
 class LoginAttemptAdmin(ScopedAdmin):
     scoped = False
-    list_display = ["email", "address", "at"]
+    list_display = ["email", "kind", "address", "at"]
+    list_filter = ["kind"]
     search_fields = ["email", "address"]
 
     # Failed logins name people of every operator: only platform superusers see them.

@@ -43,3 +43,17 @@ class TokenForm(forms.Form):
         label=_("Name of the token"), max_length=100, help_text=_("e.g. “Inventory script”.")
     )
     can_write = forms.BooleanField(label=_("Allow changes (otherwise read-only)"), required=False)
+
+    def __init__(self, *args: Any, read_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if read_only:
+            # The token could not write anyway (ApiToken.issue): offer no box that does nothing.
+            del self.fields["can_write"]
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_("The address you log in with."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )

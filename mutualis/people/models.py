@@ -202,8 +202,14 @@ class Membership(models.Model):
 
 
 class LoginAttempt(models.Model):
-    """A failed login, kept for the throttle window (see people.throttle)."""
+    """A failed login or a request for a password reset link, kept for the throttle window
+    (see people.throttle): each kind is counted apart."""
 
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("failed login")
+        RESET = "reset", _("password reset request")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.LOGIN)
     email = models.CharField(max_length=254)
     address = models.GenericIPAddressField(null=True)
     at = models.DateTimeField(default=timezone.now)

@@ -12,5 +12,12 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.create_token, name="token-create"),
     path("profile/tokens/<int:pk>/revoke/", views.revoke_token, name="token-revoke"),
+    path("password/reset/", views.password_reset, name="password-reset"),
+    path("password/reset/sent/", views.password_reset_sent, name="password-reset-sent"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.MutualisPasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
     path("password/", login_required(views.MutualisPasswordChangeView.as_view()), name="password-change"),
 ]

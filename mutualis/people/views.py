@@ -6,20 +6,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import PasswordChangeView
+from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import throttle
-from .forms import LoginForm, TokenForm
+from .forms import LoginForm, PasswordResetRequestForm, TokenForm
 from .middleware import remember_language
 from .models import ApiToken, User
+from .password_reset import request_password_reset
 from .tenancy import SESSION_KEY, ScopedRequest, get_visible_or_404
+
+# The language a person chose before logging in, in their (anonymous) session.
+CHOSEN_LANGUAGE_KEY = "mutualis_chosen_language"
 
 
 def _client_address(request: HttpRequest) -> str | None:
@@ -54,9 +59,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = 429
         elif form.is_valid() and form.user is not None:
             throttle.clear_failures(email)
-            login(request, form.user)
+            user = form.user
+            # A language chosen on the login page, just before, wins over the account's.
+            chosen = request.session.pop(CHOSEN_LANGUAGE_KEY, None)
+            login(request, user)
+            if chosen in dict(settings.LANGUAGES) and chosen != user.language:
+                user.language = chosen
+                user.save(update_fields=["language"])
             response = HttpResponseRedirect(_safe_next(request))
-            remember_language(response, form.user.language)
+            remember_language(response, user.language)
             return response
         else:
             if email:
@@ -105,9 +116,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language in dict(settings.LANGUAGES):
         remember_language(response, language)
         user = request.user
-        if isinstance(user, User) and user.language != language:
-            user.language = language
-            user.save(update_fields=["language"])
+        if isinstance(user, User):
+            if user.language != language:
+                user.language = language
+                user.save(update_fields=["language"])
+        else:
+            # Not logged in yet: kept for the account at login (the cookie alone is also
+            # what the last person on this computer chose).
+            request.session[CHOSEN_LANGUAGE_KEY] = language
     return response
 
 
@@ -115,22 +131,25 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def profile(request: ScopedRequest) -> HttpResponse:
     scope = request.scope
     tokens = ApiToken.objects.filter(membership__user=request.user).select_related("membership__member")
-    form = TokenForm()
+    form = TokenForm(read_only=not scope.can_write)
     return render(request, "people/profile.html", {"tokens": tokens, "form": form, "scope": scope})
 
 
 @login_required
 @require_POST
+@never_cache  # the page shows the secret: no copy of it in a browser or proxy cache
 def create_token(request: ScopedRequest) -> HttpResponse:
     scope = request.scope
-    form = TokenForm(request.POST)
+    form = TokenForm(request.POST, read_only=not scope.can_write)
     if scope.membership is None or not form.is_valid():
         tokens = ApiToken.objects.filter(membership__user=request.user).select_related("membership__member")
         return render(
             request, "people/profile.html", {"tokens": tokens, "form": form, "scope": scope}, status=400
         )
     token, clear = ApiToken.issue(
-        membership=scope.membership, name=form.cleaned_data["name"], can_write=form.cleaned_data["can_write"]
+        membership=scope.membership,
+        name=form.cleaned_data["name"],
+        can_write=form.cleaned_data.get("can_write", False),
     )
     return render(request, "people/token_created.html", {"token": token, "clear": clear})
 
@@ -153,3 +172,50 @@ class MutualisPasswordChangeView(PasswordChangeView):
     def form_valid(self, form: Any) -> HttpResponse:
         messages.success(self.request, _("Your password has been changed."))
         return super().form_valid(form)
+
+
+@never_cache
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Ask for a link to choose a new password; the answer never says whether an account
+    uses the address."""
+    form = PasswordResetRequestForm(request.POST or None)
+    retry_after = 0
+    if request.method == "POST" and form.is_valid():
+        retry_after = request_password_reset(
+            email=form.cleaned_data["email"], address=_client_address(request)
+        )
+        if not retry_after:
+            return redirect("people:password-reset-sent")
+    status = 429 if retry_after else 400 if form.errors else 200
+    page = render(
+        request,
+        "people/password_reset.html",
+        {"form": form, "retry_minutes": -(-retry_after // 60) if retry_after else 0},
+        status=status,
+    )
+    if retry_after:
+        page["Retry-After"] = str(retry_after)
+    return page
+
+
+def password_reset_sent(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "people/password_reset_sent.html",
+        {"days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)},
+    )
+
+
+class MutualisPasswordResetConfirmView(PasswordResetConfirmView):
+    """The page the emailed link opens (Django's view: the token leaves the address bar at
+    once, for a session, so that no Referer carries it)."""
+
+    template_name = "people/password_reset_confirm.html"
+    success_url = reverse_lazy("people:login")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        # The person proved who they are: the failed logins that locked them out are forgiven.
+        throttle.clear_failures(form.user.email)
+        messages.success(self.request, _("Your password has been changed. Log in with it."))
+        return response

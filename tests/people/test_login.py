@@ -120,3 +120,20 @@ def test_account_without_any_role_is_told_whom_to_ask(client: Client) -> None:
     response = client.get("/")
     assert response.status_code == 403
     assert "pas encore rattaché" in response.content.decode()
+
+
+def test_a_language_chosen_on_the_login_page_is_kept_after_logging_in(client: Client) -> None:
+    user = MembershipFactory(user__language="fr").user
+    switched = client.post("/accounts/language/", {"language": "en", "next": "/accounts/login/?next=/sites/"})
+    assert switched["Location"] == "/accounts/login/?next=/sites/"
+    assert "Log in to Mutualis" in client.get(switched["Location"]).content.decode()
+    logged_in = client.post("/accounts/login/?next=/sites/", {"email": user.email, "password": DEMO_PASSWORD})
+    assert logged_in["Location"] == "/sites/"
+    assert 'lang="en"' in client.get("/sites/").content.decode()
+    user.refresh_from_db()
+    assert user.language == "en"
+    # The next person on this computer gets their own language, not the cookie left behind.
+    client.post("/accounts/logout/")
+    other = MembershipFactory(user__language="fr").user
+    client.post("/accounts/login/", {"email": other.email, "password": DEMO_PASSWORD})
+    assert 'lang="fr"' in client.get("/").content.decode()
