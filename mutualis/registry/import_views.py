@@ -75,6 +75,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": problems,
             "per_column": report.problems_per_column() if len(report.problems) > 1 else [],
             "can_apply": batch.status == ImportStatus.READY,
+            "earlier": ImportBatch.objects.visible_to(request.scope).earlier_import_of(batch),  # type: ignore[attr-defined]
         },
     )
 
@@ -86,15 +87,16 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         batch = apply_batch(batch=batch, by=request.user)  # type: ignore[arg-type]
     except ImportRefusedError as exc:
-        messages.error(request, str(exc))
+        batch.refresh_from_db(fields=["status"])
+        if batch.status == ImportStatus.APPLIED:
+            # Sent twice (a double click, a reload of the sent form): the first one imported it.
+            messages.info(request, _("This file has been imported already; it was not imported twice."))
+        else:
+            messages.error(request, str(exc))
         return redirect("registry:import-detail", pk=batch.pk)
     report = Report.from_json(batch.report)
     if batch.status == ImportStatus.APPLIED:
-        messages.success(
-            request,
-            _("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
-            % {"created": report.to_create, "updated": report.to_update, "unchanged": report.unchanged},
-        )
+        messages.success(request, _("Imported: %(counts)s.") % {"counts": report.counts()})
     elif batch.status == ImportStatus.FAILED:
         messages.error(request, _("Nothing was imported: the database refused the import (see below)."))
     else:

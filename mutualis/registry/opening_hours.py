@@ -41,8 +41,12 @@ class OpeningHours:
     always_open: bool = False
 
     def rows(self) -> list[tuple[str, str]]:
-        """(day name, "08:00–12:00, 13:30–17:30" or "closed") for display."""
-        return [(str(DAY_NAMES[i]), format_spans(spans)) for i, spans in enumerate(self.week)]
+        """(day name, "08:00–12:00, 13:30–17:30" or "closed") for display, then public
+        holidays when the hours say something of them (`PH off`)."""
+        rows = [(str(DAY_NAMES[i]), format_spans(spans)) for i, spans in enumerate(self.week)]
+        if self.public_holidays is not None:
+            rows.append((_("Public holidays"), format_spans(self.public_holidays)))
+        return rows
 
 
 def format_spans(spans: list[Span]) -> str:

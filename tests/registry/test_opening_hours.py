@@ -38,3 +38,18 @@ def test_mistakes_get_a_message_saying_what_to_write(text: str, hint: str) -> No
     with pytest.raises(ValidationError) as error:
         parse_opening_hours(text)
     assert hint in " ".join(error.value.messages)
+
+
+@pytest.mark.django_db
+def test_the_site_page_says_what_the_hours_say_of_public_holidays(cast, as_user) -> None:  # type: ignore[no-untyped-def]
+    # "PH off" was read, then left out of the table: nothing told a visitor the site is
+    # closed on public holidays.
+    from mutualis.registry.models import Site
+
+    Site.objects.filter(pk=cast.site_a.pk).update(opening_hours="Mo-Fr 08:00-12:00; PH off")
+    page = as_user(cast.alice).get(f"/sites/{cast.site_a.pk}/").content.decode()
+    assert '<tr><th scope="row">Jours fériés</th><td>fermé</td></tr>' in page
+    Site.objects.filter(pk=cast.site_a.pk).update(opening_hours="Mo-Fr 08:00-12:00")
+    assert "Jours fériés" not in as_user(cast.alice).get(f"/sites/{cast.site_a.pk}/").content.decode()
+    # The page of another member's site stays out of reach.
+    assert as_user(cast.charlie).get(f"/sites/{cast.site_a.pk}/").status_code == 404

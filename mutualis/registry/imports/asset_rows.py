@@ -165,7 +165,9 @@ class AssetChecker:
         return draft
 
     def _site(self, row: Row) -> SiteRef | None:
-        raw_id = row.values.get("site_id", "")
+        raw_id = row.text("site_id")
+        if row.values.get("site_id") and not raw_id:
+            return None  # unreadable, reported by `row.text`
         if raw_id:
             number = whole_number(raw_id)
             site = self.sites.get(number) if number is not None else None

@@ -10,14 +10,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mutualis.registry.models import Asset, AssetModel, AssetStatusChange, ImportKind, Operator
+from mutualis.registry.models import (
+    Asset,
+    AssetModel,
+    AssetStatus,
+    AssetStatusChange,
+    ImportKind,
+    Operator,
+)
 
 from .asset_links import check_parents
 from .asset_rows import AssetChecker, AssetDraft, ModelKey, model_key
 from .columns import Column, ImportSpec, example_rows
 from .lookups import in_chunks
 from .reading import read_table, row_values
-from .report import Report
+from .report import Report, change_text
 from .rows import Row, lines_list
 
 if TYPE_CHECKING:
@@ -54,16 +61,19 @@ ASSETS = ImportSpec(
                 "etiquette",
             ),
             required=True,
+            identifier=True,
             help=gettext_lazy("The tag on the equipment, unique across the operator's whole fleet."),
         ),
         Column(
             "member",
             ("adherent", "membre", "siren"),
+            identifier=True,
             help=gettext_lazy("The member's SIREN or INSEE code, as in the sites file; with “site”."),
         ),
         Column(
             "site",
             ("reference_site", "code_site", "site_reference", "lieu"),
+            identifier=True,
             help=gettext_lazy(
                 "The site's reference within that member (or its exact name, when only one of the member's "
                 "sites has it)."
@@ -72,6 +82,7 @@ ASSETS = ImportSpec(
         Column(
             "site_id",
             ("id_site", "site_mutualis"),
+            identifier=True,
             help=gettext_lazy(
                 "Instead of member and site: the site's number in Mutualis (in its page address)."
             ),
@@ -91,6 +102,7 @@ ASSETS = ImportSpec(
         Column(
             "serial_number",
             ("serial", "sn", "numero_de_serie", "n_de_serie", "num_serie", "n_serie", "no_serie"),
+            identifier=True,
             help=gettext_lazy("As printed on the equipment."),
         ),
         Column(
@@ -138,6 +150,7 @@ ASSETS = ImportSpec(
         Column(
             "parent_tag",
             ("parent", "tag_parent", "inventaire_parent", "fait_partie_de", "part_of"),
+            identifier=True,
             help=gettext_lazy(
                 "The inventory tag of the equipment this one is part of, in the file or already recorded; "
                 "of the same member."
@@ -275,6 +288,42 @@ def _changes(draft: AssetDraft, asset: Asset, recorded_ids: dict[str, int]) -> s
     return changed
 
 
+# Asset field -> the column that sets it, in the order of the columns.
+_COLUMN_OF = {
+    "site_id": "site",
+    "asset_type_id": "type",
+    "model_id": "model",
+    "serial_number": "serial_number",
+    "label": "label",
+    "status": "status",
+    "acquired_on": "acquired_on",
+    "warranty_ends_on": "warranty_ends_on",
+    "acquisition_cost": "acquisition_cost",
+    "parent_id": "parent_tag",
+}
+
+
+def _described_changes(draft: AssetDraft, asset: Asset, checker: AssetChecker) -> list[str]:
+    """What the row changes, column by column as the file names them. A type, a model or a
+    parent is named only: its value is in the file, and the equipment's page shows the
+    one recorded."""
+    row, described = draft.row, []
+    for name in sorted(draft.changed & set(_COLUMN_OF), key=list(_COLUMN_OF).index):
+        column = "site_id" if name == "site_id" and row.has("site_id") else _COLUMN_OF[name]
+        header = row.names.get(column, column)
+        if name == "site_id":
+            before, after = checker.site_name(asset.site_id), checker.site_name(draft.values["site_id"])
+        elif name == "status" and draft.new_status is not None:
+            before, after = str(AssetStatus(asset.status).label), str(AssetStatus(draft.new_status).label)
+        elif name in ("asset_type_id", "model_id", "parent_id"):
+            described.append(header)
+            continue
+        else:
+            before, after = getattr(asset, name), draft.values[name]
+        described.append(change_text(header, before, after))
+    return described
+
+
 def validate_assets(*, operator: Operator, data: bytes, mode: str) -> AssetPlan:
     """Check an equipment file row by row, reporting every problem; nothing is written."""
     report = Report(kind=ImportKind.ASSETS, mode=mode)
@@ -290,7 +339,7 @@ def validate_assets(*, operator: Operator, data: bytes, mode: str) -> AssetPlan:
     drafts: list[AssetDraft] = []
     for line, values in rows:
         if values is not None:
-            draft = checker.check(Row(line, values, table.names, report))
+            draft = checker.check(Row(line, values, table.names, report, identifiers=ASSETS.identifiers))
             if draft is not None:
                 drafts.append(draft)
     checker.same_tag.report(
@@ -310,6 +359,7 @@ def validate_assets(*, operator: Operator, data: bytes, mode: str) -> AssetPlan:
         draft.changed = _changes(draft, draft.existing, plan.recorded_ids)
         if draft.changed:
             plan.updates.append((draft, draft.existing))
+            report.add_change(draft.row.line, draft.tag, _described_changes(draft, draft.existing, checker))
         else:
             report.unchanged += 1
     used = {d.new_model for d in (*plan.creates, *(d for d, _a in plan.updates)) if d.new_model is not None}

@@ -21,7 +21,8 @@ from mutualis.registry.models import ImportBatch, ImportKind, ImportMode, Import
 
 from .assets import ASSETS, validate_assets
 from .columns import ImportSpec
-from .report import WHOLE_FILE, Report
+from .reading import read_table
+from .report import WHOLE_FILE, Problem, Report, visible
 from .sites import SITES, validate_sites
 
 if TYPE_CHECKING:
@@ -46,11 +47,42 @@ def validate(*, kind: str, operator: Operator, data: bytes, mode: str) -> Plan:
     """Check a file of `kind` for `operator`: the report, and what applying would write."""
     if mode not in ImportMode.values:
         raise ValueError(f"unknown import mode {mode!r}")
+    plan: Plan
     if kind == ImportKind.SITES:
-        return validate_sites(operator=operator, data=data, mode=mode)
-    if kind == ImportKind.ASSETS:
-        return validate_assets(operator=operator, data=data, mode=mode)
-    raise ValueError(f"unknown import kind {kind!r}")
+        plan = validate_sites(operator=operator, data=data, mode=mode)
+    elif kind == ImportKind.ASSETS:
+        plan = validate_assets(operator=operator, data=data, mode=mode)
+    else:
+        raise ValueError(f"unknown import kind {kind!r}")
+    if not plan.report.rows_checked:
+        _name_the_right_kind(plan.report, kind=kind, data=data)
+    return plan
+
+
+def _name_the_right_kind(report: Report, *, kind: str, data: bytes) -> None:
+    """A header unusable for `kind` but right for the other kind: the file was uploaded as
+    the wrong kind. One problem saying so replaces the list of unknown and missing columns,
+    which would have the person rename every column."""
+    for other, spec in SPECS.items():
+        if other == kind:
+            continue
+        trial = Report(kind=other, mode=report.mode)
+        if read_table(data, spec, trial) is None or not trial.rows_checked:
+            continue
+        header = [p for p in report.problems if p.line != WHOLE_FILE]
+        line = min((p.line for p in header), default=1)
+        report.problems = [
+            Problem(
+                line,
+                "",
+                _(
+                    "This file holds %(found)s, not %(chosen)s: its header names the columns of %(found)s. "
+                    "Import it again choosing “%(found)s”."
+                )
+                % {"found": ImportKind(other).label, "chosen": ImportKind(kind).label},
+            )
+        ]
+        return
 
 
 def create_batch(
@@ -66,7 +98,8 @@ def create_batch(
         operator=operator,
         kind=kind,
         mode=mode,
-        file_name=file_name[: ImportBatch._meta.get_field("file_name").max_length or 255],
+        # A name is only shown: a control character in it (PostgreSQL refuses a NUL) is replaced.
+        file_name=visible(file_name)[: ImportBatch._meta.get_field("file_name").max_length or 255],
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         created_by=by,

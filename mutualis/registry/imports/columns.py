@@ -33,6 +33,9 @@ class Column:
     required: bool = False
     # What to write in the cell, for the documentation page and the error messages.
     help: Any = ""
+    # A code or a number read as text (a SIREN, a serial number): a spreadsheet that took it
+    # for a number may have written it in scientific notation, its last digits lost.
+    identifier: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,10 @@ class ImportSpec:
     def resolve(self, header_cell: str) -> str | None:
         """The column a header cell names, or None when it names none of ours."""
         return self._names.get(normalize(header_cell))
+
+    @property
+    def identifiers(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns if c.identifier)
 
     def accepted_names(self) -> list[str]:
         return list(self._names)

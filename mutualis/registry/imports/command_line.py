@@ -103,15 +103,7 @@ class ImportCommand(BaseCommand):
         report = Report.from_json(batch.report)
         self.stdout.write(
             self.style.SUCCESS(
-                _(
-                    "Imported (import #%(id)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
-                )
-                % {
-                    "id": batch.pk,
-                    "created": report.to_create,
-                    "updated": report.to_update,
-                    "unchanged": report.unchanged,
-                }
+                _("Imported (import #%(id)s): %(counts)s.") % {"id": batch.pk, "counts": report.counts()}
             )
         )
 

@@ -17,10 +17,11 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from .columns import ImportSpec, normalize
-from .report import WHOLE_FILE, Report
+from .report import CONTROL_CHARACTERS, WHOLE_FILE, Report
 
 DELIMITERS = (";", "\t", ",")  # by preference when a header line counts as many of each
 _SEP_LINE = re.compile(r"^sep=(.)\s*$", re.IGNORECASE)
@@ -214,8 +215,9 @@ def read_table(data: bytes, spec: ImportSpec, report: Report) -> Table | None:
 
 def too_big_message(size: int) -> str:
     return _("The file is %(size)s MB; files up to %(limit)s MB are accepted. Split it in several files.") % {
-        "size": f"{size / 1_048_576:.1f}",
-        "limit": f"{settings.IMPORT_MAX_BYTES / 1_048_576:.0f}",
+        # In the reader's language: "23,4 MB" in French.
+        "size": formats.number_format(size / 1_048_576, 1),
+        "limit": formats.number_format(settings.IMPORT_MAX_BYTES / 1_048_576, 0),
     }
 
 
@@ -305,7 +307,8 @@ def _unknown_column_message(written: str, spec: ImportSpec) -> str:
 
 def row_values(line: int, cells: list[str], table: Table, report: Report) -> dict[str, str] | None:
     """The row's cells by column name, trimmed; None (with a problem reported) when the row
-    does not have as many cells as the header: its values would land in the wrong columns."""
+    does not have as many cells as the header (its values would land in the wrong columns),
+    or when a cell holds a control character."""
     count = len(cells)
     if count > table.width and any(c.strip() for c in cells[table.width :]):
         extra = next(c for c in cells[table.width :] if c.strip())
@@ -327,7 +330,23 @@ def row_values(line: int, cells: list[str], table: Table, report: Report) -> dic
             % {"count": count, "width": table.width},
         )
         return None
-    return {name: _clean(cells[position]) for name, position in table.positions.items()}
+    values = {name: _clean(cells[position]) for name, position in table.positions.items()}
+    damaged = False
+    for name, value in values.items():
+        if match := CONTROL_CHARACTERS.search(value):
+            # Left by a damaged file or a copy from another program; PostgreSQL refuses a
+            # NUL in text, so such a value could not be imported anyway.
+            report.add(
+                line,
+                table.names[name],
+                _(
+                    "This cell holds an invisible control character (%(code)s), left by a damaged file "
+                    "or a copy from another program: type the value again."
+                )
+                % {"code": f"U+{ord(match.group()):04X}"},
+            )
+            damaged = True
+    return None if damaged else values
 
 
 def _clean(cell: str) -> str:

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # Whole-file problems (encoding, size, an empty file) have no line to point at.
 WHOLE_FILE = 0
+
+# Invisible control characters (tab, line feed and carriage return aside): in a message
+# quoting a cell they show as nothing, and PostgreSQL refuses a NUL in the report's JSON.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def visible(text: str) -> str:
+    """`text` with each control character replaced by U+FFFD, the sign of a character that
+    cannot be shown."""
+    return CONTROL_CHARACTERS.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,40 @@ class Problem:
         return _("%(where)s: %(message)s") % {"where": where, "message": self.message}
 
 
+# The rows an update changes are listed on the report before anything is written; past
+# this many, the count says how many more (a preview for a person, not an audit log).
+CHANGES_LISTED = 500
+
+
+@dataclass(frozen=True)
+class Change:
+    """A recorded row that importing the file changes: its line, its key (a site's reference,
+    a tag) and what changes, one text per column ("address: “4 rue Hoche” → (empty)")."""
+
+    line: int
+    key: str
+    fields: tuple[str, ...]
+
+
+def change_text(column: str, before: Any, after: Any) -> str:
+    """“column: before → after”, values written as the page writes them."""
+    return _("%(column)s: %(before)s → %(after)s") % {
+        "column": column,
+        "before": _shown(before),
+        "after": _shown(after),
+    }
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return _("(empty)")
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, Decimal):
+        return formats.number_format(value)
+    return _("“%(value)s”") % {"value": visible(str(value))}
+
+
 @dataclass
 class Report:
     kind: str
@@ -44,13 +93,18 @@ class Report:
     # False when the file or its header is too broken for its rows to be checked.
     rows_checked: bool = True
     problems: list[Problem] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def add(self, line: int, column: str, message: str) -> None:
-        self.problems.append(Problem(line, column, str(message)))
+        self.problems.append(Problem(line, visible(column), visible(str(message))))
+
+    def add_change(self, line: int, key: str, fields: list[str]) -> None:
+        if len(self.changes) < CHANGES_LISTED:
+            self.changes.append(Change(line, visible(key), tuple(fields)))
 
     def sort(self) -> None:
         # Stable: within a line, problems keep the order of the checks (columns left to right,
@@ -75,6 +129,7 @@ class Report:
             "new_models": self.new_models,
             "rows_checked": self.rows_checked,
             "errors": [{"line": p.line, "column": p.column, "message": p.message} for p in self.problems],
+            "changes": [{"line": c.line, "key": c.key, "fields": list(c.fields)} for c in self.changes],
         }
 
     @classmethod
@@ -91,7 +146,19 @@ class Report:
             new_models=data.get("new_models", 0),
             rows_checked=data.get("rows_checked", True),
             problems=[Problem(e["line"], e["column"], e["message"]) for e in data.get("errors", [])],
+            changes=[Change(c["line"], c["key"], tuple(c["fields"])) for c in data.get("changes", [])],
         )
+
+    def counts(self) -> str:
+        """ "1 created, 0 updated, 12 unchanged", each word agreeing with its number in French."""
+        return _("%(created)s, %(updated)s, %(unchanged)s") % {
+            "created": ngettext("%(count)s created", "%(count)s created", self.to_create)
+            % {"count": self.to_create},
+            "updated": ngettext("%(count)s updated", "%(count)s updated", self.to_update)
+            % {"count": self.to_update},
+            "unchanged": ngettext("%(count)s unchanged", "%(count)s unchanged", self.unchanged)
+            % {"count": self.unchanged},
+        }
 
     def delimiter_name(self) -> str:
         return {"\t": _("tab"), ";": ";", ",": ","}.get(self.delimiter, self.delimiter)

@@ -33,12 +33,36 @@ class CellError(Exception):
         self.message = message
 
 
+# How a spreadsheet writes a long number it shows in scientific notation: 1,23457E+14.
+_SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?E\+\d+$", re.IGNORECASE)
+
+
+def scientific_notation_message(text: str) -> str | None:
+    """The problem with `text` if it is a code a spreadsheet wrote in scientific notation."""
+    if not _SCIENTIFIC.match(text):
+        return None
+    return _(
+        "“%(value)s” is a long number as a spreadsheet shows it, its last digits lost. In the "
+        "spreadsheet, format this column as Text, type the values again, and save the file again."
+    ) % {"value": text}
+
+
 class Row:
-    def __init__(self, line: int, values: dict[str, str], names: dict[str, str], report: Report) -> None:
+    def __init__(
+        self,
+        line: int,
+        values: dict[str, str],
+        names: dict[str, str],
+        report: Report,
+        *,
+        identifiers: frozenset[str] = frozenset(),
+    ) -> None:
         self.line = line
         self.values = values
         self.names = names
         self.report = report
+        # Columns of codes (see `Column.identifier`), checked for scientific notation.
+        self.identifiers = identifiers
         self.failed = False
 
     def has(self, column: str) -> bool:
@@ -54,6 +78,9 @@ class Row:
         if not value:
             if required:
                 self.fail(column, _("This value is required; the cell is empty."))
+            return ""
+        if column in self.identifiers and (message := scientific_notation_message(value)):
+            self.fail(column, message)
             return ""
         if max_length is not None and len(value) > max_length:
             self.fail(

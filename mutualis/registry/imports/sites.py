@@ -17,7 +17,7 @@ from mutualis.registry.opening_hours import parse_opening_hours
 from .columns import Column, ImportSpec, example_rows, normalize
 from .lookups import CommuneIndex, MemberIndex
 from .reading import read_table, row_values
-from .report import Report
+from .report import Report, change_text
 from .rows import CellError, Duplicates, NameIndex, Row, coordinate_parser, lines_list, zero_padded
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ SITES = ImportSpec(
             "member",
             ("adherent", "membre", "siren", "code_adherent"),
             required=True,
+            identifier=True,
             help=gettext_lazy(
                 "The member's SIREN, or its INSEE code: the commune's code for a commune, the "
                 "département's code for a département."
@@ -52,6 +53,7 @@ SITES = ImportSpec(
         Column(
             "reference",
             ("code", "ref", "code_site", "reference_site", "uai"),
+            identifier=True,
             help=gettext_lazy(
                 "The member's reference for the site (a school's UAI number, a building code), unique "
                 "within the member. Required in update mode: it is how the site to update is found."
@@ -149,6 +151,10 @@ def _parse_postal_code(text: str) -> str:
 
 
 def _parse_phone(text: str) -> str:
+    if text.isdigit() and len(text) == 9 and text[0] != "0":
+        # A French number typed in a spreadsheet's number cell loses its leading 0 (0130978000
+        # becomes 130978000): no French number has nine digits, so the 0 is given back.
+        text = "0" + text
     if not _PHONE.match(text) or sum(c.isdigit() for c in text) < 3:
         raise CellError(_("“%(value)s” is not a phone number: digits, spaces and + only.") % {"value": text})
     return text
@@ -289,6 +295,29 @@ class _SiteChecker:
         )
 
 
+# Site field -> the column that sets it, in the order of the columns.
+_COLUMN_OF = {
+    "member_id": "member",
+    "kind_id": "kind",
+    "name": "name",
+    **{field_name: column for column, field_name in _OPTIONAL_FIELDS.items()},
+    "commune_id": "commune",
+}
+
+
+def _described_changes(row: Row, site: Site, values: dict[str, Any], changed: set[str]) -> list[str]:
+    """What the row changes, column by column as the file names them. A kind or a commune
+    is named only: its value is in the file, and the site's page shows the one recorded."""
+    described = []
+    for field_name in sorted(changed, key=list(_COLUMN_OF).index):
+        header = row.names.get(_COLUMN_OF[field_name], _COLUMN_OF[field_name])
+        if field_name.endswith("_id"):
+            described.append(header)
+        else:
+            described.append(change_text(header, getattr(site, field_name), values[field_name]))
+    return described
+
+
 def validate_sites(*, operator: Operator, data: bytes, mode: str) -> SitePlan:
     """Check a sites file row by row, reporting every problem; nothing is written."""
     report = Report(kind=ImportKind.SITES, mode=mode)
@@ -311,7 +340,7 @@ def validate_sites(*, operator: Operator, data: bytes, mode: str) -> SitePlan:
     for line, cells in rows:
         if cells is None:
             continue
-        row = Row(line, cells, table.names, report)
+        row = Row(line, cells, table.names, report, identifiers=SITES.identifiers)
         values = checker.check(row)
         if values is not None:
             planned.append((row, values, checker.match(row, values)))
@@ -324,6 +353,7 @@ def validate_sites(*, operator: Operator, data: bytes, mode: str) -> SitePlan:
             continue
         changed = {name for name, value in values.items() if getattr(existing, name) != value}
         if changed:
+            report.add_change(row.line, existing.code, _described_changes(row, existing, values, changed))
             for name in changed:
                 setattr(existing, name, values[name])
             plan.updates.append(existing)

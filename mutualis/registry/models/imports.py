@@ -58,6 +58,18 @@ class ImportBatchQuerySet(models.QuerySet["ImportBatch"]):
             return self.none()
         return self.filter(operator_id=scope.operator_id)
 
+    def earlier_import_of(self, batch: ImportBatch) -> ImportBatch | None:
+        """The latest import of the very same bytes as `batch` that was applied: uploading a file
+        a second time is often a mistake, and its rows would read as already there."""
+        if not batch.sha256 or batch.status == ImportStatus.APPLIED:
+            return None
+        return (
+            self.filter(operator_id=batch.operator_id, sha256=batch.sha256, status=ImportStatus.APPLIED)
+            .exclude(pk=batch.pk)
+            .order_by("-applied_at", "-pk")
+            .first()
+        )
+
 
 class ImportBatch(models.Model):
     operator = models.ForeignKey(
