@@ -105,4 +105,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class ReferenceAdmin(ScopedAdmin):
+    """Lists every operator of the installation shares (the official geography, services,
+    site kinds, equipment types and models). Operator staff read them; only a platform
+    administrator changes or deletes a row, since a rename or a deletion by one operator
+    would reach every other's members, sites and equipment. Where the role table lets
+    operator staff add rows (`shared_additions`), they may: a new row takes nothing from
+    anyone."""
+
     scoped = False
+    shared_additions = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or (self.shared_additions and super().has_add_permission(request))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)

@@ -53,11 +53,12 @@ class CommuneAdmin(ReferenceAdmin):
 
 
 @admin.register(Operator)
-class OperatorAdmin(ReferenceAdmin):
+class OperatorAdmin(ScopedAdmin):
     """The operators are the installation's tenants: a platform administrator creates and
     deletes them; an operator's own admin sees and edits their operator alone (any operator
     admin could add, rename or delete any operator, found by probing the back office)."""
 
+    scoped = False  # filtered below: the operator is not a member's row
     list_display = ["name", "short_name", "siren"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -97,6 +98,9 @@ class AssetTypeAdmin(ReferenceAdmin):
 
 @admin.register(AssetModel)
 class AssetModelAdmin(ReferenceAdmin):
+    # Staff registering equipment add the model they find on site; fixing or removing a
+    # model other operators' equipment may use is the platform administrator's.
+    shared_additions = True
     list_display = ["manufacturer", "name", "asset_type"]
     list_filter = ["asset_type"]
     search_fields = ["manufacturer", "name"]

@@ -4,7 +4,7 @@ import pytest
 
 from mutualis.registry.models import Asset, AssetStatus, AssetStatusChange
 from tests.conftest import Cast
-from tests.factories import SiteFactory
+from tests.factories import SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +116,77 @@ def test_autocomplete_offers_only_the_operators_sites(cast: Cast, as_user) -> No
     names = [r["text"] for r in as_user(cast.olivia).get(url).json()["results"]]
     assert names == ["Mairie de Nanterre", "Mairie de Versailles"]
     assert as_user(cast.oscar).get(url).json()["results"] == []
+
+
+def _reference_rows() -> dict[str, object]:
+    from tests.factories import (
+        AssetModelFactory,
+        AssetTypeFactory,
+        CommuneFactory,
+        EpciFactory,
+        ServiceFactory,
+        SiteKindFactory,
+    )
+
+    commune = CommuneFactory(name="Commune partagée", epci=EpciFactory())
+    return {
+        "departement": commune.departement,
+        "epci": commune.epci,
+        "commune": commune,
+        "service": ServiceFactory(),
+        "sitekind": SiteKindFactory(),
+        "assettype": AssetTypeFactory(),
+        "assetmodel": AssetModelFactory(),
+    }
+
+
+def test_shared_reference_lists_are_read_by_every_operator_and_changed_by_the_platform(
+    cast: Cast, as_user
+) -> None:
+    """Communes, services, kinds, types and models are the installation's, shared by every
+    operator: an operator's admin renaming or deleting one would change another operator's
+    members, sites and equipment. They read them; the platform administrator edits them."""
+    rows = _reference_rows()
+    for admin_user in (cast.adam, cast.oscar):
+        client = as_user(admin_user)
+        for model, row in rows.items():
+            base = f"/backoffice/registry/{model}/"
+            assert client.get(base).status_code == 200, model
+            page = client.get(f"{base}{row.pk}/change/")  # type: ignore[attr-defined]
+            assert page.status_code == 200, model  # the view page, read-only
+            assert 'name="_save"' not in page.content.decode(), model
+            assert client.post(f"{base}{row.pk}/change/", {"name": "Renommé"}).status_code == 403, model  # type: ignore[attr-defined]
+            assert client.post(f"{base}{row.pk}/delete/", {"post": "yes"}).status_code == 403, model  # type: ignore[attr-defined]
+            type(row).objects.get(pk=row.pk)  # type: ignore[attr-defined]
+            if model != "assetmodel":
+                assert client.get(f"{base}add/").status_code == 403, model
+    assert type(rows["commune"]).objects.get(pk=rows["commune"].pk).name == "Commune partagée"  # type: ignore[attr-defined]
+
+    platform = UserFactory(email="root@platform.example", is_superuser=True)
+    client = as_user(platform)
+    service = rows["service"]
+    response = client.post(
+        f"/backoffice/registry/service/{service.pk}/change/",  # type: ignore[attr-defined]
+        {"name": "Téléphonie", "code": service.code, "is_active": "on"},  # type: ignore[attr-defined]
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    service.refresh_from_db()  # type: ignore[attr-defined]
+    assert service.name == "Téléphonie"  # type: ignore[attr-defined]
+
+
+def test_staff_add_the_equipment_model_they_find_but_do_not_rewrite_a_shared_one(cast: Cast, as_user) -> None:
+    from mutualis.registry.models import AssetModel
+
+    rows = _reference_rows()
+    client = as_user(cast.adam)
+    asset_type = rows["assettype"]
+    response = client.post(
+        "/backoffice/registry/assetmodel/add/",
+        {"manufacturer": "Lenovo", "name": "ThinkCentre M75q", "asset_type": str(asset_type.pk)},  # type: ignore[attr-defined]
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    added = AssetModel.objects.get(name="ThinkCentre M75q")
+    assert (
+        client.post(f"/backoffice/registry/assetmodel/{added.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    assert AssetModel.objects.filter(pk=added.pk).exists()
