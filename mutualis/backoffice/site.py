@@ -1,13 +1,21 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
 
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.lib.storable_text import is_storable
 from mutualis.people.roles import backoffice_allows
+
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 class BackOfficeSite(admin.AdminSite):
@@ -20,6 +28,62 @@ class BackOfficeSite(admin.AdminSite):
         """Operator staff only, whatever their role; members never reach the back-office."""
         user = request.user
         return bool(user.is_active and (user.is_superuser or request.scope.is_operator_staff))  # type: ignore[attr-defined]
+
+    def admin_view(self, view: View, cacheable: bool = False) -> View:
+        guarded = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def storable_query(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            # Every page's query string reaches the database (searches, list filters,
+            # autocompletes): text no database holds is refused here, where PostgreSQL
+            # answered a filter such as ?memberships__role=%00 with a 500.
+            for name, values in request.GET.lists():
+                if not all(is_storable(text) for text in (name, *values)):
+                    raise BadRequest("The query string holds a NUL character or a lone surrogate.")
+            return guarded(request, *args, **kwargs)
+
+        return cast(View, storable_query)
+
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        # A JsonResponse: as_view() is typed for any view's response.
+        return cast(HttpResponse, AutocompleteView.as_view(admin_site=self)(request))
+
+    def autocomplete_fields(self) -> frozenset[tuple[str, str]]:
+        """(model label, field name) of every autocomplete box of the back office: the
+        `autocomplete_fields` of each registered admin and of its inlines."""
+        pairs: set[tuple[str, str]] = set()
+        for model, model_admin in self._registry.items():
+            pairs.update((model._meta.label_lower, name) for name in model_admin.autocomplete_fields)
+            for inline in model_admin.inlines:
+                label = inline.model._meta.label_lower
+                pairs.update((label, name) for name in inline.autocomplete_fields)
+        return frozenset(pairs)
+
+
+class AutocompleteView(AutocompleteJsonView):
+    """Django's view behind the autocomplete boxes, answering 4xx to what no box asks.
+
+    Django serves any relation of any model whose target has an admin with search fields;
+    a reverse relation (`people.user`'s `memberships`) then failed with a 500, and so did a
+    search for a NUL character on PostgreSQL. Here only the fields the back office shows as
+    autocomplete boxes are served (403 otherwise, Django's answer to a malformed request);
+    text no database holds is a 400 (BackOfficeSite.admin_view). Bad page numbers stay
+    Django's 404.
+    """
+
+    admin_site: BackOfficeSite
+
+    def process_request(self, request: HttpRequest) -> Any:
+        try:
+            model = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+        except (KeyError, LookupError) as exc:
+            raise PermissionDenied from exc
+        if (
+            model._meta.label_lower,
+            request.GET.get("field_name"),
+        ) not in self.admin_site.autocomplete_fields():
+            raise PermissionDenied
+        return super().process_request(request)
 
 
 class ScopedAdmin(admin.ModelAdmin):

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://mutualis.example/problems/"
@@ -39,14 +38,9 @@ _TITLES = {
 }
 
 
-def problem_response(
-    status_code: int,
-    detail: str,
-    *,
-    kind: str | None = None,
-    errors: Any = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
+def problem_body(
+    status_code: int, detail: str, *, kind: str | None = None, errors: Any = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": TYPE_BASE + (kind or str(status_code)),
         "title": str(_TITLES.get(status_code, _("Error"))),
@@ -55,6 +49,18 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem_response(
+    status_code: int,
+    detail: str,
+    *,
+    kind: str | None = None,
+    errors: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body = problem_body(status_code, detail, kind=kind, errors=errors)
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
 
 
@@ -96,6 +102,10 @@ def _refused_request(exc: Exception) -> Response:
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # Imported here: DRF's views module reads the API settings when first imported, and they
+    # name this module's neighbour (mutualis.lib.content_negotiation), which imports this one.
+    from rest_framework.views import exception_handler
+
     if isinstance(exc, _UNREADABLE):
         return _refused_request(exc)
     if isinstance(exc, DjangoValidationError):
@@ -126,10 +136,6 @@ def is_api_request(request: HttpRequest) -> bool:
 
 def problem_json(status_code: int, detail: str) -> JsonResponse:
     """A problem document outside DRF's views (Django's own 404 and 500 handlers)."""
-    body = {
-        "type": TYPE_BASE + str(status_code),
-        "title": str(_TITLES.get(status_code, _("Error"))),
-        "status": status_code,
-        "detail": detail,
-    }
-    return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    return JsonResponse(
+        problem_body(status_code, detail), status=status_code, content_type=PROBLEM_CONTENT_TYPE
+    )

@@ -3,11 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import password_validation
-from django.db import models
+from django.db import models, transaction
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +19,13 @@ from mutualis.backoffice.site import RoleInline, ScopedAdmin
 from mutualis.registry.models import Operator
 
 from .models import ApiToken, LoginAttempt, Membership, User
+from .services import (
+    LastRoleError,
+    delete_memberships,
+    last_role_message,
+    lock_people,
+    people_left_without_a_role,
+)
 
 
 class MembershipForm(forms.ModelForm):
@@ -38,6 +48,12 @@ class MembershipForm(forms.ModelForm):
                         sites=", ".join(str(site) for site in strangers),
                     ),
                 )
+        if self.instance.pk is not None and "user" in self.changed_data:
+            # Handing a person's only role to someone else would leave them with none.
+            lock_people([self.instance.user_id])
+            stranded = people_left_without_a_role([self.instance.pk])
+            if stranded:
+                self.add_error("user", last_role_message(stranded))
         return data
 
 
@@ -79,7 +95,9 @@ class MembershipFormSet(BaseInlineFormSet):
             for form in self.forms
             if form.cleaned_data.get("role") and not form.cleaned_data.get("DELETE", False)
         ]
-        if self.instance._state.adding and not kept:
+        if kept:
+            return
+        if self.instance._state.adding:
             # People are found by their roles (User.objects.visible_to): a person without
             # one would be lost to the back office, their email address taken for good.
             raise forms.ValidationError(
@@ -88,6 +106,20 @@ class MembershipFormSet(BaseInlineFormSet):
                     "nobody could find this person again."
                 ),
                 code="no_role",
+            )
+        removed = [form.instance.pk for form in self.initial_forms if form.cleaned_data.get("DELETE", False)]
+        if not removed:
+            return
+        # The same rule as deleting roles from the list of memberships (people.services):
+        # roles this page does not show (held at another operator) count too.
+        lock_people([self.instance.pk])
+        if people_left_without_a_role(removed):
+            raise forms.ValidationError(
+                _(
+                    "This is their last role: deactivate the account (the “Active” box above) rather "
+                    "than remove it. Without a role, nobody could find this person again in the back office."
+                ),
+                code="last_role",
             )
 
 
@@ -158,6 +190,15 @@ class UserAdmin(ScopedAdmin):
             kwargs["form"] = UserCreationForm
         return super().get_form(request, obj, change, **kwargs)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        # A person who also holds a role at another operator is theirs too: deleting the
+        # account would take their roles there away. Remove the roles held here instead.
+        return not obj.memberships.exclude(operator_id=request.scope.operator_id).exists()  # type: ignore[attr-defined]
+
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedMembershipChoices, ScopedAdmin):
@@ -167,6 +208,62 @@ class MembershipAdmin(ScopedMembershipChoices, ScopedAdmin):
     search_fields = ["user__full_name", "user__email", "member__name"]
     list_select_related = ["user", "member", "operator"]
     autocomplete_fields = ["user", "member", "sites"]
+
+    # A person's last role is never deleted (people.services): the page and the action say
+    # why before asking for a confirmation, and the deletion itself checks again.
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        membership = self.get_object(request, unquote(object_id))
+        if membership is not None and self.has_delete_permission(request, membership):
+            stranded = people_left_without_a_role([membership.pk])
+            if stranded:
+                return self._refuse(request, stranded, membership)
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except LastRoleError as exc:  # a role removed elsewhere since the check above
+            return self._refuse(request, exc.people, membership)
+
+    def _refuse(self, request: HttpRequest, people: list[User], membership: Any) -> HttpResponse:
+        self.message_user(request, last_role_message(people), messages.ERROR)
+        opts = self.opts
+        return HttpResponseRedirect(
+            reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+                args=[membership.pk],
+                current_app=self.admin_site.name,
+            )
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        delete_memberships(membership_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
+        delete_memberships(membership_ids=list(queryset.values_list("pk", flat=True)))
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions: dict[str, Any] = super().get_actions(request)
+        if "delete_selected" in actions:
+            _func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (delete_selected_roles, name, description)
+        return actions
+
+
+@admin.action(permissions=["delete"])
+def delete_selected_roles(
+    modeladmin: MembershipAdmin, request: HttpRequest, queryset: models.QuerySet[Membership]
+) -> HttpResponse | None:
+    """Django's "delete selected", refused (before the confirmation page, and again on
+    confirming) when it would leave someone without any role."""
+    stranded = people_left_without_a_role(list(queryset.values_list("pk", flat=True)))
+    if stranded:
+        modeladmin.message_user(request, last_role_message(stranded), messages.ERROR)
+        return None
+    try:
+        with transaction.atomic():  # the log entries go with the deletion
+            return delete_selected(modeladmin, request, queryset)
+    except LastRoleError as exc:
+        modeladmin.message_user(request, str(exc), messages.ERROR)
+        return None
 
 
 @admin.register(ApiToken)

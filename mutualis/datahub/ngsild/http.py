@@ -47,6 +47,8 @@ JSON = "application/json"
 JSON_LD = "application/ld+json"
 GEO_JSON = "application/geo+json"
 MERGE_PATCH = "application/merge-patch+json"
+# RFC 9457's media type: what a client accepting only errors asks for (see negotiate_accept).
+PROBLEM_JSON = "application/problem+json"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 
 View = Callable[..., HttpResponse]
@@ -74,12 +76,8 @@ def _media_type(header: str) -> str:
     return header.split(";", 1)[0].strip().lower()
 
 
-def negotiate_accept(header: str | None, *, geo: bool) -> str:
-    """The answer's media type (6.3.4): the client's preferred acceptable one by q-value;
-    `*/*`, `application/*` or no header mean application/json."""
-    offered = [JSON, JSON_LD] + ([GEO_JSON] if geo else [])
-    if not header or not header.strip():
-        return JSON
+def _accept_ranges(header: str) -> list[tuple[float, int, str]]:
+    """(-quality, position, media range) of each range with a quality above 0, best first."""
     ranges: list[tuple[float, int, str]] = []
     for position, item in enumerate(header.split(",")):
         parts = [part.strip() for part in item.split(";")]
@@ -94,14 +92,54 @@ def negotiate_accept(header: str | None, *, geo: bool) -> str:
                     quality = 0.0
         if media and quality > 0:
             ranges.append((-quality, position, media))
-    for _quality, _position, media in sorted(ranges):
+    return sorted(ranges)
+
+
+def negotiate_accept(header: str | None, *, geo: bool) -> str:
+    """The answer's media type (6.3.4): the client's preferred acceptable one by q-value;
+    `*/*`, `application/*` or no header mean application/json.
+
+    A client accepting none of them but application/problem+json (RFC 9457) gets
+    PROBLEM_JSON: it is told of its request's errors, and a success is a 406 (see
+    `ngsild_view`)."""
+    offered = [JSON, JSON_LD] + ([GEO_JSON] if geo else [])
+    if not header or not header.strip():
+        return JSON
+    ranges = _accept_ranges(header)
+    for _quality, _position, media in ranges:
         if media in offered:
             return media
         if media in ("*/*", "application/*"):
             return JSON
-    raise NotAcceptable(
-        f"None of the media types in Accept ({header}) can be produced here; use one of {', '.join(offered)}."
+    if any(media == PROBLEM_JSON for _quality, _position, media in ranges):
+        return PROBLEM_JSON
+    raise NotAcceptable(_not_acceptable_detail(header, offered))
+
+
+def _not_acceptable_detail(header: str, offered: list[str]) -> str:
+    return (
+        f"None of the media types in Accept ({header[:200]}) can be produced here; use one of "
+        f"{', '.join(offered)} (errors come as {JSON}, or as {PROBLEM_JSON} to a client that accepts "
+        "only that)."
     )
+
+
+def error_media_type(header: str | None) -> str:
+    """The media type of an error (ProblemDetails): application/json (6.3.5), unless the
+    client's Accept leaves it out and names application/problem+json (RFC 9457)."""
+    if not header or not header.strip():
+        return JSON
+    ranges = [media for _quality, _position, media in _accept_ranges(header)]
+    if PROBLEM_JSON in ranges and not any(media in (JSON, "application/*", "*/*") for media in ranges):
+        return PROBLEM_JSON
+    return JSON
+
+
+def as_error_of(response: HttpResponse, request: HttpRequest) -> HttpResponse:
+    """An error response labelled with `error_media_type` of the request's Accept."""
+    if response.status_code >= 400 and _media_type(response.get("Content-Type", "")) == JSON:
+        response["Content-Type"] = error_media_type(request.headers.get("Accept"))
+    return response
 
 
 def max_body_bytes() -> int:
@@ -219,21 +257,30 @@ def ngsild_view(
                     geo=geo,
                     merge_patch=merge_patch,
                 )
-                return view(nr, **kwargs)
+                response = view(nr, **kwargs)
+                if nr.accept == PROBLEM_JSON and response.status_code < 400:
+                    # A read that went well, for a client accepting only errors.
+                    offered = [JSON, JSON_LD] + ([GEO_JSON] if geo else [])
+                    raise NotAcceptable(_not_acceptable_detail(request.headers.get("Accept", ""), offered))
+                return as_error_of(response, request)
             except NgsiLdError as error:
-                return error.response()
+                return as_error_of(error.response(), request)
             except RecursionError:
                 # JSON nested deeper than the code walking it can follow (orjson reads 1,024
                 # levels; repr, copies and merges stop sooner). Whatever was being written is
                 # rolled back with its transaction.
-                return BadRequestData(
-                    f"The request nests its JSON too deeply to be processed (at most {MAX_DEPTH} levels)."
-                ).response()
+                return as_error_of(
+                    BadRequestData(
+                        f"The request nests its JSON too deeply to be processed (at most {MAX_DEPTH} levels)."
+                    ).response(),
+                    request,
+                )
             except Exception:
                 logger.exception("NGSI-LD request failed: %s %s", request.method, request.path)
-                return NgsiLdError(
-                    "The broker failed to process this request; it has been logged."
-                ).response()
+                return as_error_of(
+                    NgsiLdError("The broker failed to process this request; it has been logged.").response(),
+                    request,
+                )
 
         @wraps(view)
         def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -271,6 +318,11 @@ def _resolve(
     if write:
         access.check_write(caller, tenant)
     accept = negotiate_accept(request.headers.get("Accept"), geo=geo)
+    if accept == PROBLEM_JSON and write:
+        # Its success could not be told in a type the client accepts: refused before
+        # anything is written, once the caller is known and allowed to write.
+        offered = [JSON, JSON_LD] + ([GEO_JSON] if geo else [])
+        raise NotAcceptable(_not_acceptable_detail(request.headers.get("Accept", ""), offered))
     parsed: Any = None
     content_type = JSON
     if body:
@@ -314,7 +366,7 @@ def methods(**handlers: View) -> View:
                 f"{request.method} is not allowed on {request.path}; use {allowed}."
             ).response()
             response["Allow"] = allowed
-            return response
+            return as_error_of(response, request)
         return handler(request, **kwargs)
 
     return dispatch

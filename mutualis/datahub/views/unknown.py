@@ -14,6 +14,7 @@ from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from mutualis.datahub.ngsild.errors import OperationNotSupported, ResourceNotFound
+from mutualis.datahub.ngsild.http import as_error_of
 
 # First segments of resources of NGSI-LD 1.8 (clause 6) that the hub does not serve.
 UNSUPPORTED = {
@@ -28,14 +29,16 @@ UNSUPPORTED = {
 def no_such_resource(request: HttpRequest, path: str) -> HttpResponse:
     first = path.split("/", 1)[0]
     if first in UNSUPPORTED:
-        return OperationNotSupported(
+        error: OperationNotSupported | ResourceNotFound = OperationNotSupported(
             f"This broker does not implement {UNSUPPORTED[first]}; see the list of what it does not "
             "support in its documentation (docs/ngsi-ld.md)."
-        ).response()
-    return ResourceNotFound(
-        f"No NGSI-LD resource at {request.path}; the broker serves entities, entityOperations, temporal, "
-        "subscriptions and jsonldContexts."
-    ).response()
+        )
+    else:
+        error = ResourceNotFound(
+            f"No NGSI-LD resource at {request.path}; the broker serves entities, entityOperations, "
+            "temporal, subscriptions and jsonldContexts."
+        )
+    return as_error_of(error.response(), request)
 
 
 urlpatterns = [re_path(r"^(?P<path>.*)$", no_such_resource, name="no-such-resource")]

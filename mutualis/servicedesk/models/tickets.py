@@ -121,7 +121,9 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
 class Ticket(FastChoiceDisplay, models.Model):
     operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+", editable=False)
-    number = models.PositiveIntegerField(_("number"), editable=False)
+    # The number people quote ("numéro"), not a count ("nombre"): the plain msgid "number" is
+    # the form field kind, translated as a count.
+    number = models.PositiveIntegerField(pgettext_lazy("identifying number", "number"), editable=False)
     member = models.ForeignKey(
         Member, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("member")
     )
