@@ -169,6 +169,15 @@ class UserCreationForm(forms.ModelForm):
         return user
 
 
+# What a person's account holds for every operator they work with.
+SHARED_ACCOUNT_FIELDS = ("email", "full_name", "phone", "language", "is_active")
+SHARED_ACCOUNT_NOTE = _(
+    "This person also holds a role at another operator: their name, address, language and "
+    "whether they may log in are changed by a platform administrator. You manage the roles "
+    "they hold at your operator, below."
+)
+
+
 @admin.register(User)
 class UserAdmin(ScopedAdmin):
     list_display = ["full_name", "email", "is_active", "last_login"]
@@ -190,14 +199,33 @@ class UserAdmin(ScopedAdmin):
             kwargs["form"] = UserCreationForm
         return super().get_form(request, obj, change, **kwargs)
 
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._also_elsewhere(request, obj):
+            fields = fieldsets[0][1]["fields"]
+            return [(None, {"fields": fields, "description": SHARED_ACCOUNT_NOTE})]
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self._also_elsewhere(request, obj):
+            readonly += [name for name in SHARED_ACCOUNT_FIELDS if name not in readonly]
+        return readonly
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if not super().has_delete_permission(request, obj):
             return False
-        if obj is None or request.user.is_superuser:
-            return True
         # A person who also holds a role at another operator is theirs too: deleting the
         # account would take their roles there away. Remove the roles held here instead.
-        return not obj.memberships.exclude(operator_id=request.scope.operator_id).exists()  # type: ignore[attr-defined]
+        return not self._also_elsewhere(request, obj)
+
+    def _also_elsewhere(self, request: HttpRequest, obj: Any) -> bool:
+        """Whether the person also holds a role at another operator than the admin's: their
+        account (name, address, whether it may log in) is then the platform's to change, as
+        it is theirs too; the roles held here stay this operator's to manage."""
+        if obj is None or obj.pk is None or request.user.is_superuser:
+            return False
+        return bool(obj.memberships.exclude(operator_id=request.scope.operator_id).exists())  # type: ignore[attr-defined]
 
 
 @admin.register(Membership)

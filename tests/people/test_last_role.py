@@ -228,3 +228,30 @@ def test_a_person_who_also_works_for_another_operator_is_not_deleted_from_here(c
     # A person of theirs alone, they may delete.
     assert adam.post(f"/backoffice/people/user/{cast.charlie.pk}/delete/", {"post": "yes"}).status_code == 302
     assert not User.objects.filter(pk=cast.charlie.pk).exists()
+
+
+def test_the_account_of_a_person_shared_with_another_operator_is_not_rewritten_from_here(
+    cast: Cast, as_user
+) -> None:
+    """Alice also works for a member of oscar's operator: adam renaming her, changing her
+    address or locking her out would do it at oscar's operator too. He reads her account,
+    and still manages the role she holds at his operator."""
+    MembershipFactory(user=cast.alice, member=MemberFactory(operator=cast.other_operator), role=Role.ELECTED)
+    here = Membership.objects.get(user=cast.alice, operator=cast.operator)
+    adam = as_user(cast.adam)
+    url = f"/backoffice/people/user/{cast.alice.pk}/change/"
+    page = adam.get(url).content.decode()
+    assert "également un rôle chez un autre opérateur" in page
+    assert 'name="email"' not in page
+    assert 'name="is_active"' not in page
+    data = _person_page(cast.alice, [here], delete=set(), active=False)
+    data.update({"email": "pris@ailleurs.example", "full_name": "Renommée", "memberships-0-job_title": "DGS"})
+    response = adam.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    cast.alice.refresh_from_db()
+    here.refresh_from_db()
+    assert (cast.alice.email, cast.alice.is_active) == ("alice@versailles.example", True)
+    assert cast.alice.full_name != "Renommée"
+    assert here.job_title == "DGS"
+    # A person of his operator alone, he edits.
+    assert 'name="email"' in adam.get(f"/backoffice/people/user/{cast.charlie.pk}/change/").content.decode()
