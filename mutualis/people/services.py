@@ -3,8 +3,9 @@
 People are found by their roles: an operator's staff see the people holding a role at
 their operator (`User.objects.visible_to`). A person left without any role is lost to every
 operator's back office, yet can still log in; only a platform administrator could find the
-account again to deactivate it. So a person's last role is never taken away: their
-account is deactivated instead (GLPI and Zammad keep such accounts the same way).
+account again to deactivate it. So a person's last role is never taken away (nor deleted
+with its member): an admin deactivates the account instead, which keeps it findable (GLPI
+and Zammad keep such accounts the same way).
 """
 
 from __future__ import annotations

@@ -7,9 +7,12 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mutualis.backoffice.site import ReferenceAdmin, RoleInline, ScopedAdmin
+from mutualis.people.models import Membership
+from mutualis.people.services import people_left_without_a_role
 
 from . import services
 from .models import (
@@ -137,6 +140,20 @@ class MemberAdmin(ScopedAdmin):
     @admin.display(description=_("INSEE code"))
     def insee_display(self, obj: Member) -> str:
         return obj.insee_code
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """Deleting a member deletes the roles held at it; a person whose last role that is
+        would be lost to every back office yet still able to log in (people.services). Such
+        roles are shown as what stops the deletion, on the delete page and the bulk action."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        roles = Membership.objects.filter(member__in=[obj.pk for obj in objs]).values_list("pk", flat=True)
+        stranded = people_left_without_a_role(set(roles))
+        if stranded:
+            last_role = gettext(
+                "{person}: this is their last role; deactivate their account or give them another role first"
+            )
+            protected = [*protected, *(last_role.format(person=p.full_name or p.email) for p in stranded)]
+        return deleted, counts, perms_needed, protected
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)

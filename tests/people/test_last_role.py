@@ -255,3 +255,32 @@ def test_the_account_of_a_person_shared_with_another_operator_is_not_rewritten_f
     assert here.job_title == "DGS"
     # A person of his operator alone, he edits.
     assert 'name="email"' in adam.get(f"/backoffice/people/user/{cast.charlie.pk}/change/").content.decode()
+
+
+def test_deleting_a_member_does_not_take_someones_last_role_with_it(cast: Cast, as_user) -> None:
+    member = MemberFactory(operator=cast.operator, name="Syndicat dissous")
+    lone = MembershipFactory(member=member, role=Role.MEMBER_AGENT, user__full_name="Denise Seule")
+    adam = as_user(cast.adam)
+    page = adam.get(f"/backoffice/registry/member/{member.pk}/delete/").content.decode()
+    assert "Denise Seule" in page
+    assert "dernier rôle" in page
+    adam.post(f"/backoffice/registry/member/{member.pk}/delete/", {"post": "yes"})
+    adam.post(
+        "/backoffice/registry/member/",
+        {"action": "delete_selected", "_selected_action": [member.pk], "post": "yes"},
+    )
+    assert Membership.objects.filter(pk=lone.pk).exists()
+    # Once she holds another role, the member goes, and her role there with it.
+    MembershipFactory(user=lone.user, member=cast.member_a, role=Role.MEMBER_AGENT)
+    response = adam.post(f"/backoffice/registry/member/{member.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=lone.pk).exists()
+    # Another operator's admin reaches neither the page nor the member.
+    other = MemberFactory(operator=cast.operator, name="Autre syndicat")
+    assert (
+        as_user(cast.oscar)
+        .post(f"/backoffice/registry/member/{other.pk}/delete/", {"post": "yes"})
+        .status_code
+        == 302
+    )
+    assert type(other).objects.filter(pk=other.pk).exists()
