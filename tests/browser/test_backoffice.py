@@ -137,3 +137,14 @@ def test_back_office_links_are_told_apart_by_more_than_colour(
     if path != "/backoffice/":  # the index has no breadcrumbs
         expect(page.locator("div.breadcrumbs a").first).to_have_css("text-decoration-line", "underline")
     assert violations(page, rules=["link-in-text-block", "color-contrast"]) == []
+
+
+def test_a_back_office_list_tells_its_links_apart_on_a_phone(live_server, page: Page, cast: Cast) -> None:
+    """At 390 px the search's "(Show all)" wraps under its count, where only its colour told
+    it apart (axe's link-in-text-block); it and the rows' links are underlined."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server.url, cast.adam.email)
+    page.goto(f"{live_server.url}/backoffice/registry/site/?q=Mairie")
+    for link in (page.locator("#changelist-search a"), page.locator("#result_list tbody a").first):
+        expect(link).to_have_css("text-decoration-line", "underline")
+    assert violations(page, rules=["link-in-text-block", "color-contrast"]) == []

@@ -95,6 +95,19 @@ def test_dashboard_charts_are_readable_on_a_phone(live_server, browser: Browser,
         if problems:
             found[user.email] = problems
         page.context.clear_cookies()
+    # A panel at its own address, as a link or a screen reader's user follows it: a whole page
+    # with its title and headings that fits the phone (it was a bare fragment, 980 px wide).
+    log_in(page, live_server.url, world.cast.olivia.email)
+    page.goto(f"{live_server.url}/insights/panel/volumes/?{query}")
+    heading = page.locator("#panel-volumes-title").inner_text()
+    problems = chart_problems(page) + violations(page)
+    if not page.title().startswith(f"{heading} – Tableau de bord – Analyses"):
+        problems.append(f"title {page.title()!r}")
+    if page.get_by_role("heading", level=1).count() != 1:
+        problems.append("not one h1")
+    if problems:
+        found["/insights/panel/volumes/"] = problems
+    page.context.clear_cookies()
     # On a wide screen the drawings fit: their boxes are no stop for the keyboard.
     log_in(page, live_server.url, world.cast.bob.email)
     page.set_viewport_size({"width": 1280, "height": 900})

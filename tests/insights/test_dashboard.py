@@ -269,6 +269,32 @@ def test_the_dashboard_shows_every_panel_without_script(client: Client, world: W
     assert as_user(world.cast.alice).get("/insights/panel/nothing/").status_code == 404
 
 
+def test_a_panel_opened_alone_is_a_whole_page_with_its_title(client: Client, world: World, as_user) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - pytest fixtures imported from dashboard_world
+    """A panel's own address, followed from a link or a bookmark, was a bare fragment: no
+    <title>, no language, no way back. It is a page of the section, the panel under it."""
+    response = as_user(world.cast.olivia).get("/insights/panel/volumes/", PERIOD)
+    assert response.status_code == 200
+    page = response.content.decode()
+    # The page's title starts with the panel's, its heading.
+    heading = page.split('<h2 id="panel-volumes-title">', 1)[1].split("</h2>", 1)[0]
+    with translation.override(response["Content-Language"]):
+        title = f"<title>{heading} – {translation.gettext('Dashboard')} – {translation.gettext('Insights')}"
+        back = translation.gettext("The whole dashboard, with the same filters")
+    assert heading
+    assert title in page
+    assert page.startswith("<!doctype html>")
+    assert f'<html lang="{response["Content-Language"]}">' in page
+    assert page.count("<h1>") == 1
+    assert 'id="panel-volumes"' in page
+    assert f"{back}</a>" in page
+    assert 'href="/insights/?' in page
+    assert '#panel-volumes"' in page
+    # Outsiders: the same answers as the dashboard's (the tickets' contents: tests/outsiders).
+    assert as_user(world.cast.alice).get("/insights/panel/load/", PERIOD).status_code == 404
+    client.logout()
+    assert client.get("/insights/panel/volumes/").url.startswith("/accounts/login/")
+
+
 def test_the_panels_choices_name_each_parameter_once(client: Client, world: World, as_user) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - pytest fixtures imported from dashboard_world
     """The volumes' step and the breakdown's dimension links replace the current choice
     instead of appending a second one (a crawl found `step=month&step=week`)."""

@@ -1,9 +1,9 @@
 """The incidentology dashboard (/insights/): the operator's staff see their operator's
 figures, a member's users and elected officials their member's (a site contact, their
 sites'), all through the tenancy door. Each panel is also a page of its own
-(/insights/panel/<name>/, an HTML fragment taking the same filters, and its tables as CSV or
-XLSX with ?export=csv|xlsx), so that each can be loaded, timed and downloaded alone; the
-dashboard includes them all on the server, and works without script."""
+(/insights/panel/<name>/, a whole page with its title taking the same filters, and its tables
+as CSV or XLSX with ?export=csv|xlsx), so that each can be opened, timed and downloaded alone;
+the dashboard includes them all on the server, and works without script."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def panel(request: ScopedRequest, name: str) -> HttpResponse:
     if asked.fmt:
         return export(data, request.GET.get("table", ""), asked.fmt)
     return render(
-        request, "insights/_panel.html", {"panel": data, "query": ctx.query, "by": ctx.by, "form": form}
+        request, "insights/panel.html", {"panel": data, "query": ctx.query, "by": ctx.by, "form": form}
     )
 
 

@@ -7,14 +7,18 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // A table wider than the screen scrolls sideways in its box: the box then takes the
   // keyboard's focus, so that the arrow keys scroll it (WCAG 2.1.1), and is a region named
-  // after the table's caption. A box that fits loses both (no useless tab stop).
+  // after the table's caption. A box that fits loses both (no useless tab stop). A box named
+  // in the page (a chart's, the map's) keeps that name for when it scrolls again.
   const boxes = document.querySelectorAll(".table-scroll");
+  boxes.forEach((box) => {
+    if (box.hasAttribute("aria-label")) box.dataset.name = box.getAttribute("aria-label");
+  });
   const scrollable = () => {
     boxes.forEach((box) => {
       if (box.scrollWidth > box.clientWidth) {
         if (box.getAttribute("tabindex") === "0") return;
         const caption = box.querySelector("caption");
-        const name = caption ? caption.textContent.trim().replace(/\s+/g, " ") : "";
+        const name = box.dataset.name || (caption ? caption.textContent.trim().replace(/\s+/g, " ") : "");
         box.tabIndex = 0;
         box.setAttribute("role", "region");
         box.setAttribute("aria-label", name || document.title);
@@ -94,6 +98,26 @@ document.addEventListener("DOMContentLoaded", () => {
     // 4.1.3, RGAA 7.5) and a phone shows it with the filters in use beside it. A plain visit
     // to the same list, a link or a reload, moves nothing: the title says the count.
     focusOnLoad(results);
+  }
+
+  // The list of whom one may act for (base.html) closes as a menu does: Escape gives the
+  // focus back to its button; a click or the focus elsewhere closes it.
+  const actingFor = document.querySelector("details.acting-for-menu");
+  if (actingFor) {
+    const close = (refocus) => {
+      if (!actingFor.open) return;
+      actingFor.open = false;
+      if (refocus) actingFor.querySelector("summary").focus();
+    };
+    actingFor.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") close(true);
+    });
+    document.addEventListener("click", (event) => {
+      if (!actingFor.contains(event.target)) close(false);
+    });
+    actingFor.addEventListener("focusout", (event) => {
+      if (event.relatedTarget && !actingFor.contains(event.relatedTarget)) close(false);
+    });
   }
 
   // A chart's bar opens its tickets when clicked (insights/charts.py: the same links are in
