@@ -21,6 +21,7 @@ from mutualis.web.decorators import operator_admin_only
 from .imports import SPECS, ImportRefusedError, Report, apply_batch, create_batch, example_csv
 from .imports.columns import ImportSpec
 from .imports.forms import UploadForm
+from .imports.workbook import is_workbook
 from .models import ImportBatch, ImportKind, ImportStatus
 
 BATCHES_PER_PAGE = 50
@@ -121,11 +122,14 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
 def import_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The file as it was uploaded: what was imported (or rejected), for the record."""
     batch = get_visible_or_404(ImportBatch, request.scope, pk=pk)  # type: ignore[attr-defined]
+    stored = batch.file.open("rb")
+    # A workbook is no CSV: browsers rename a download to match its type, and leave the
+    # name of a plain binary download alone.
+    content_type = "application/octet-stream" if is_workbook(stored.read(8)) else "text/csv"
+    stored.seek(0)
     # Streamed rather than read into memory; a FileResponse is no HttpResponse subclass,
     # which the decorators' types expect, hence the ignore.
-    response = FileResponse(
-        batch.file.open("rb"), as_attachment=True, filename=batch.file_name, content_type="text/csv"
-    )
+    response = FileResponse(stored, as_attachment=True, filename=batch.file_name, content_type=content_type)
     return response  # type: ignore[return-value]
 
 

@@ -7,6 +7,10 @@ Accepted (https://wiki.openstreetmap.org/wiki/Key:opening_hours/specification):
 an earlier one said about the same days. Times may end at 24:00; spans past midnight
 (`22:00-02:00`) are refused: the sites we serve do not need them and they complicate
 business calendars.
+
+People also type hours the French way ("lun-ven 8h30-12h, 13h30-17h"): `normalize_opening_hours`
+reads those too (see `opening_hours_french`) and gives the OpenStreetMap text, which is what
+is stored and shown.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from .opening_hours_french import french_to_osm
 
 DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
 DAY_NAMES = [
@@ -130,5 +136,43 @@ def parse_opening_hours(text: str) -> OpeningHours:
     return hours
 
 
+# The length of Site.opening_hours: a value written the French way must still fit once rewritten.
+MAX_LENGTH = 250
+EXAMPLE_FRENCH = "lun-ven 8h30-12h, 13h30-17h; sam 9h-12h"
+EXAMPLE_OSM = "Mo-Fr 08:30-12:00,13:30-17:00; Sa 09:00-12:00"
+
+
+def normalize_opening_hours(text: str) -> str:
+    """`text` in OpenStreetMap syntax: as it is when it is that already, rewritten when it
+    is written the French way. ValidationError, with an example, when it is neither."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    try:
+        parse_opening_hours(text)
+    except ValidationError:
+        pass
+    else:
+        return text
+    try:
+        osm = french_to_osm(text)
+        parse_opening_hours(osm)
+    except ValidationError as exc:
+        raise ValidationError(
+            _("%(problem)s For example: “%(french)s”, or in OpenStreetMap syntax “%(osm)s”.")
+            % {"problem": " ".join(exc.messages), "french": EXAMPLE_FRENCH, "osm": EXAMPLE_OSM},
+            code="invalid",
+        ) from exc
+    return osm
+
+
 def validate_opening_hours(text: str) -> None:
-    parse_opening_hours(text)
+    """The field's validator: French hours are accepted (the model's `clean` stores them
+    rewritten), provided that, rewritten, they fit the field."""
+    osm = normalize_opening_hours(text)
+    if len(osm) > MAX_LENGTH:
+        raise ValidationError(
+            _("In OpenStreetMap syntax these hours take %(length)s characters; at most %(max)s fit.")
+            % {"length": len(osm), "max": MAX_LENGTH},
+            code="max_length",
+        )

@@ -198,8 +198,14 @@ def test_an_operator_admin_changes_a_site(cast, api):
 
 
 def test_changes_are_checked_like_creations(cast, api):
-    body = problem(api(cast.adam).patch(f"sites/{cast.site_a.pk}/", {"opening_hours": "Lu-Ve 8h-17h"}), 400)
+    body = problem(
+        api(cast.adam).patch(f"sites/{cast.site_a.pk}/", {"opening_hours": "Lu-Ve sur rendez-vous"}), 400
+    )
     assert field_messages(body, "opening_hours")
+    # Hours written the French way are understood, and kept in OpenStreetMap syntax.
+    response = api(cast.adam).patch(f"sites/{cast.site_a.pk}/", {"opening_hours": "Lu-Ve 8h-17h"})
+    assert response.status_code == 200, response.content
+    assert response.json()["opening_hours"] == "Mo-Fr 08:00-17:00"
     body = problem(api(cast.adam).patch(f"sites/{cast.site_a.pk}/", {"commune": "92050"}), 400)
     assert field_messages(body, "commune") == ["Nanterre (92050) is outside the territory of Versailles."]
     cast.site_a.refresh_from_db()

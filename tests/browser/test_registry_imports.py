@@ -72,8 +72,8 @@ def test_a_file_checked_then_imported_with_the_keyboard(
         tab_to(page, "id_file")
         # The system's file dialog is no part of the page: the file is given to the field
         # the keyboard reached, and the keyboard goes on from there.
-        expect(page.get_by_label("Fichier CSV")).to_be_focused()
-        page.get_by_label("Fichier CSV").set_input_files(str(path))
+        expect(page.get_by_label("Fichier (CSV ou Excel)")).to_be_focused()
+        page.get_by_label("Fichier (CSV ou Excel)").set_input_files(str(path))
         page.keyboard.press("Tab")
         assert focused(page) == "Vérifier le fichier"
         with page.expect_navigation():
@@ -109,7 +109,7 @@ def test_checking_says_it_is_working_and_a_second_press_sends_nothing(
     path.write_bytes(csv_bytes(SITE_HEADER, [("78646", "mairie", "Annexe", "ANX", "78000", "78646")]))
     log_in(page, live_server.url, cast.adam.email)
     page.goto(f"{live_server.url}/imports/new/")
-    page.get_by_label("Fichier CSV").set_input_files(str(path))
+    page.get_by_label("Fichier (CSV ou Excel)").set_input_files(str(path))
     # The server's long work, frozen: a listener after the page's own keeps the form from
     # leaving, and counts the submissions the page's script let through.
     page.evaluate(

@@ -1,10 +1,16 @@
-"""Building import files for the tests of CSV imports (tests/registry/test_imports_*.py)."""
+"""Building import files for the tests of imports (tests/registry/test_imports_*.py): CSV
+files, and Excel workbooks written with openpyxl."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook
 
 from mutualis.registry.imports import Report, validate
 from mutualis.registry.models import Commune, ImportMode, Operator, SiteKind
@@ -28,6 +34,45 @@ def csv_bytes(
     writer.writerows(rows)
     text = ("\ufeff" if bom else "") + buffer.getvalue()
     return text.encode(encoding)
+
+
+def xlsx_bytes(*sheets: tuple[str, Sequence[Sequence[Any]]], hidden: Sequence[str] = ()) -> bytes:
+    """A workbook with these sheets, (title, rows) each; cells keep their Python type
+    (numbers, dates, booleans), as Excel stores them."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    for title, rows in sheets:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(list(row))
+        if title in hidden:
+            sheet.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def with_cached_values(data: bytes, values: dict[str, str]) -> bytes:
+    """The workbook with the value Excel would have saved for formula cells ({"D2": "HDV"}):
+    openpyxl writes formulas without their value."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                text = part.decode("utf-8")
+                for cell, value in values.items():
+                    kind = "" if re.fullmatch(r"[\d.]+", value) else ' t="str"'
+                    text, count = re.subn(
+                        rf'<c r="{cell}"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?</c>',
+                        rf'<c r="{cell}"\1{kind}><f>\2</f><v>{value}</v></c>',
+                        text,
+                    )
+                    assert count == 1, (cell, text)
+                part = text.encode("utf-8")
+            target.writestr(info, part)
+    return buffer.getvalue()
 
 
 def check(operator: Operator, kind: str, data: bytes, mode: str = ImportMode.CREATE) -> Report:

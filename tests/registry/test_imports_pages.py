@@ -60,7 +60,7 @@ def upload(
 def test_upload_report_and_apply(cast: Cast, as_english) -> None:  # type: ignore[no-untyped-def]
     adam = as_english(cast.adam)
     form = adam.get("/imports/new/").content.decode()
-    assert '<label for="id_file">CSV file' in form
+    assert '<label for="id_file">File (CSV or Excel)' in form
     assert "<legend>What the file holds" in form
 
     response = upload(adam, GOOD)
@@ -147,7 +147,7 @@ def test_the_form_reports_a_missing_or_oversize_file_accessibly(cast: Cast, as_e
     adam = as_english(cast.adam)
     missing = adam.post("/imports/new/", {"kind": "sites", "mode": "create"}).content.decode()
     assert 'class="error-summary" role="alert"' in missing
-    assert '<a href="#id_file">CSV file</a>' in missing
+    assert '<a href="#id_file">File (CSV or Excel)</a>' in missing
     settings.IMPORT_MAX_BYTES = 10
     oversize = upload(adam, GOOD).content.decode()
     assert "files up to 0 MB are accepted" in oversize

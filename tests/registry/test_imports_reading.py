@@ -65,11 +65,19 @@ def test_bytes_that_are_no_text_encoding_are_refused(cast: Cast) -> None:
     ]
 
 
-@pytest.mark.parametrize("start", [b"PK\x03\x04rest-of-a-zip", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"])
-def test_a_spreadsheet_workbook_gets_told_to_save_as_csv(cast: Cast, start: bytes) -> None:
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        (b"PK\x03\x04rest-of-a-zip", "This workbook is damaged and cannot be read."),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "This is an Excel 97-2003 workbook (.xls), which is not read."),
+    ],
+)
+def test_a_workbook_is_not_read_as_text(cast: Cast, start: bytes, message: str) -> None:
+    # Workbooks are read as workbooks (see test_imports_workbooks.py), never decoded as text.
     report = sites(cast, start)
     assert len(report.problems) == 1
-    assert "spreadsheet workbook, not a CSV file" in report.problems[0].message
+    assert report.problems[0].message.startswith(message)
+    assert report.encoding == ""
 
 
 def test_binary_garbage_is_not_text(cast: Cast) -> None:

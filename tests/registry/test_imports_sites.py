@@ -102,7 +102,7 @@ def test_every_bad_cell_of_every_row_is_reported_and_nothing_is_imported(cast: C
     Commune.objects.filter(code="78551").update(is_current=False)
     rows = [
         ("78646", "mairie", "Bonne ligne", "OK1", "78000", "78646", "", "", "", "", ""),
-        ("12345", "Mairy", "", "R2", "780", "92050", "", "48.8", "", "Mo-Fr 8h-17h", "call me"),
+        ("12345", "Mairy", "", "R2", "780", "92050", "", "48.8", "", "Mo-Fr le matin", "call me"),
         ("78646", "mairie", "Loin", "R3", "92000", "92050", "", "91", "2.1", "", ""),
         ("78646", "mairie", "Ancienne commune", "R4", "", "78551", "x" * 251, "", "", "", ""),
         ("78646", "mairie", "Nulle part", "R5", "", "99999", "", "", "", "", ""),
@@ -115,7 +115,12 @@ def test_every_bad_cell_of_every_row_is_reported_and_nothing_is_imported(cast: C
         (3, "name", "This value is required; the cell is empty."),
         (3, "postal_code", "“780” is not a postal code: five digits, e.g. 78000."),
         (3, "longitude", "Give both latitude and longitude, or neither."),
-        (3, "opening_hours", "8h-17h is not a time span; write it like 08:00-12:00."),
+        (
+            3,
+            "opening_hours",
+            "“matin” is not understood in opening hours. For example: “lun-ven 8h30-12h, 13h30-17h; sam "
+            "9h-12h”, or in OpenStreetMap syntax “Mo-Fr 08:30-12:00,13:30-17:00; Sa 09:00-12:00”.",
+        ),
         (3, "phone", "“call me” is not a phone number: digits, spaces and + only."),
         (4, "commune", "92050 (Nanterre) is outside the territory of Versailles."),
         (4, "latitude", "91 is out of range: decimal degrees between -90 and 90."),

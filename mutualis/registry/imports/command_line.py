@@ -45,7 +45,9 @@ class ImportCommand(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "file", type=Path, help="the CSV file (UTF-8 or Windows-1252; separated by ; , or tab)"
+            "file",
+            type=Path,
+            help="the file: CSV (UTF-8 or Windows-1252; separated by ; , or tab) or Excel workbook (.xlsx)",
         )
         parser.add_argument(
             "--dry-run",
@@ -118,6 +120,11 @@ class ImportCommand(BaseCommand):
                 _("Read as %(encoding)s, columns separated by “%(delimiter)s”.")
                 % {"encoding": report.encoding, "delimiter": report.delimiter_name()}
             )
+        elif report.sheet:
+            self.stdout.write(
+                _("Read from the sheet “%(sheet)s” (sheets in the workbook: %(count)s).")
+                % {"sheet": report.sheet, "count": report.sheet_count}
+            )
         counts = _(
             "Rows: %(rows)s; to create: %(create)s; to update: %(update)s; unchanged: %(unchanged)s"
         ) % {
@@ -129,6 +136,8 @@ class ImportCommand(BaseCommand):
         if batch.kind == ImportKind.ASSETS:
             counts += _("; new models: %(models)s") % {"models": report.new_models}
         self.stdout.write(counts + ".")
+        for note in report.notes:
+            self.stdout.write(str(note))
         for problem in report.problems:
             self.stdout.write(str(problem))
         if not report.rows_checked:

@@ -11,6 +11,8 @@ from mutualis.registry.models import ImportKind, ImportMode
 
 from .reading import too_big_message
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
@@ -32,11 +34,12 @@ class UploadForm(forms.Form):
         initial=ImportMode.CREATE,
     )
     file = forms.FileField(
-        label=_("CSV file"),
+        label=_("File (CSV or Excel)"),
         help_text=_(
-            "UTF-8 or Windows-1252 text, columns separated by ; , or tab. Nothing is imported before you confirm."
+            "A CSV file (UTF-8 or Windows-1252 text, columns separated by ; , or tab) or an Excel workbook "
+            "(.xlsx: its first sheet that is not empty is read). Nothing is imported before you confirm."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": f".csv,.txt,text/csv,.xlsx,{XLSX_CONTENT_TYPE}"}),
     )
 
     def clean_file(self) -> UploadedFile:

@@ -4,7 +4,8 @@ Office spreadsheets save "CSV" in many shapes: UTF-8 with a byte-order mark (Exc
 UTF-8"), Windows-1252 (Excel's plain "CSV" on a French Windows), `;` as separator (French
 locale), `,` (English locale or LibreOffice), tab ("Unicode text", UTF-16), an Excel
 `sep=;` first line, quoted values spanning several lines. All of these are read; anything
-else gets a message saying what to do in the spreadsheet software.
+else gets a message saying what to do in the spreadsheet software. Excel workbooks (.xlsx)
+are read by `workbook` into the same `Table`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
 
 from .columns import ImportSpec, normalize
 from .report import CONTROL_CHARACTERS, WHOLE_FILE, Report
@@ -28,7 +30,6 @@ _SEP_LINE = re.compile(r"^sep=(.)\s*$", re.IGNORECASE)
 # A valid multi-byte UTF-8 sequence: found in a file that is not UTF-8 as a whole, it means
 # the file mixes encodings (rows pasted from elsewhere), and no single decoding is right.
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-_SPREADSHEET_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx/.ods (zip), .xls (OLE2)
 
 
 class UnreadableFileError(Exception):
@@ -42,7 +43,8 @@ class UnreadableFileError(Exception):
 
 @dataclass
 class Table:
-    """A decoded CSV file: the columns found in its header, and its non-blank rows."""
+    """A decoded CSV file or workbook sheet: the columns found in its header, and its
+    non-blank rows."""
 
     # Our column name -> its position in the row, and its name as written in the header.
     positions: dict[str, int] = field(default_factory=dict)
@@ -50,6 +52,10 @@ class Table:
     width: int = 0
     header_line: int = 1
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    # Read from a workbook: columns have letters, and there are no separators to get wrong.
+    workbook: bool = False
+    # Cells a workbook could not give as text (a formula's error…): line -> [(column, message)].
+    cell_problems: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -73,12 +79,6 @@ def decode(data: bytes) -> tuple[str, str]:
             raise UnreadableFileError(
                 _("The file says it is UTF-16 but is not: save it as “CSV UTF-8”.")
             ) from exc
-    if data.startswith(_SPREADSHEET_SIGNATURES):
-        raise UnreadableFileError(
-            _(
-                "This is a spreadsheet workbook, not a CSV file: in your spreadsheet software, use “Save as” and choose “CSV UTF-8”."
-            )
-        )
     if b"\x00" in data[:65536]:
         raise UnreadableFileError(
             _("This is not a text file. Export your table as “CSV UTF-8” and upload that file.")
@@ -155,6 +155,14 @@ def read_table(data: bytes, spec: ImportSpec, report: Report) -> Table | None:
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         report.add(WHOLE_FILE, "", _("The file is empty."))
         return None
+    # Imported here: the workbook reader builds its Table with this module's header reading.
+    from .workbook import is_workbook, read_workbook
+
+    if is_workbook(data):
+        table = read_workbook(data, spec, report)
+        if table is None and report.sheet:
+            report.rows_checked = False
+        return table
     try:
         text, report.encoding = decode(data)
     except UnreadableFileError as exc:
@@ -192,7 +200,7 @@ def read_table(data: bytes, spec: ImportSpec, report: Report) -> Table | None:
     except csv.Error as exc:
         report.add(line_no, "", _csv_error_message(exc))
         return None
-    table = _read_header(header, line_no, delimiter, spec, report)
+    table = read_header(header, line_no, spec, report, separator_found=delimiter is not None)
     if table is None:
         report.rows_checked = False
         return None
@@ -221,16 +229,29 @@ def too_big_message(size: int) -> str:
     }
 
 
-def _read_header(
-    header: list[str], line: int, delimiter: str | None, spec: ImportSpec, report: Report
+def read_header(
+    header: list[str],
+    line: int,
+    spec: ImportSpec,
+    report: Report,
+    *,
+    separator_found: bool = True,
+    workbook: bool = False,
 ) -> Table | None:
+    """The columns a header line names, or None (with the problems reported) when the rows
+    cannot be checked against it."""
     # Spreadsheets often add empty columns at the right ("a;b;c;;;"): ignore them.
     width = len(header)
     while width and not header[width - 1].strip():
         width -= 1
-    table = Table(width=width, header_line=line)
+    table = Table(width=width, header_line=line, workbook=workbook)
     usable = True
-    if delimiter is None and spec.resolve(header[0]) is None:
+
+    def label(position: int) -> str:
+        # In a workbook, columns as the spreadsheet names them: C, AB.
+        return get_column_letter(position + 1) if workbook else str(position + 1)
+
+    if not separator_found and spec.resolve(header[0]) is None:
         report.add(
             line,
             "",
@@ -254,7 +275,9 @@ def _read_header(
         written = cell.strip().lstrip("\ufeff")
         name = spec.resolve(written)
         if not written:
-            report.add(line, "", _("Column %(n)s has no name: name it or delete it.") % {"n": position + 1})
+            report.add(
+                line, "", _("Column %(n)s has no name: name it or delete it.") % {"n": label(position)}
+            )
         elif name is None:
             report.add(line, written, _unknown_column_message(written, spec))
         elif name in table.positions:
@@ -266,9 +289,9 @@ def _read_header(
                     "Columns %(a)s (“%(first)s”) and %(b)s (“%(second)s”) are both the column “%(name)s”: keep one."
                 )
                 % {
-                    "a": first + 1,
+                    "a": label(first),
                     "first": table.names[name],
-                    "b": position + 1,
+                    "b": label(position),
                     "second": written,
                     "name": name,
                 },
@@ -308,8 +331,24 @@ def _unknown_column_message(written: str, spec: ImportSpec) -> str:
 def row_values(line: int, cells: list[str], table: Table, report: Report) -> dict[str, str] | None:
     """The row's cells by column name, trimmed; None (with a problem reported) when the row
     does not have as many cells as the header (its values would land in the wrong columns),
-    or when a cell holds a control character."""
+    when a cell holds a control character, or a workbook's cell could not be read."""
     count = len(cells)
+    if problems := table.cell_problems.get(line):
+        for column, message in problems:
+            report.add(line, column, message)
+        return None
+    if count > table.width and any(c.strip() for c in cells[table.width :]) and table.workbook:
+        position = next(i for i in range(table.width, count) if cells[i].strip())
+        report.add(
+            line,
+            "",
+            _(
+                "This row has a value in column %(letter)s (“%(value)s”), right of the last named column: "
+                "name that column in the header line, or delete the value."
+            )
+            % {"letter": get_column_letter(position + 1), "value": cells[position].strip()[:60]},
+        )
+        return None
     if count > table.width and any(c.strip() for c in cells[table.width :]):
         extra = next(c for c in cells[table.width :] if c.strip())
         report.add(

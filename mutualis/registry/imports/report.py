@@ -85,6 +85,9 @@ class Report:
     mode: str
     encoding: str = ""
     delimiter: str = ""
+    # A workbook: the sheet read, and how many sheets it has.
+    sheet: str = ""
+    sheet_count: int = 0
     rows: int = 0
     to_create: int = 0
     to_update: int = 0
@@ -94,6 +97,10 @@ class Report:
     rows_checked: bool = True
     problems: list[Problem] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    # Values read otherwise than written ("lun-ven 8h-12h" recorded as "Mo-Fr 08:00-12:00"),
+    # the first CHANGES_LISTED of `notes_count`: what is recorded is not a surprise.
+    notes: list[Problem] = field(default_factory=list)
+    notes_count: int = 0
 
     @property
     def ok(self) -> bool:
@@ -106,10 +113,16 @@ class Report:
         if len(self.changes) < CHANGES_LISTED:
             self.changes.append(Change(line, visible(key), tuple(fields)))
 
+    def add_note(self, line: int, column: str, message: str) -> None:
+        self.notes_count += 1
+        if len(self.notes) < CHANGES_LISTED:
+            self.notes.append(Problem(line, visible(column), visible(str(message))))
+
     def sort(self) -> None:
         # Stable: within a line, problems keep the order of the checks (columns left to right,
         # then cross-row checks such as duplicates).
         self.problems.sort(key=lambda p: p.line)
+        self.notes.sort(key=lambda p: p.line)
 
     def problems_per_column(self) -> list[tuple[str, int]]:
         """How many problems each column has, most first: a column wrong on every row is
@@ -122,6 +135,8 @@ class Report:
             "mode": self.mode,
             "encoding": self.encoding,
             "delimiter": self.delimiter,
+            "sheet": self.sheet,
+            "sheet_count": self.sheet_count,
             "rows": self.rows,
             "to_create": self.to_create,
             "to_update": self.to_update,
@@ -130,6 +145,8 @@ class Report:
             "rows_checked": self.rows_checked,
             "errors": [{"line": p.line, "column": p.column, "message": p.message} for p in self.problems],
             "changes": [{"line": c.line, "key": c.key, "fields": list(c.fields)} for c in self.changes],
+            "notes": [{"line": n.line, "column": n.column, "message": n.message} for n in self.notes],
+            "notes_count": self.notes_count,
         }
 
     @classmethod
@@ -139,6 +156,8 @@ class Report:
             mode=data.get("mode", ""),
             encoding=data.get("encoding", ""),
             delimiter=data.get("delimiter", ""),
+            sheet=data.get("sheet", ""),
+            sheet_count=data.get("sheet_count", 0),
             rows=data.get("rows", 0),
             to_create=data.get("to_create", 0),
             to_update=data.get("to_update", 0),
@@ -147,6 +166,8 @@ class Report:
             rows_checked=data.get("rows_checked", True),
             problems=[Problem(e["line"], e["column"], e["message"]) for e in data.get("errors", [])],
             changes=[Change(c["line"], c["key"], tuple(c["fields"])) for c in data.get("changes", [])],
+            notes=[Problem(n["line"], n["column"], n["message"]) for n in data.get("notes", [])],
+            notes_count=data.get("notes_count", 0),
         )
 
     def counts(self) -> str:

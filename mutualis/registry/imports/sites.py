@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mutualis.registry.models import Commune, ImportKind, ImportMode, Member, Operator, Site, SiteKind
-from mutualis.registry.opening_hours import parse_opening_hours
+from mutualis.registry.opening_hours import normalize_opening_hours
 
 from .columns import Column, ImportSpec, example_rows, normalize
 from .lookups import CommuneIndex, MemberIndex
@@ -83,7 +83,10 @@ SITES = ImportSpec(
         Column(
             "opening_hours",
             ("horaires", "horaires_d_ouverture", "horaires_ouverture"),
-            help=gettext_lazy("OpenStreetMap syntax, e.g. Mo-Fr 08:30-12:00,13:30-17:30; Sa 09:00-12:00."),
+            help=gettext_lazy(
+                "OpenStreetMap syntax, e.g. Mo-Fr 08:30-12:00,13:30-17:30; Sa 09:00-12:00, or the French way, "
+                "e.g. lun-ven 8h30-12h, 13h30-17h30; sam 9h-12h (recorded in OpenStreetMap syntax)."
+            ),
         ),
         Column("phone", ("telephone", "tel"), help=gettext_lazy("Phone number, e.g. 01 30 97 80 00.")),
     ),
@@ -136,11 +139,18 @@ def _max_length(field_name: str) -> int | None:
 
 
 def _parse_hours(text: str) -> str:
+    """Opening hours in OpenStreetMap syntax, rewritten when typed the French way."""
     try:
-        parse_opening_hours(text)
+        hours = normalize_opening_hours(text)
     except ValidationError as exc:
         raise CellError(" ".join(exc.messages)) from exc
-    return text
+    limit = _max_length("opening_hours")
+    if limit is not None and len(hours) > limit:
+        raise CellError(
+            _("In OpenStreetMap syntax these hours take %(length)s characters; at most %(max)s fit.")
+            % {"length": len(hours), "max": limit}
+        )
+    return hours
 
 
 def _parse_postal_code(text: str) -> str:
@@ -348,6 +358,14 @@ def validate_sites(*, operator: Operator, data: bytes, mode: str) -> SitePlan:
     for row, values, existing in planned:
         if row.failed:
             continue
+        written = row.values.get("opening_hours", "")
+        if written and values["opening_hours"] != written:
+            report.add_note(
+                row.line,
+                row.names["opening_hours"],
+                _("“%(written)s” is recorded as “%(recorded)s”.")
+                % {"written": written, "recorded": values["opening_hours"]},
+            )
         if existing is None:
             plan.creates.append(Site(operator_id=operator.pk, **values))
             continue

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -8,7 +9,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from mutualis.registry.opening_hours import OpeningHours, parse_opening_hours, validate_opening_hours
+from mutualis.registry.opening_hours import (
+    OpeningHours,
+    normalize_opening_hours,
+    parse_opening_hours,
+    validate_opening_hours,
+)
 
 from .members import Member
 from .operator import Operator
@@ -95,7 +101,10 @@ class Site(models.Model):
         max_length=250,
         blank=True,
         validators=[validate_opening_hours],
-        help_text=_("OpenStreetMap syntax, e.g. “Mo-Fr 08:00-12:00,13:30-17:30; Sa 09:00-12:00”."),
+        help_text=_(
+            "In French (“lun-ven 8h-12h, 13h30-17h30; sam 9h-12h”) or OpenStreetMap syntax "
+            "(“Mo-Fr 08:00-12:00,13:30-17:30; Sa 09:00-12:00”); kept in the latter."
+        ),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("open"), default=True)
@@ -135,6 +144,10 @@ class Site(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}
+        # Hours typed the French way ("lun-ven 8h30-12h") are kept in OpenStreetMap syntax;
+        # hours not understood are left as typed, and the field's validator says why.
+        with contextlib.suppress(ValidationError):
+            self.opening_hours = normalize_opening_hours(self.opening_hours)
         if (
             self.member_id is not None
             and self.commune_id is not None

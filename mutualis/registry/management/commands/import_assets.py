@@ -4,7 +4,7 @@ from mutualis.registry.models import ImportKind
 
 class Command(ImportCommand):
     help = (
-        "Import equipment from a CSV file. Columns: inventory_tag, type, the site (member and site reference, "
+        "Import equipment from a CSV file or an Excel workbook (.xlsx: its first non-empty sheet). Columns: inventory_tag, type, the site (member and site reference, "
         "or site_id), and optionally manufacturer, model, serial_number, label, status, acquired_on, "
         "warranty_ends_on, acquisition_cost, parent_tag; French names (numero_inventaire, fabricant, modele, "
         "statut…) are accepted too. Every row is checked first: if any row has a problem, each one is "

@@ -1,0 +1,366 @@
+"""Reading an Excel workbook (.xlsx) into the same `Table` as a CSV file.
+
+Operators' staff keep their inventories in Excel: the workbook is read directly, its
+first non-empty sheet (hidden sheets last), and every cell turned into the text its CSV
+export would hold, so that every check after reading is the one CSV files get. Line
+numbers are the sheet's row numbers, as Excel shows them.
+
+Memory and time stay bounded: the sheet is streamed (openpyxl's read-only mode), the
+unzipped parts are measured before anything is parsed, and the cells read count against
+`IMPORT_MAX_BYTES` as their CSV export would.
+
+Other workbooks (.ods, .xls, password-protected .xlsx) are refused with a message saying
+what to save them as.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import math
+import re
+import warnings
+import zipfile
+import zlib
+from collections.abc import Iterator
+from itertools import zip_longest
+from typing import Any
+
+from django.conf import settings
+from django.utils import formats
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from .columns import ImportSpec
+from .reading import Table, UnreadableFileError, read_header
+from .report import WHOLE_FILE, Report
+
+logger = logging.getLogger(__name__)
+
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # .xlsx and .ods are zip archives
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0"  # .xls, and a password-protected .xlsx
+# A password-protected Office file is an OLE2 container holding these streams (MS-OFFCRYPTO 2.3.4).
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+# Unzipped, a sheet's XML takes 30 to 40 bytes a cell, against 5 to 10 for its CSV export.
+UNZIPPED_FACTOR = 10
+# Excel keeps 15 significant digits: a longer integer has lost its last digits already.
+_EXACT_DIGITS = 15
+# A formula's element in a sheet's XML, with or without a namespace prefix: <f>, <x:f t="shared"/>.
+_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_READ_CHUNK = 1 << 20
+# What a damaged zip archive raises (a bad header, a bad checksum, a truncated part).
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError)
+
+
+def is_workbook(data: bytes) -> bool:
+    return data.startswith((*ZIP_SIGNATURES, OLE2_SIGNATURE))
+
+
+def _formats_read() -> str:
+    return _("Files read: CSV (text) and Excel workbooks (.xlsx).")
+
+
+def _check_archive(data: bytes) -> zipfile.ZipFile:
+    """The zip archive of an .xlsx file, or UnreadableFileError saying what the file is."""
+    if data.startswith(OLE2_SIGNATURE):
+        if _ENCRYPTED_STREAM in data:
+            raise UnreadableFileError(
+                _(
+                    "This workbook is protected by a password, so it cannot be read. In Excel, remove the "
+                    "password (File > Info > Protect Workbook > Encrypt with Password, then empty the "
+                    "password), save, and upload it again."
+                )
+            )
+        raise UnreadableFileError(
+            _(
+                "This is an Excel 97-2003 workbook (.xls), which is not read. In Excel, use “Save as” and "
+                "choose “Excel Workbook (.xlsx)” or “CSV UTF-8”."
+            )
+            + " "
+            + _formats_read()
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
+            raise UnreadableFileError(
+                _(
+                    "This is an OpenDocument spreadsheet (.ods), which is not read. In LibreOffice, use "
+                    "“Save as” and choose “Excel 2007-365 (.xlsx)” or “Text CSV”."
+                )
+                + " "
+                + _formats_read()
+            )
+    except _ZIP_ERRORS as exc:
+        raise _damaged() from exc
+    if "xl/workbook.bin" in names:
+        raise UnreadableFileError(
+            _(
+                "This is an Excel binary workbook (.xlsb), which is not read: save it as “Excel Workbook (.xlsx)”."
+            )
+            + " "
+            + _formats_read()
+        )
+    if "xl/workbook.xml" not in names:
+        raise UnreadableFileError(
+            _("This is a zip archive, not a CSV file or an Excel workbook.") + " " + _formats_read()
+        )
+    unzipped = sum(info.file_size for info in archive.infolist())
+    if unzipped > UNZIPPED_FACTOR * settings.IMPORT_MAX_BYTES:
+        raise UnreadableFileError(
+            _(
+                "Unzipped, this workbook holds %(size)s MB; workbooks up to %(limit)s MB unzipped are read. "
+                "Delete what the import does not need (other sheets, pictures), or split the table in "
+                "several files."
+            )
+            % {
+                "size": formats.number_format(unzipped / 1_048_576, 1),
+                "limit": formats.number_format(UNZIPPED_FACTOR * settings.IMPORT_MAX_BYTES / 1_048_576, 0),
+            }
+        )
+    return archive
+
+
+def _damaged() -> UnreadableFileError:
+    return UnreadableFileError(
+        _(
+            "This workbook is damaged and cannot be read. Open it in Excel or LibreOffice, save it again "
+            "as “Excel Workbook (.xlsx)”, and upload that file."
+        )
+    )
+
+
+def _has_formulas(archive: zipfile.ZipFile) -> bool:
+    """Whether a sheet holds a formula: only then is the sheet read a second time, for the
+    formulas whose value was never saved. The XML is scanned unzipped by chunks."""
+    try:
+        for info in archive.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            with archive.open(info) as part:
+                tail = b""
+                while chunk := part.read(_READ_CHUNK):
+                    if _FORMULA_ELEMENT.search(tail + chunk):
+                        return True
+                    tail = chunk[-32:]
+    except _ZIP_ERRORS as exc:
+        raise _damaged() from exc
+    return False
+
+
+class _CellError(Exception):
+    """A cell whose value cannot be given as text; the message says what to do."""
+
+
+def _number_text(value: float | int, number_format: str | None) -> str:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _CellError(_("This cell holds a number too large for a spreadsheet: type the value again."))
+        if not value.is_integer() or abs(value) >= 10**_EXACT_DIGITS:
+            # As Excel shows it, 15 significant digits at most: 347.88 rather than the
+            # 347.88000000000005 a formula stored; a long code in scientific notation
+            # (1.23456789012346E+19), which the identifier columns report.
+            return f"{value:.{_EXACT_DIGITS}g}".upper()
+        value = int(value)
+    text = str(value)
+    if number_format and set(number_format) == {"0"} and value >= 0:
+        # A "00000" format shows 1004 as 01004 (Excel's format for postal codes): the text
+        # the person sees, leading zeros included.
+        text = text.zfill(len(number_format))
+    return text
+
+
+def _cell_text(cell: Any) -> str:
+    """The text of a cell as its CSV export would hold it."""
+    value = cell.value
+    if value is None:
+        return ""
+    if cell.data_type == "e":
+        raise _CellError(
+            _("This cell shows the error %(error)s (a formula that failed): correct it, or type the value.")
+            % {"error": value}
+        )
+    if isinstance(value, bool):
+        raise _CellError(
+            _(
+                "This cell holds a true/false value (a checkbox or a test), which no column takes: type the text."
+            )
+        )
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes" if not value.second else "seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="minutes" if not value.second else "seconds")
+    if isinstance(value, dt.timedelta):
+        minutes = round(value.total_seconds() / 60)
+        return f"{minutes // 60}:{minutes % 60:02d}"
+    if isinstance(value, int | float):
+        try:
+            number_format = cell.number_format
+        except (AttributeError, IndexError, KeyError):  # a style table the workbook lacks
+            number_format = None
+        return _number_text(value, number_format)
+    return str(value)
+
+
+def _rows(ws_values: Any, ws_formulas: Any) -> Iterator[tuple[int, tuple[Any, ...], tuple[Any, ...]]]:
+    """(row number, cells with values, cells with formulas) for every row of the sheet.
+
+    The dimension a workbook declares may be wrong (some programs write "A1"): it is reset,
+    so that each row is as long as its last cell."""
+    ws_values.reset_dimensions()
+    formula_rows: Iterator[Any] = iter(())
+    if ws_formulas is not None:
+        ws_formulas.reset_dimensions()
+        formula_rows = ws_formulas.iter_rows()
+    rows = enumerate(zip_longest(ws_values.iter_rows(), formula_rows, fillvalue=()), start=1)
+    while True:
+        try:
+            number, (values, formulas) = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:
+            # The sheet is parsed as it is read: damaged XML fails here, in many ways.
+            logger.warning("Unreadable sheet in a workbook", exc_info=True)
+            raise _damaged() from exc
+        yield number, values, formulas
+
+
+def _formula_without_value(cell: Any, formulas: tuple[Any, ...], position: int) -> str | None:
+    """The formula of an empty `cell` (at `position`) whose value was never saved."""
+    if position >= len(formulas) or cell.data_type == "str":
+        # "str": the formula's saved value is an empty text (=IF(A2="";"";…)).
+        return None
+    cell = formulas[position]
+    if getattr(cell, "data_type", None) != "f":
+        return None
+    formula = cell.value
+    return str(getattr(formula, "text", formula))
+
+
+class _SheetReader:
+    """One sheet: its header line, then its rows, into a Table."""
+
+    def __init__(self, spec: ImportSpec, report: Report) -> None:
+        self.spec, self.report = spec, report
+        # What the cells read would weigh as CSV: each cell's text and its separator.
+        self.budget = settings.IMPORT_MAX_BYTES
+        self.empty = True
+
+    def read(self, ws_values: Any, ws_formulas: Any) -> Table | None:
+        """The table, or None when the header is unusable or the sheet empty (`self.empty`)."""
+        table: Table | None = None
+        for number, values, formulas in _rows(ws_values, ws_formulas):
+            texts, problems = self._texts(values, formulas)
+            self.budget -= sum(len(t) for t in texts) + len(texts)
+            if self.budget < 0:
+                raise UnreadableFileError(
+                    _(
+                        "The sheet holds more than %(limit)s MB of values (as a CSV file would). Split it "
+                        "in several files, or delete the empty rows and columns the sheet may hold at the "
+                        "bottom or right of the table."
+                    )
+                    % {"limit": formats.number_format(settings.IMPORT_MAX_BYTES / 1_048_576, 0)}
+                )
+            if not any(t.strip() for t in texts) and not problems:
+                continue  # blank lines, above the header or between rows
+            if table is None:
+                self.empty = False
+                table = read_header(texts, number, self.spec, self.report, workbook=True)
+                if table is None:
+                    return None
+                positions = {position: name for name, position in table.positions.items()}
+                continue
+            texts += [""] * (table.width - len(texts))
+            named = [(table.names[positions[p]], message) for p, message in problems if p in positions]
+            if named:
+                table.cell_problems[number] = named
+            table.rows.append((number, texts))
+        return table
+
+    def _texts(
+        self, values: tuple[Any, ...], formulas: tuple[Any, ...]
+    ) -> tuple[list[str], list[tuple[int, str]]]:
+        texts: list[str] = []
+        problems: list[tuple[int, str]] = []
+        for position, cell in enumerate(values):
+            try:
+                text = _cell_text(cell)
+            except _CellError as exc:
+                problems.append((position, str(exc)))
+                text = ""
+            if not text and (formula := _formula_without_value(cell, formulas, position)) is not None:
+                problems.append(
+                    (
+                        position,
+                        _(
+                            "This cell holds the formula %(formula)s, but no value for it was saved (the file was "
+                            "made by a program that does not compute formulas). Open the file in Excel or "
+                            "LibreOffice and save it again, or type the value."
+                        )
+                        % {"formula": formula if formula.startswith("=") else f"={formula}"},
+                    )
+                )
+            texts.append(text)
+        return texts, problems
+
+
+def read_workbook(data: bytes, spec: ImportSpec, report: Report) -> Table | None:
+    """The first non-empty sheet of an .xlsx workbook as a Table (see `reading.read_table`);
+    None, with the problem in `report`, when it cannot be read."""
+    workbooks: list[Any] = []
+    try:
+        with _check_archive(data) as archive:
+            formulas = _has_formulas(archive)
+        # openpyxl warns of what it leaves aside (data validation, unknown extensions, a
+        # date out of range, which then reads as #VALUE!): nothing a person importing can
+        # act on. The warnings filter is process-wide for the duration of the reading.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbooks.append(_open(data, data_only=True))
+            if formulas:
+                workbooks.append(_open(data, data_only=False))
+            return _read_first_sheet(workbooks, spec, report)
+    except UnreadableFileError as exc:
+        report.add(exc.line, "", exc.message)
+        return None
+    finally:
+        for workbook in workbooks:
+            workbook.close()
+
+
+def _open(data: bytes, *, data_only: bool) -> Any:
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only, keep_links=False)
+    except Exception as exc:
+        # A file from anyone: a damaged one fails in many ways (KeyError, XML errors,
+        # TypeError…); the person gets one clear message rather than an error page.
+        logger.warning("Unreadable workbook", exc_info=True)
+        raise _damaged() from exc
+
+
+def _read_first_sheet(workbooks: list[Any], spec: ImportSpec, report: Report) -> Table | None:
+    sheets = workbooks[0].worksheets
+    # Hidden sheets (the lists behind drop-downs, old versions) come after the visible ones.
+    ordered = [ws for ws in sheets if ws.sheet_state == "visible"] + [
+        ws for ws in sheets if ws.sheet_state != "visible"
+    ]
+    report.sheet_count = len(sheets)
+    for ws in ordered:
+        reader = _SheetReader(spec, report)
+        table = reader.read(ws, workbooks[1][ws.title] if len(workbooks) > 1 else None)
+        if reader.empty:
+            continue
+        report.sheet = ws.title
+        if table is not None:
+            report.rows = len(table.rows)
+            if not table.rows and report.ok:
+                report.add(WHOLE_FILE, "", _("The sheet has a header line but no rows."))
+        return table
+    report.add(WHOLE_FILE, "", _("The workbook is empty: none of its sheets holds a value."))
+    return None
