@@ -10,6 +10,8 @@ import zipfile
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from openpyxl import Workbook
 
 from mutualis.registry.imports import Report, validate
@@ -96,3 +98,17 @@ def reference_lists() -> None:
 
 def kinds() -> list[str]:
     return list(SiteKind.objects.values_list("code", flat=True))
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def upload(
+    client: Client, data: bytes, *, kind: str = "sites", mode: str = "create", name: str = "sites.csv"
+) -> Any:
+    """Send a file to the upload page, as a browser would (its type from its name)."""
+    content_type = XLSX if name.endswith(".xlsx") else "text/csv"
+    return client.post(
+        "/imports/new/",
+        {"kind": kind, "mode": mode, "file": SimpleUploadedFile(name, data, content_type=content_type)},
+    )

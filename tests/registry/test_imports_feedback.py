@@ -14,7 +14,7 @@ from mutualis.registry.imports import apply_batch, create_batch
 from mutualis.registry.models import Asset, AssetStatus, ImportBatch, ImportStatus, Site
 from tests.conftest import Cast
 
-from .import_files import ASSET_HEADER, SITE_HEADER, csv_bytes, reference_lists
+from .import_files import ASSET_HEADER, SITE_HEADER, csv_bytes, reference_lists, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +26,6 @@ ASSETS = csv_bytes(ASSET_HEADER, [("A-0002", "78646", "HDV", "tablette", "in_ser
 def _setup(cast: Cast, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path
     reference_lists()
-
-
-def upload(client: Client, data: bytes, *, kind: str = "sites"):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/imports/new/",
-        {"kind": kind, "mode": "create", "file": SimpleUploadedFile("f.csv", data, content_type="text/csv")},
-    )
 
 
 def test_a_file_uploaded_as_the_wrong_kind_says_which_kind_it_is(

@@ -5,20 +5,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from mutualis.people.models import User
 from mutualis.registry.imports import create_batch
 from mutualis.registry.models import ImportBatch, ImportStatus, Site
 from tests.conftest import Cast
 
-from .import_files import SITE_HEADER, csv_bytes, reference_lists
+from .import_files import SITE_HEADER, csv_bytes, reference_lists, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -36,25 +33,6 @@ BAD = csv_bytes(
 def _setup(cast: Cast, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path
     reference_lists()
-
-
-@pytest.fixture
-def as_english(as_user: Callable[[User], Client]) -> Callable[[User], Client]:
-    def _as(user: User) -> Client:
-        client = as_user(user)
-        client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return _as
-
-
-def upload(
-    client: Client, data: bytes, *, kind: str = "sites", mode: str = "create", name: str = "sites.csv"
-):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/imports/new/",
-        {"kind": kind, "mode": mode, "file": SimpleUploadedFile(name, data, content_type="text/csv")},
-    )
 
 
 def test_upload_report_and_apply(cast: Cast, as_english) -> None:  # type: ignore[no-untyped-def]

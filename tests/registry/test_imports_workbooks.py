@@ -5,28 +5,31 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.utils import translation
 from openpyxl import Workbook
 
-from mutualis.people.models import User
 from mutualis.registry.models import Asset, AssetStatusChange, ImportBatch, ImportStatus, Site
 from tests.conftest import Cast
 from tests.factories import CommuneFactory, DepartementFactory, MemberFactory
 
-from .import_files import SITE_HEADER, check, problems, reference_lists, with_cached_values, xlsx_bytes
+from .import_files import (
+    SITE_HEADER,
+    check,
+    problems,
+    reference_lists,
+    upload,
+    with_cached_values,
+    xlsx_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SITE_ROW = (78646, "mairie", "Hôtel de ville", "HDV", 78000, 78646)
 # How Excel stores a date: a datetime at midnight, in no time zone (spreadsheets have none).
 SEPT_1ST = dt.datetime(2024, 9, 1)  # noqa: DTZ001
@@ -42,25 +45,6 @@ def _setup(cast: Cast, settings, tmp_path: Path) -> None:  # type: ignore[no-unt
 def english() -> Iterator[None]:
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def as_english(as_user: Callable[[User], Client]) -> Callable[[User], Client]:
-    def _as(user: User) -> Client:
-        client = as_user(user)
-        client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return _as
-
-
-def upload(
-    client: Client, data: bytes, *, kind: str = "sites", mode: str = "create", name: str = "inventaire.xlsx"
-):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/imports/new/",
-        {"kind": kind, "mode": mode, "file": SimpleUploadedFile(name, data, content_type=XLSX)},
-    )
 
 
 def test_a_workbook_is_checked_and_imported_through_the_page(cast: Cast, as_english, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -83,7 +67,7 @@ def test_a_workbook_is_checked_and_imported_through_the_page(cast: Cast, as_engl
     assert '<label for="id_file">File (CSV or Excel)' in form
     assert 'accept=".csv,.txt,text/csv,.xlsx,' in form
 
-    response = upload(adam, data)
+    response = upload(adam, data, name="inventaire.xlsx")
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
     assert (batch.status, batch.file_name, batch.size) == (ImportStatus.READY, "inventaire.xlsx", len(data))
@@ -366,7 +350,7 @@ DAMAGED = (
     ids=["truncated", "bad-xml", "bad-sheet"],
 )
 def test_a_damaged_workbook_gets_a_message_not_an_error_page(cast: Cast, as_english, data: bytes) -> None:  # type: ignore[no-untyped-def]
-    response = upload(as_english(cast.adam), data)
+    response = upload(as_english(cast.adam), data, name="inventaire.xlsx")
     assert response.status_code == 302
     batch = ImportBatch.objects.get()
     assert batch.status == ImportStatus.INVALID
