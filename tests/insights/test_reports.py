@@ -99,13 +99,21 @@ def test_operator_yearly_figures(cast: Cast) -> None:
     cast.alice.save(update_fields=["last_login"])
     cast.charlie.last_login = at("2025-06-01")
     cast.charlie.save(update_fields=["last_login"])
+    # Bob's last login is from 2025 and he declared nothing: he counts for 2025 alone.
+    cast.bob.last_login = at("2025-02-01")
+    cast.bob.save(update_fields=["last_login"])
     figures = operator_yearly.compute(cast.operator, 2026, as_of=AS_OF)
     assert figures.years == [(2026, 11, None)]
     assert (figures.tickets, figures.previous_tickets) == (11, 0)
     assert figures.by_category == [("Réseau", 9), ("Écrans", 2)]
     assert figures.by_member_kind == [("commune", 11)]
-    # alice logged in and declared in 2026; charlie's last login is from 2025.
-    assert (figures.users, figures.previous_users) == (1, 1)
+    # alice logged in and declared in 2026; charlie's and bob's last logins are from 2025.
+    assert (figures.users, figures.previous_users) == (1, 2)
+    # Declaring counts without a login in the year: alice's last login moves to 2025.
+    cast.alice.last_login = at("2025-12-01")
+    cast.alice.save(update_fields=["last_login"])
+    declared = operator_yearly.compute(cast.operator, 2026, as_of=AS_OF)
+    assert (declared.users, declared.previous_users) == (1, 3)
     assert (figures.members, figures.sites) == (2, 3)
     assert (figures.take_charge_on_time, figures.take_charge_judged) == (2, 3)
     assert (figures.satisfaction_average, figures.satisfaction_count) == (4.5, 2)

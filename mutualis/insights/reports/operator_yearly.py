@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models import Avg, Count, Q
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,18 +85,16 @@ def growth(current: int, before: int) -> float | None:
 
 def portal_users(operator: Operator, period: Period) -> int:
     """People of the operator or its members who logged in or declared during `period`."""
+    # The period's requesters, read once through ticket_operator_created: a query per person
+    # (EXISTS over their tickets, by requester) read every ticket of the busiest requesters
+    # for each of them (3.1 s of the demo's 3.6 s report figures, 2026-11-24).
     declared = Ticket.objects.filter(
-        requester=OuterRef("pk"),
-        operator=operator,
-        created_at__gte=period.start_at,
-        created_at__lt=period.end_at,
+        operator=operator, created_at__gte=period.start_at, created_at__lt=period.end_at
+    ).values("requester_id")
+    people = User.objects.filter(memberships__operator=operator).filter(
+        Q(last_login__gte=period.start_at, last_login__lt=period.end_at) | Q(pk__in=declared)
     )
-    return (
-        User.objects.filter(memberships__operator=operator)
-        .filter(Q(last_login__gte=period.start_at, last_login__lt=period.end_at) | Exists(declared))
-        .distinct()
-        .count()
-    )
+    return people.values("pk").distinct().count()
 
 
 def compute(operator: Operator, year: int, *, as_of: dt.datetime | None = None) -> OperatorYearFigures:
