@@ -4,7 +4,8 @@ A file is accepted when its first bytes (and, for office documents, the inside o
 container) match one of the allowed kinds *and* its extension names that same kind: an
 executable renamed `.pdf` is refused, and so is a PDF named `.docx`. Accepted: photos
 (JPEG, PNG, GIF, WebP, HEIC), PDF, office documents (Word, Excel, PowerPoint, in Office
-Open XML, OpenDocument or the older binary formats), plain text and CSV.
+Open XML, OpenDocument or the older binary formats), plain text and CSV. Photos are kept
+without what their metadata says of who took them, where and with what (photo_metadata).
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from .photo_metadata import without_metadata
 
 
 @dataclass(frozen=True)
@@ -157,9 +161,14 @@ def check_upload(upload: UploadedFile, *, max_bytes: int) -> CheckedFile:
     if size > max_bytes:
         raise ValidationError(
             _(
-                "“%(name)s” is %(size).1f MB; files up to %(limit)d MB are accepted. Send a smaller file or a photo of lower resolution."
+                "“%(name)s” is %(size)s MB; files up to %(limit)d MB are accepted. Send a smaller file or a photo of lower resolution."
             )
-            % {"name": name, "size": size / 1_000_000, "limit": max_bytes // 1_000_000},
+            # In the reader's own way of writing decimals: "30,4 Mo" in French.
+            % {
+                "name": name,
+                "size": number_format(size / 1_000_000, decimal_pos=1),
+                "limit": max_bytes // 1_000_000,
+            },
             code="too_large",
         )
     if size == 0:
@@ -191,6 +200,7 @@ def check_upload(upload: UploadedFile, *, max_bytes: int) -> CheckedFile:
             },
             code="disguised" if kind is None or extension in ALLOWED_EXTENSIONS else "type",
         )
+    data = without_metadata(kind.content_type, data)
     return CheckedFile(name=name, kind=kind, data=data, sha256=hashlib.sha256(data).hexdigest())
 
 

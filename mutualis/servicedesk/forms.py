@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from mutualis.people.models import Membership, User
@@ -23,7 +24,7 @@ from mutualis.web.choices import NamedChoiceField, PathChoiceField
 from mutualis.web.date_fields import CalendarDateField
 
 from .answers import AssetChoiceField, site_assets
-from .attachments import ALLOWED_EXTENSIONS, CheckedFile, check_uploads
+from .attachments import ALLOWED_EXTENSIONS, CheckedFile, check_uploads, clean_name
 from .lifecycle import allowed_targets, label
 from .models import Category, DeskSettings, IncidentType, Priority, Team, Ticket, TicketState
 from .selectors import COUNTED_INCIDENTS
@@ -248,6 +249,24 @@ class FilesField(forms.Field):
         return check_uploads(uploads, max_bytes=self.max_bytes, max_count=self.max_count)
 
 
+def ask_files_again(form: forms.Form, field: str = "files") -> None:
+    """A form sent back to be corrected comes without the files it was sent with: no
+    browser refills a file box. Say so at that box, naming them, so that they are chosen
+    again rather than lost without a word (WCAG 3.3.1). A refused file already has its
+    message there."""
+    if field in form.errors:
+        return
+    names = [clean_name(upload.name or "") for upload in form.files.getlist(form.add_prefix(field)) if upload]
+    if names:
+        quoted = ", ".join(gettext("“%(name)s”") % {"name": name} for name in names)
+        message = ngettext(
+            "Choose the file %(names)s again: a form sent back to be corrected cannot keep it.",
+            "Choose the files %(names)s again: a form sent back to be corrected cannot keep them.",
+            len(names),
+        ) % {"names": quoted}
+        form.add_error(field, ValidationError(message, code="choose_again"))
+
+
 def _files_field(operator_id: int, label: Any) -> FilesField:
     return FilesField(settings=DeskSettings.for_operator(operator_id), label=label)
 
@@ -255,7 +274,13 @@ def _files_field(operator_id: int, label: Any) -> FilesField:
 class DeclareForm(forms.Form):
     """What every declaration asks; the type's own questions are a second form (answers)."""
 
-    title = forms.CharField(label=_("Title"), max_length=200, help_text=_("In a few words, what is wrong."))
+    # Each "required" says what to type (WCAG 3.3.3, RGAA 11.11), not only that it is missing.
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        help_text=_("In a few words, what is wrong."),
+        error_messages={"required": _("Give the ticket a short title saying what is wrong.")},
+    )
     description = forms.CharField(
         label=_("Description"),
         required=False,
@@ -293,7 +318,10 @@ class DeclareForm(forms.Form):
 class ReplyForm(forms.Form):
     prefix = "reply"
     body = forms.CharField(
-        label=_("Your message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Your message"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Write a message.")},
     )
 
     def __init__(self, ticket: Ticket, *args: Any, **kwargs: Any) -> None:
@@ -316,6 +344,9 @@ class ReopenForm(forms.Form):
         label=_("Why is the problem not solved?"),
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Say what is still wrong, so that the technician knows what to look at.")
+        },
     )
 
 

@@ -257,3 +257,43 @@ def start_of_day(day: date) -> datetime:
     """Midnight of `day` in the current time zone: a range on `created_at` that an index
     on it serves, where `created_at__date` computes a date for every row."""
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# A declaration sent again within this delay, word for word, is the same one sent twice:
+# the back button after sending, a second press on a slow connection.
+RESENT_WITHIN = timedelta(minutes=10)
+
+
+def resent_declaration(
+    scope: Scope,
+    *,
+    requester: User,
+    site_id: int,
+    incident_type_id: int,
+    title: str,
+    description: str,
+    answers: list[dict[str, Any]],
+    file_digests: list[str],
+) -> Ticket | None:
+    """The ticket, still open and just declared, that a declaration repeats word for word,
+    with no file it does not already hold; None when the declaration is a new one."""
+    recent = (
+        Ticket.objects.visible_to(scope)
+        .filter(
+            requester=requester,
+            site_id=site_id,
+            incident_type_id=incident_type_id,
+            title=" ".join(title.split())[:200],  # as open_ticket records them
+            description=description.strip(),
+            state__in=OPEN_STATES,
+            created_at__gte=timezone.now() - RESENT_WITHIN,
+        )
+        .order_by("-created_at")
+    )
+    for ticket in recent[:5]:
+        if ticket.answers != answers:
+            continue
+        held = set(ticket.attachments.values_list("sha256", flat=True))
+        if held.issuperset(file_digests):
+            return ticket
+    return None

@@ -212,3 +212,31 @@ def test_desk_pages_fit_a_phone_screen(live_server, browser: Browser, cast: Cast
             )
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
     context.close()
+
+
+def test_going_back_after_declaring_and_sending_again_keeps_one_ticket(
+    live_server, browser: Browser, cast: Cast, desk: Desk, claire: User
+) -> None:
+    """On a phone, the back button after sending brings the filled form back; pressing
+    "Send" again leads to the request already recorded, not to a second one."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    log_in(page, live_server.url, claire)
+    page.goto(f"{live_server.url}/tickets/new/?site={desk.college.pk}&type={desk.broken_screen.pk}")
+    page.get_by_label("Description").fill("Tombée du bureau.")
+    page.get_by_label("Depuis quand ?").fill("2026-01-12")
+    page.get_by_role("group", name="La tablette est-elle encore utilisable ?").get_by_label("No").check()
+    page.get_by_label(re.compile(r"^Tablette")).select_option(value=str(desk.tablet.pk))
+    page.get_by_role("button", name="Send the request").click()
+    ticket = Ticket.objects.get()
+    expect(page.get_by_text(f"Your request n° {ticket.number} is recorded.")).to_be_visible()
+    page.go_back()
+    expect(page.get_by_label("Description")).to_have_value("Tombée du bureau.")
+    page.get_by_role("button", name="Send the request").click()
+    expect(
+        page.get_by_text(f"This request was already recorded a moment ago as n° {ticket.number}")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"n° {ticket.number} – Écran cassé")
+    assert Ticket.objects.count() == 1
+    assert violations(page) == []
+    context.close()

@@ -6,11 +6,13 @@ check what the pages say without depending on the French catalogue's wording.
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from mutualis.people.models import User
 from mutualis.servicedesk import services
@@ -41,6 +43,32 @@ def png_bytes(width: int = 2, height: int = 2) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+GPS_IFD = 0x8825
+ORIENTATION = 0x0112
+
+
+def phone_exif() -> Image.Exif:
+    """What a phone writes into a photo: its make, which way it was held, where it was."""
+    exif = Image.Exif()
+    exif[0x010F] = "Fairphone"
+    exif[ORIENTATION] = 6  # held upright: the picture is to be turned a quarter
+    exif[GPS_IFD] = {1: "N", 2: (48.0, 48.0, 17.0), 3: "E", 4: (2.0, 7.0, 50.0)}
+    return exif
+
+
+def picture() -> Image.Image:
+    """A small picture with some detail (a gradient), for lossless comparisons."""
+    return Image.radial_gradient("L").convert("RGB").resize((64, 48))
+
+
+def jpeg_with_location() -> bytes:
+    """A JPEG photo as a phone sends it: EXIF with the place, and a comment."""
+    buffer = io.BytesIO()
+    picture().save(buffer, "JPEG", exif=phone_exif(), quality=90)
+    data = buffer.getvalue()
+    return data[:2] + b"\xff\xfe\x00\x14Rue de la Paroisse" + data[2:]
 
 
 def photo(name: str = "ecran.png") -> SimpleUploadedFile:

@@ -1,13 +1,18 @@
 """Files are judged by their content: a program renamed .pdf is refused."""
 
+import hashlib
 import io
 import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, PngImagePlugin
 
 from mutualis.servicedesk.attachments import check_upload, check_uploads, clean_name
+from mutualis.servicedesk.photo_metadata import without_metadata
+
+from .pages import GPS_IFD, ORIENTATION, jpeg_with_location, phone_exif, picture
 
 MB = 1_000_000
 
@@ -92,3 +97,63 @@ def test_names_lose_their_folders_and_control_characters() -> None:
 def test_a_text_that_happens_to_start_with_mz_is_still_text() -> None:
     checked = check_upload(SimpleUploadedFile("notes.txt", b"MZ-Technologies: devis"), max_bytes=MB)
     assert checked.kind.content_type == "text/plain"
+
+
+def test_a_size_over_the_limit_is_said_with_a_french_decimal_comma() -> None:
+    big = SimpleUploadedFile("plan.jpg", b"\xff\xd8\xff" + b"\x00" * (2_400_000))
+    with pytest.raises(ValidationError) as error:
+        check_upload(big, max_bytes=MB)
+    assert error.value.messages[0].startswith("« plan.jpg » fait 2,4 Mo ; les fichiers jusqu’à 1 Mo")
+
+
+def pixels(data: bytes) -> bytes:
+    return Image.open(io.BytesIO(data)).convert("RGB").tobytes()
+
+
+def test_a_jpeg_loses_its_place_device_comments_and_second_pictures_not_its_pixels() -> None:
+    sent = jpeg_with_location()
+    # A phone's second picture (depth map, preview) after the first, with its own EXIF.
+    trailing = b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00GPS-2\xff\xd9"
+    checked = check_upload(SimpleUploadedFile("photo.jpg", sent + trailing), max_bytes=MB)
+    kept = checked.data
+    exif = Image.open(io.BytesIO(kept)).getexif()
+    assert exif.get_ifd(GPS_IFD) == {}
+    assert dict(exif) == {ORIENTATION: 6}  # which way up, and nothing else
+    for said in (b"Fairphone", b"Rue de la Paroisse", b"GPS-2"):
+        assert said not in kept
+    assert pixels(kept) == pixels(sent)
+    assert checked.sha256 == hashlib.sha256(kept).hexdigest()
+
+
+def test_a_progressive_jpeg_with_a_colour_profile_keeps_the_profile() -> None:
+    buffer = io.BytesIO()
+    picture().save(buffer, "JPEG", exif=phone_exif(), progressive=True, icc_profile=b"profil ICC" * 8)
+    sent = buffer.getvalue()
+    kept = check_upload(SimpleUploadedFile("photo.jpeg", sent), max_bytes=MB).data
+    image = Image.open(io.BytesIO(kept))
+    assert image.info["icc_profile"] == b"profil ICC" * 8
+    assert image.getexif().get_ifd(GPS_IFD) == {}
+    assert pixels(kept) == pixels(sent)
+
+
+def test_png_and_webp_lose_their_exif_texts_and_xmp() -> None:
+    texts = PngImagePlugin.PngInfo()
+    texts.add_text("Location", "48.8049 N 2.1204 E")
+    png = io.BytesIO()
+    picture().save(png, "PNG", exif=phone_exif(), pnginfo=texts)
+    webp = io.BytesIO()
+    picture().save(webp, "WEBP", exif=phone_exif(), xmp=b"<x:xmpmeta>48.8049 N</x:xmpmeta>", lossless=True)
+    for name, sent in (("capture.png", png.getvalue()), ("photo.webp", webp.getvalue())):
+        kept = check_upload(SimpleUploadedFile(name, sent), max_bytes=MB).data
+        assert b"Fairphone" in sent
+        assert b"Fairphone" not in kept
+        assert b"48.8049" not in kept
+        image = Image.open(io.BytesIO(kept))
+        assert dict(image.getexif()) == {ORIENTATION: 6}
+        assert pixels(kept) == pixels(sent)
+
+
+def test_a_photo_whose_structure_cannot_be_followed_is_kept_as_sent() -> None:
+    odd = b"\xff\xd8\xff\xe0" + b"\x00" * 32  # a length of zero: not a JPEG one can walk through
+    assert check_upload(SimpleUploadedFile("photo.jpg", odd), max_bytes=MB).data == odd
+    assert without_metadata("application/pdf", b"%PDF-1.7 /GPS") == b"%PDF-1.7 /GPS"

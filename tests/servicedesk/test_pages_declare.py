@@ -3,8 +3,13 @@ refused with a message and nothing written."""
 
 from __future__ import annotations
 
+import io
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
 
 from mutualis.people.roles import Role
 from mutualis.servicedesk.models import Attachment, DeskSettings, Ticket
@@ -13,7 +18,7 @@ from tests.factories import AssetFactory, MembershipFactory, SiteFactory
 
 from .conftest import Desk
 from .factories import IncidentTypeFactory
-from .pages import in_english, photo, png_bytes, program_named_pdf
+from .pages import GPS_IFD, ORIENTATION, in_english, jpeg_with_location, photo, png_bytes, program_named_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +245,95 @@ def test_a_type_s_description_describes_its_link(cast: Cast, desk: Desk, as_user
     hint = f"type-{desk.broken_screen.pk}-hint"
     assert f'aria-describedby="{hint}">Écran cassé</a>' in page
     assert f'<span class="hint" id="{hint}">Vitre fêlée ou écran noir.</span>' in page
+
+
+def test_a_missing_title_says_what_to_write(cast: Cast, desk: Desk, as_user) -> None:
+    page = in_english(as_user, cast.alice).post(form_url(desk), answers(desk, title="  ")).content.decode()
+    assert "Give the ticket a short title saying what is wrong." in page
+    assert "This field is required." not in page
+    nothing_written()
+
+
+def test_the_same_declaration_sent_twice_is_one_ticket(cast: Cast, desk: Desk, as_user) -> None:
+    """Back after sending, then send again (or a second press on a slow connection): the
+    person lands on the ticket already recorded, not on a duplicate for the desk to merge."""
+    client = in_english(as_user, cast.alice)
+    first = client.post(form_url(desk), answers(desk, files=[photo()]))
+    ticket = Ticket.objects.get()
+    again = client.post(form_url(desk), answers(desk), follow=True)
+    assert again.redirect_chain == [(f"/tickets/{ticket.number}/", 302)]
+    assert first["Location"] == again.redirect_chain[0][0]
+    assert (
+        f"This request was already recorded a moment ago as n° {ticket.number}, and is kept once."
+        in again.content.decode()
+    )
+    assert Ticket.objects.count() == 1
+    assert ticket.attachments.count() == 1
+    assert ticket.events.filter(kind="created").count() == 1
+
+
+def test_a_different_or_later_declaration_is_a_new_ticket(cast: Cast, desk: Desk, as_user) -> None:
+    client = in_english(as_user, cast.alice)
+    client.post(form_url(desk), answers(desk))
+    client.post(form_url(desk), answers(desk, description="Une autre tablette, tombée aussi."))
+    assert Ticket.objects.count() == 2
+    # Sent again with a file the ticket does not hold: nothing sent is dropped.
+    client.post(form_url(desk), answers(desk, files=[photo("autre.png")]))
+    assert Ticket.objects.count() == 3
+    # The same words a while later, or once the first was cancelled, are a new incident.
+    Ticket.objects.update(created_at=timezone.now() - timedelta(minutes=11))
+    client.post(form_url(desk), answers(desk))
+    assert Ticket.objects.count() == 4
+    Ticket.objects.update(created_at=timezone.now(), state="cancelled")
+    client.post(form_url(desk), answers(desk))
+    assert Ticket.objects.count() == 5
+
+
+def test_another_members_user_sending_the_same_words_is_not_led_to_the_ticket(
+    cast: Cast, desk: Desk, as_user
+) -> None:
+    in_english(as_user, cast.alice).post(form_url(desk), answers(desk))
+    ticket = Ticket.objects.get()
+    for outsider in (cast.charlie, cast.oscar):
+        response = in_english(as_user, outsider).post(form_url(desk), answers(desk))
+        assert response.status_code == 404
+        assert f"/tickets/{ticket.number}/" not in response.get("Location", "")
+    assert Ticket.objects.count() == 1
+
+
+def test_a_photo_is_kept_without_where_it_was_taken(cast: Cast, desk: Desk, as_user) -> None:
+    """A phone's photo says where it was taken, when, with which device: the ticket keeps
+    the picture, the right way up, and none of that."""
+    sent = jpeg_with_location()
+    client = in_english(as_user, cast.alice)
+    response = client.post(
+        form_url(desk), answers(desk, files=[SimpleUploadedFile("IMG_2041.jpg", sent, "image/jpeg")])
+    )
+    ticket = Ticket.objects.get()
+    attachment = ticket.attachments.get()
+    served = client.get(response["Location"] + f"files/{attachment.pk}/")
+    kept = b"".join(served.streaming_content)  # type: ignore[attr-defined]
+    photo_kept = Image.open(io.BytesIO(kept))
+    assert photo_kept.getexif().get_ifd(GPS_IFD) == {}
+    assert b"Fairphone" not in kept
+    assert photo_kept.getexif().get(ORIENTATION) == 6  # shown upright, as on the phone
+    assert photo_kept.convert("RGB").tobytes() == Image.open(io.BytesIO(sent)).convert("RGB").tobytes()
+    assert attachment.size == len(kept) < len(sent)
+    for outsider in (cast.charlie, cast.oscar):
+        assert as_user(outsider).get(f"/tickets/{ticket.number}/files/{attachment.pk}/").status_code == 404
+
+
+def test_a_refused_declaration_asks_for_its_photos_again(cast: Cast, desk: Desk, as_user) -> None:
+    """The form comes back without the photos (no browser refills a file box): it says so,
+    naming them, rather than letting the request go without them."""
+    response = as_user(cast.alice).post(
+        form_url(desk), answers(desk, title="", files=[photo(), photo("plan.png")])
+    )
+    page = response.content.decode()
+    assert "Choisissez de nouveau les fichiers « ecran.png », « plan.png » : un formulaire renvoyé" in page
+    assert 'href="#id_files"' in page  # in the summary of what to correct
+    nothing_written()
+    alone = in_english(as_user, cast.alice).post(form_url(desk), answers(desk, title="", files=[photo()]))
+    assert "Choose the file “ecran.png” again" in alone.content.decode()
+    without = in_english(as_user, cast.alice).post(form_url(desk), answers(desk, title="")).content.decode()
+    assert "again: a form sent back" not in without

@@ -155,3 +155,58 @@ def test_the_operators_staff_list_every_member_and_filter_by_member(
     assert 'name="site"' not in page  # the operator's sites are too many for a list box
     only_b = client.get(f"/tickets/?member={cast.member_b.pk}").content.decode()
     assert numbers(only_b, everyone) == [theirs.number]
+
+
+HOSTILE_QUERIES = [
+    "?after=99999999999999999999999",
+    "?before=-1",
+    "?after=%00",
+    "?page=99999999999999999999",
+    "?q=%00",
+    "?q=" + "é" * 3000,
+    "?q=%ff%fe",
+    "?state=%00",
+    "?sort=nope&order=-foo",
+    "?view=%00",
+    "?site=%00",
+    "?site=99999999999999999999",
+    "?asset=99999999999999999999",
+    "?incident_type=1e9",
+    "?exact_category=-1",
+    "?category=abc",
+    "?created_after=2026-13-45&created_before=99999-01-01",
+    "?member=99999999999999999999&team=%00&site_kind=x",
+    "?counted=%00",
+    "?export=%00",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_a_tampered_query_string_is_never_a_server_error(
+    cast: Cast, desk: Desk, tickets: dict[str, Ticket], as_user, query: str
+) -> None:
+    """Typed or tampered URLs (huge cursors, NUL, unknown filters and sorts) show the list,
+    or say what is wrong; and never another member's ticket."""
+    for who in (cast.alice, cast.bob, cast.olivia, cast.charlie):
+        response = as_user(who).get("/tickets/" + query)
+        assert response.status_code in (200, 400), (who.email, query)
+        if who == cast.charlie:
+            assert numbers(response.content.decode(), list(tickets.values())) == []
+    ticket = tickets["screen"]
+    assert as_user(cast.alice).get(f"/tickets/{ticket.number}/{query}").status_code == 200
+    assert as_user(cast.charlie).get(f"/tickets/{ticket.number}/{query}").status_code == 404
+
+
+def test_ticket_and_file_numbers_out_of_any_range_are_not_found(
+    cast: Cast, desk: Desk, tickets: dict[str, Ticket], as_user
+) -> None:
+    client = as_user(cast.alice)
+    ticket = tickets["screen"]
+    for path in (
+        "/tickets/99999999999999999999/",
+        "/tickets/0/",
+        f"/tickets/{ticket.number}/files/99999999999999999999/",
+        "/tickets/99999999999999999999/reply/",
+    ):
+        assert client.get(path).status_code in (404, 405), path
+        assert client.post(path, {"reply-body": "x"}).status_code == 404, path

@@ -285,3 +285,62 @@ def test_another_member_cannot_reach_the_cancellation_of_a_ticket(
         assert client.post(f"/tickets/{ticket.number}/cancel/").status_code == 404
     ticket.refresh_from_db()
     assert ticket.state == "new"
+
+
+def test_an_empty_reply_or_reopening_says_what_to_write(
+    cast: Cast, desk: Desk, ticket: Ticket, as_user
+) -> None:
+    client = in_english(as_user, cast.alice)
+    empty = client.post(f"/tickets/{ticket.number}/reply/", {"reply-body": "  \n "}).content.decode()
+    assert "Write a message." in empty
+    services.transition(ticket=ticket, to="resolved", by=desk.tess, as_staff=True)
+    missing = client.post(f"/tickets/{ticket.number}/reopen/", {"reopen-reason": ""}).content.decode()
+    assert "Say what is still wrong, so that the technician knows what to look at." in missing
+    assert "This field is required." not in empty + missing
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.comments.count()) == ("resolved", 0)
+
+
+def test_a_reply_to_a_closed_ticket_is_refused_in_correct_french(
+    cast: Cast, desk: Desk, ticket: Ticket, as_user
+) -> None:
+    """ "Cette demande est clos" was the message: a state's name is not an adjective that
+    agrees with "demande"."""
+    services.transition(ticket=ticket, to="cancelled", by=cast.alice, as_staff=False)
+    refused = as_user(cast.alice).post(f"/tickets/{ticket.number}/reply/", {"reply-body": "Encore ?"})
+    assert (
+        f"Cette demande est à l’état « annulé » : déclarez un nouvel incident, en mentionnant le n° {ticket.number}."
+        in refused.content.decode()
+    )
+    for outsider in (cast.charlie, cast.oscar):
+        response = as_user(outsider).post(f"/tickets/{ticket.number}/reply/", {"reply-body": "Encore ?"})
+        assert response.status_code == 404
+    assert Comment.objects.count() == 0
+
+
+def test_a_refused_reply_asks_for_its_photo_again(cast: Cast, desk: Desk, ticket: Ticket, as_user) -> None:
+    client = in_english(as_user, cast.alice)
+    refused = client.post(f"/tickets/{ticket.number}/reply/", {"reply-body": "", "reply-files": [photo()]})
+    page = refused.content.decode()
+    assert refused.status_code == 400
+    assert "Choose the file “ecran.png” again: a form sent back to be corrected cannot keep it." in page
+    assert 'href="#id_reply-files"' in page
+    assert Attachment.objects.count() == 0
+    outsider = as_user(cast.charlie).post(
+        f"/tickets/{ticket.number}/reply/", {"reply-body": "", "reply-files": [photo()]}
+    )
+    assert outsider.status_code == 404
+    assert "ecran.png" not in outsider.content.decode()
+
+
+def test_a_refused_internal_note_asks_for_its_file_again(
+    cast: Cast, desk: Desk, ticket: Ticket, as_user
+) -> None:
+    client = in_english(as_user, cast.olivia)
+    refused = client.post(f"/tickets/{ticket.number}/note/", {"note-body": " ", "note-files": [photo()]})
+    assert refused.status_code == 400
+    assert "Choose the file “ecran.png” again" in refused.content.decode()
+    assert 'href="#id_note-files"' in refused.content.decode()
+    outsider = as_user(cast.oscar).post(f"/tickets/{ticket.number}/note/", {"note-body": "x"})
+    assert outsider.status_code == 404
+    assert (Attachment.objects.count(), Comment.objects.count()) == (0, 0)

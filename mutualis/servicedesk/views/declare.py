@@ -27,9 +27,10 @@ from mutualis.web.decorators import member_area
 from .. import services
 from ..answers import answer_form_class, answers_from
 from ..catalogue import catalogue, offered_types
-from ..forms import DeclareForm
+from ..forms import DeclareForm, ask_files_again
 from ..models import IncidentType, TicketChannel
 from ..permissions import can_declare
+from ..selectors import resent_declaration
 
 # Up to this many sites are listed to pick from; beyond, the person searches by name
 # (the service desk picks among thousands).
@@ -114,6 +115,26 @@ def _fill(
             stored, assets = answers_from(answers, incident_type)
             if form.cleaned_data.get("asset"):
                 assets.append(form.cleaned_data["asset"])
+            resent = resent_declaration(
+                scope,
+                requester=form.cleaned_data.get("requester") or request.user,
+                site_id=site.pk,
+                incident_type_id=incident_type.pk,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                answers=stored,
+                file_digests=[f.sha256 for f in form.cleaned_data["files"]],
+            )
+            if resent is not None:
+                # Sent twice (back and send again, a second press): one ticket, not two.
+                messages.info(
+                    request,
+                    _(
+                        "This request was already recorded a moment ago as n° %(number)s, and is kept once. To add to it, write a reply."
+                    )
+                    % {"number": resent.number},
+                )
+                return redirect("servicedesk:ticket-detail", number=resent.number)
             try:
                 ticket = services.open_ticket(
                     site=site,
@@ -134,6 +155,8 @@ def _fill(
                     request, _("Your request n° %(number)s is recorded.") % {"number": ticket.number}
                 )
                 return redirect("servicedesk:ticket-detail", number=ticket.number)
+    if posted:
+        ask_files_again(form)
     return render(
         request,
         "servicedesk/declare_form.html",

@@ -36,6 +36,7 @@ from ..forms import (
     RouteForm,
     TransitionForm,
     UnlinkAssetForm,
+    ask_files_again,
 )
 from ..models import Priority, Ticket
 from ..permissions import can_handle
@@ -188,6 +189,7 @@ def merge(request: ScopedRequest, ticket: Ticket) -> str | HttpResponse:
 def note(request: ScopedRequest, ticket: Ticket) -> str | HttpResponse:
     form = NoteForm(ticket, request.POST, request.FILES)
     if not form.is_valid():
+        ask_files_again(form)
         return ticket_page(request, ticket, note=form)
     services.add_note(
         ticket=ticket, body=form.cleaned_data["body"], by=request.user, files=form.cleaned_data["files"]

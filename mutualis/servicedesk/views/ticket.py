@@ -28,6 +28,7 @@ from ..forms import (
     ReplyForm,
     RouteForm,
     TransitionForm,
+    ask_files_again,
 )
 from ..models import Ticket, TicketState
 from ..permissions import can_handle, can_reply, member_may, reopen_deadline
@@ -124,6 +125,7 @@ def reply(request: ScopedRequest, number: int) -> HttpResponse:
         else:
             messages.success(request, _("Your reply is sent."))
             return to_ticket(ticket, "timeline")
+    ask_files_again(form)
     return ticket_page(request, ticket, reply=form)
 
 
