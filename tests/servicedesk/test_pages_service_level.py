@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from mutualis.servicedesk import services
-from mutualis.servicedesk.models import BusinessCalendar, TicketState
+from mutualis.servicedesk.models import BusinessCalendar, SlaPolicy, TicketState
 from tests.api.support import Api, issue_token
 from tests.conftest import Cast
 
@@ -153,3 +153,79 @@ def test_another_operators_calendars_are_not_in_the_back_office(cast: Cast, leve
         # Django's admin answers a missing (or hidden) object by a redirect with a message.
         assert response.redirect_chain[-1][0] == "/backoffice/"
     assert "Heures de bureau" not in client.get("/backoffice/servicedesk/businesscalendar/").content.decode()
+
+
+def test_the_back_office_refuses_a_deadline_too_long_to_be_computed(
+    cast: Cast, levels: Levels, as_user
+) -> None:
+    # 10 million business minutes is about 90 years of office hours: it was saved, then
+    # every ticket under the policy went without a deadline (SQLite: the declaration failed).
+    client = as_user(cast.adam)  # French, as operator admins read it
+    form = {
+        "name": "Sans fin",
+        "operator": cast.operator.pk,
+        "calendar": levels.office.pk,
+        "warn_percent": "75",
+        "targets-TOTAL_FORMS": "1",
+        "targets-INITIAL_FORMS": "0",
+        "targets-0-priority": str(P1),
+        "targets-0-take_charge_minutes": "60",
+        "targets-0-resolve_minutes": "10000000",
+        "escalation_rules-TOTAL_FORMS": "0",
+        "escalation_rules-INITIAL_FORMS": "0",
+    }
+    response = client.post("/backoffice/servicedesk/slapolicy/add/", form)
+    assert response.status_code == 200
+    assert "Au plus 100\xa0000 minutes ouvrées" in response.content.decode()
+    assert not SlaPolicy.objects.filter(name="Sans fin").exists()
+
+    form["targets-0-resolve_minutes"] = "100000"
+    assert client.post("/backoffice/servicedesk/slapolicy/add/", form).status_code == 302
+    assert SlaPolicy.objects.get(name="Sans fin").targets.get().resolve_minutes == 100_000
+
+    # Oscar, an operator admin elsewhere, can neither read nor change it.
+    policy = SlaPolicy.objects.get(name="Sans fin")
+    outsider = as_user(cast.oscar)
+    response = outsider.get(f"/backoffice/servicedesk/slapolicy/{policy.pk}/change/", follow=True)
+    assert response.redirect_chain[-1][0] == "/backoffice/"
+    outsider.post(f"/backoffice/servicedesk/slapolicy/{policy.pk}/change/", {**form, "name": "Volé"})
+    assert SlaPolicy.objects.filter(pk=policy.pk, name="Sans fin").exists()
+
+
+def test_the_back_office_refuses_a_closure_of_years_a_mistyped_year(cast: Cast, as_user) -> None:
+    # 01/08/2062 for 01/08/2026: the calendar was saved closed for 36 years, and every
+    # ticket on it went without a deadline.
+    client = as_user(cast.adam)
+    form = {
+        "name": "Bureaux",
+        "operator": cast.operator.pk,
+        "timezone": "Europe/Paris",
+        "public_holidays": "on",
+        "opening_ranges-TOTAL_FORMS": "1",
+        "opening_ranges-INITIAL_FORMS": "0",
+        "opening_ranges-0-weekday": "0",
+        "opening_ranges-0-starts_at": "08:30",
+        "opening_ranges-0-ends_at": "17:30",
+        "closures-TOTAL_FORMS": "1",
+        "closures-INITIAL_FORMS": "0",
+        "closures-0-label": "Fermeture estivale",
+        "closures-0-first_day": "27/07/2026",
+        "closures-0-last_day": "14/08/2062",
+    }
+    response = client.post("/backoffice/servicedesk/businesscalendar/add/", form)
+    assert response.status_code == 200
+    assert (
+        "La fermeture du 27/07/2026 au 14/08/2062 dure plus d’un an : vérifiez les années."
+        in response.content.decode()
+    )
+    assert not BusinessCalendar.objects.filter(operator=cast.operator).exists()
+
+    form["closures-0-last_day"] = "14/08/2026"
+    assert client.post("/backoffice/servicedesk/businesscalendar/add/", form).status_code == 302
+    calendar = BusinessCalendar.objects.get(operator=cast.operator)
+    assert calendar.closures.get().last_day == dt.date(2026, 8, 14)
+    # Another operator's admin does not reach it.
+    response = as_user(cast.oscar).get(
+        f"/backoffice/servicedesk/businesscalendar/{calendar.pk}/change/", follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/backoffice/"

@@ -12,6 +12,7 @@ from mutualis.servicedesk import services
 from mutualis.servicedesk.calendars import add_business_time
 from mutualis.servicedesk.models import (
     CategoryServiceLevel,
+    Closure,
     EscalationAction,
     EscalationRule,
     ServiceContract,
@@ -305,3 +306,37 @@ def test_only_one_default_policy_per_operator(cast: Cast, levels: Levels) -> Non
     second.is_default = True
     with pytest.raises(ValidationError):
         second.validate_constraints()
+
+
+def test_a_pause_across_ascension_counts_no_holiday_and_a_calendar_closed_for_years_does_not_block_the_reply(
+    cast: Cast, desk: Desk, levels: Levels, clock: Clock
+) -> None:
+    clock.set("2026-05-13T09:00")  # Wednesday; Thursday 14 May 2026 is Ascension
+    ticket = broken_screen(cast, desk)
+    clock.set("2026-05-13T09:30")
+    services.take(ticket=ticket, by=desk.tess)
+    clock.set("2026-05-13T16:00")
+    services.transition(ticket=ticket, to=TicketState.WAITING_MEMBER, by=desk.tess, as_staff=True)
+    clock.set("2026-05-15T10:00")
+    services.reply(ticket=ticket, body="La voici.", by=cast.alice, as_staff=False)
+    # By hand: Wednesday 16:00–17:30, Thursday closed, Friday 08:30–10:00.
+    assert fresh(ticket).sla_paused_time == 3 * H
+
+    clock.set("2026-05-15T11:00")
+    services.transition(ticket=ticket, to=TicketState.WAITING_MEMBER, by=desk.tess, as_staff=True)
+    # While it waits, the office is closed for years, a closure of under a year at a time.
+    for first, last in (
+        (dt.date(2026, 5, 16), dt.date(2027, 5, 15)),
+        (dt.date(2027, 5, 16), dt.date(2028, 5, 14)),
+    ):
+        Closure.objects.create(calendar=levels.office, label="Travaux", first_day=first, last_day=last)
+    for first, last in (
+        (dt.date(2028, 5, 15), dt.date(2029, 5, 14)),
+        (dt.date(2029, 5, 15), dt.date(2029, 12, 31)),
+    ):
+        Closure.objects.create(calendar=levels.office, label="Travaux", first_day=first, last_day=last)
+    clock.set("2026-05-18T10:00")
+    services.reply(ticket=ticket, body="Toujours en panne.", by=cast.alice, as_staff=False)
+    resumed = fresh(ticket)
+    assert resumed.state == TicketState.IN_PROGRESS
+    assert (resumed.sla_paused_at, resumed.resolve_due, resumed.resolve_warn_at) == (None, None, None)

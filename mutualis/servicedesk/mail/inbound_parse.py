@@ -47,6 +47,23 @@ _BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
 ADDRESS_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
 
 
+# Control characters a message may carry (a NUL in a subject, a UTF-16 body labelled as
+# UTF-8) but text never holds: PostgreSQL refuses a NUL in a text column, so one such byte
+# would keep the whole message from being stored. Tab, line feed and carriage return stay.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def header_text(value: str) -> str:
+    """A header's value as one line of text: runs of white space as one space, control
+    characters shown as U+FFFD (an address with a NUL in it is nobody's address)."""
+    return " ".join(_CONTROLS.sub("\ufffd", value).split())
+
+
+def body_text(value: str) -> str:
+    """A body's text without control characters (other than tab and line breaks)."""
+    return _CONTROLS.sub("", value)
+
+
 class MalformedMailError(ValueError):
     """A message that cannot be read as an email (no sender, unreadable structure)."""
 
@@ -84,7 +101,7 @@ def _header(message: Message, name: str) -> str:
         value = message.get(name)
     except Exception:  # a header the library cannot decode reads as missing
         return ""
-    return " ".join(str(value).split()) if value is not None else ""
+    return header_text(str(value)) if value is not None else ""
 
 
 def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
@@ -102,7 +119,7 @@ def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
             pairs = []
         if not pairs:
             pairs = getaddresses([str(value)])
-        found.extend((" ".join(n.split()), a.strip()) for n, a in pairs if "@" in a)
+        found.extend((header_text(n), header_text(a)) for n, a in pairs if "@" in a)
     return found
 
 
@@ -139,7 +156,7 @@ def all_headers(raw: bytes) -> list[tuple[str, str]]:
     """Every header of the message's header block, decoded, in order; never fails."""
     try:
         message = _PARSER.parsebytes(_header_block(raw), headersonly=True)
-        return [(name, " ".join(str(value).split())) for name, value in message.items()]
+        return [(header_text(name), header_text(str(value))) for name, value in message.items()]
     except Exception:  # an unreadable header block shows as none
         return []
 
@@ -166,7 +183,7 @@ def decode_text(data: bytes, charset: str | None) -> str:
             continue
         try:
             return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the label
             continue
     return data.decode("cp1252", errors="replace")
 
@@ -216,7 +233,7 @@ def _file_name(part: Message, index: int) -> str:
     except Exception:  # an undecodable name is replaced
         name = None
     if name:
-        return " ".join(str(name).split())
+        return header_text(str(name))
     extension = mimetypes.guess_extension(part.get_content_type()) or ".bin"
     if part.get_content_type() == "message/rfc822":
         extension = ".eml"
@@ -276,7 +293,7 @@ def parse(raw: bytes) -> ParsedMail:
         raise MalformedMailError(f"{type(exc).__name__}: {exc}") from exc
     if not headers.from_address:
         raise MalformedMailError("no sender address (From)")
-    cleaned = strip_quoted(text)
+    cleaned = strip_quoted(body_text(text))
     return ParsedMail(
         message=message,
         headers=headers,

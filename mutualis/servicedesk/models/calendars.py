@@ -145,13 +145,22 @@ def check_week(ranges: list[tuple[int, dt.time, dt.time]], *, always_open: bool)
         )
 
 
+# A closure is a holiday week or a season, never years: a longer one is a mistyped year
+# (01/08/2062 for 01/08/2026), which left every deadline of the calendar uncomputed
+# (servicedesk.calendars gives up after three years closed) without anyone being told.
+LONGEST_CLOSURE = dt.timedelta(days=366)
+
+
 def check_closures(closures: list[tuple[dt.date, dt.date]]) -> None:
-    errors = [
-        _("The closure from %(first)s ends on %(last)s, before it starts.")
-        % {"first": first.strftime("%d/%m/%Y"), "last": last.strftime("%d/%m/%Y")}
-        for first, last in closures
-        if last < first
-    ]
+    errors = []
+    for first, last in closures:
+        dates = {"first": first.strftime("%d/%m/%Y"), "last": last.strftime("%d/%m/%Y")}
+        if last < first:
+            errors.append(_("The closure from %(first)s ends on %(last)s, before it starts.") % dates)
+        elif last - first >= LONGEST_CLOSURE:
+            errors.append(
+                _("The closure from %(first)s to %(last)s lasts more than a year: check the years.") % dates
+            )
     if errors:
         raise ValidationError(errors)
 

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutualis.people.tenancy import OperatorDataQuerySet
@@ -103,6 +103,13 @@ class SlaPolicy(models.Model):
         return max(0, min(moments))
 
 
+# The longest deadline a target may set: about a year of office hours (7.5 h a day, five
+# days a week). The arithmetic walks at most three years of days (calendars.
+# LONGEST_WALK_DAYS); a longer target was accepted, then left every ticket without a
+# deadline (or, on SQLite, overflowed a timedelta while declaring).
+MAX_TARGET_MINUTES = 100_000
+
+
 class SlaTarget(models.Model):
     """Deadlines of one priority under a policy, in business minutes of its calendar."""
 
@@ -125,6 +132,20 @@ class SlaTarget(models.Model):
         return f"{self.policy_id} {self.get_priority_display()}"
 
     def clean(self) -> None:
+        too_long = {
+            name: ValidationError(
+                _(
+                    "At most %(max)s business minutes (about a year of office hours): a longer "
+                    "deadline could not be computed."
+                ),
+                code="max_value",
+                params={"max": formats.number_format(MAX_TARGET_MINUTES, force_grouping=True)},
+            )
+            for name in ("take_charge_minutes", "resolve_minutes")
+            if (getattr(self, name) or 0) > MAX_TARGET_MINUTES
+        }
+        if too_long:
+            raise ValidationError(too_long)
         if (
             self.take_charge_minutes
             and self.resolve_minutes

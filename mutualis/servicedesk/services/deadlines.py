@@ -274,11 +274,18 @@ def _resume(ticket: Ticket, at: dt.datetime) -> dict[str, Any]:
         left = schedule.between(stopped_at, due, region)
         if left <= ZERO:
             continue  # missed before the clock stopped: the deadline stays where it was
-        new_due = schedule.add(at, left, region)
-        fields[f"{target}_due"] = new_due
         warn = getattr(ticket, f"{target}_warn_at")
         warn_left = schedule.between(stopped_at, warn, region) if warn is not None else ZERO
-        fields[f"{target}_warn_at"] = schedule.add(at, warn_left, region) if warn_left > ZERO else at
+        try:
+            new_due = schedule.add(at, left, region)
+            new_warn = schedule.add(at, warn_left, region) if warn_left > ZERO else at
+        except NeverOpen:
+            # Closed for years from now on (closures added while the ticket waited): no
+            # deadline can be given, as when declaring; the member's reply still goes in.
+            fields[f"{target}_due"] = fields[f"{target}_warn_at"] = None
+            continue
+        fields[f"{target}_due"] = new_due
+        fields[f"{target}_warn_at"] = new_warn
         if getattr(ticket, f"{target}_warned_for") == due:
             # Warned already about this deadline, which only moved by the time stopped.
             fields[f"{target}_warned_for"] = new_due

@@ -122,6 +122,7 @@ def test_an_unknown_or_wrong_charset_falls_back_without_failing() -> None:
     assert decode_text("Été".encode(), "x-unknown-charset") == "Été"
     assert decode_text(b"\xe9t\xe9", "utf-8") == "été"  # declared UTF-8, written in Latin-1
     assert decode_text(b"caf\xe9", None) == "café"
+    assert decode_text(b"caf\xe9", "utf-8\x00") == "café"  # a NUL in the label is an unknown charset
 
 
 def test_base64_utf8_and_format_flowed_bodies() -> None:

@@ -367,6 +367,37 @@ def test_a_message_with_nothing_written_above_the_quote_is_set_aside(mail_desk: 
 
 
 # Bad input ------------------------------------------------------------------------------------
+def test_control_characters_in_the_headers_and_text_neither_lose_the_message_nor_reach_the_ticket(
+    mail_desk: MailDesk,
+) -> None:
+    # PostgreSQL refuses a NUL in a text column: a NUL in the subject kept the message from
+    # being stored at all, one in the body set a member's reply aside as an error.
+    number = mail_desk.ticket.number
+    raw = simple(subject=f"Re: [#{number}] \x00Écran\x07", body="Toujours\x00 en panne.\x1b\nMerci\n")
+    inbound = receive(raw, source=PIPE, operator=mail_desk.cast.operator)
+
+    assert (inbound.status, inbound.ticket_id) == (InboundStatus.REPLIED, mail_desk.ticket.pk)
+    assert inbound.subject == f"Re: [#{number}] \ufffdÉcran\ufffd"
+    assert Comment.objects.get().body == "Toujours en panne.\nMerci"
+    assert stored(inbound) == raw  # the message as received is kept, NULs and all
+
+    new_request = simple(subject="Nouvelle\x00 demande", body="Le vidéoprojecteur\x00 ne s'allume plus.\n")
+    opened = receive(new_request, source=PIPE, operator=mail_desk.cast.operator)
+    assert opened.status == InboundStatus.OPENED
+    assert opened.ticket is not None
+    assert "\x00" not in opened.ticket.title
+    assert opened.ticket.description == "Le vidéoprojecteur ne s'allume plus."
+
+
+def test_an_address_with_a_nul_in_it_is_nobodys_address(mail_desk: MailDesk) -> None:
+    raw = simple(sender="ali\x00ce@versailles.example", subject=f"Re: [#{mail_desk.ticket.number}]")
+    inbound = receive(raw, source=PIPE, operator=mail_desk.cast.operator)
+
+    assert (inbound.status, inbound.reason) == (InboundStatus.SET_ASIDE, InboundReason.UNKNOWN_SENDER)
+    assert inbound.from_address == "ali\ufffdce@versailles.example"
+    assert not Comment.objects.exists()
+
+
 def test_a_redelivered_message_is_stored_as_a_duplicate_and_adds_no_second_reply(mail_desk: MailDesk) -> None:
     raw = eml("reply_gmail_fr.eml", mail_desk.ticket)
     first = receive(raw, source=PIPE, operator=mail_desk.cast.operator)
