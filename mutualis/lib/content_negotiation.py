@@ -28,6 +28,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
+from .accept import accept_ranges
 from .problems import PROBLEM_CONTENT_TYPE, problem_body
 
 # Headers of a success that mean nothing on the 406 that replaces it.
@@ -36,21 +37,7 @@ _SUCCESS_HEADERS = ("Location", "Link", "ETag", "Last-Modified", "Content-Dispos
 
 def accepts_problem_details(header: str) -> bool:
     """Whether an Accept header names application/problem+json with a quality above 0."""
-    for item in header.split(","):
-        media, *parameters = (part.strip() for part in item.split(";"))
-        if media.lower() != PROBLEM_CONTENT_TYPE:
-            continue
-        quality = 1.0
-        for parameter in parameters:
-            key, _sep, value = parameter.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if quality > 0:
-            return True
-    return False
+    return any(media == PROBLEM_CONTENT_TYPE for _quality, _position, media in accept_ranges(header))
 
 
 def not_acceptable_detail(header: str, offered: Sequence[str]) -> str:

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from mutualis.datahub import access
 from mutualis.datahub.bulk import collector_held
 from mutualis.datahub.models import Tenant
+from mutualis.lib.accept import accept_ranges
 from mutualis.lib.json_input import MAX_DEPTH
 from mutualis.lib.storable_text import is_storable
 
@@ -76,25 +77,6 @@ def _media_type(header: str) -> str:
     return header.split(";", 1)[0].strip().lower()
 
 
-def _accept_ranges(header: str) -> list[tuple[float, int, str]]:
-    """(-quality, position, media range) of each range with a quality above 0, best first."""
-    ranges: list[tuple[float, int, str]] = []
-    for position, item in enumerate(header.split(",")):
-        parts = [part.strip() for part in item.split(";")]
-        media = parts[0].lower()
-        quality = 1.0
-        for parameter in parts[1:]:
-            key, _sep, value = parameter.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if media and quality > 0:
-            ranges.append((-quality, position, media))
-    return sorted(ranges)
-
-
 def negotiate_accept(header: str | None, *, geo: bool) -> str:
     """The answer's media type (6.3.4): the client's preferred acceptable one by q-value;
     `*/*`, `application/*` or no header mean application/json.
@@ -105,7 +87,7 @@ def negotiate_accept(header: str | None, *, geo: bool) -> str:
     offered = [JSON, JSON_LD] + ([GEO_JSON] if geo else [])
     if not header or not header.strip():
         return JSON
-    ranges = _accept_ranges(header)
+    ranges = accept_ranges(header)
     for _quality, _position, media in ranges:
         if media in offered:
             return media
@@ -129,7 +111,7 @@ def error_media_type(header: str | None) -> str:
     client's Accept leaves it out and names application/problem+json (RFC 9457)."""
     if not header or not header.strip():
         return JSON
-    ranges = [media for _quality, _position, media in _accept_ranges(header)]
+    ranges = [media for _quality, _position, media in accept_ranges(header)]
     if PROBLEM_JSON in ranges and not any(media in (JSON, "application/*", "*/*") for media in ranges):
         return PROBLEM_JSON
     return JSON
