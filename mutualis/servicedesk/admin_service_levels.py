@@ -30,7 +30,7 @@ from .models import (
     Team,
     Ticket,
 )
-from .models.calendars import check_week
+from .models.calendars import check_closures, check_week
 
 SCOPED = {"calendar": BusinessCalendar, "policy": SlaPolicy, "team": Team, "category": Category}
 
@@ -64,8 +64,27 @@ class OpeningRangeInline(RoleInline):
     formset = OpeningRangeFormSet
 
 
+class ClosureFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        """The closures together: back to back, closures of months each can close the
+        calendar for years, which leaves its tickets without deadlines."""
+        super().clean()
+        if any(self.errors):
+            return
+        closures = [
+            (form.cleaned_data["first_day"], form.cleaned_data["last_day"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            check_closures(closures)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+
+
 class ClosureInline(RoleInline):
     model = Closure
+    formset = ClosureFormSet
 
 
 @admin.register(BusinessCalendar)

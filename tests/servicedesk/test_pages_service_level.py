@@ -229,3 +229,44 @@ def test_the_back_office_refuses_a_closure_of_years_a_mistyped_year(cast: Cast, 
         f"/backoffice/servicedesk/businesscalendar/{calendar.pk}/change/", follow=True
     )
     assert response.redirect_chain[-1][0] == "/backoffice/"
+
+
+def test_the_back_office_refuses_closures_that_back_to_back_close_the_calendar_for_years(
+    cast: Cast, as_user
+) -> None:
+    # Each under a year, one after the other: the calendar would be closed for 17 months,
+    # and its tickets would go without deadlines as after a single mistyped closure.
+    client = as_user(cast.adam)
+    form = {
+        "name": "Bureaux",
+        "operator": cast.operator.pk,
+        "timezone": "Europe/Paris",
+        "public_holidays": "on",
+        "opening_ranges-TOTAL_FORMS": "1",
+        "opening_ranges-INITIAL_FORMS": "0",
+        "opening_ranges-0-weekday": "0",
+        "opening_ranges-0-starts_at": "08:30",
+        "opening_ranges-0-ends_at": "17:30",
+        "closures-TOTAL_FORMS": "3",
+        "closures-INITIAL_FORMS": "0",
+    }
+    for n, (first, last) in enumerate(
+        (("01/01/2027", "31/05/2027"), ("01/06/2027", "31/12/2027"), ("15/12/2027", "31/05/2028"))
+    ):
+        form |= {
+            f"closures-{n}-label": f"Travaux {n + 1}",
+            f"closures-{n}-first_day": first,
+            f"closures-{n}-last_day": last,
+        }
+    response = client.post("/backoffice/servicedesk/businesscalendar/add/", form)
+    assert response.status_code == 200
+    assert (
+        "Les fermetures du 01/01/2027 au 31/05/2028 se suivent et ferment le calendrier plus d’un an : "
+        "vérifiez leurs années." in response.content.decode()
+    )
+    assert not BusinessCalendar.objects.filter(operator=cast.operator).exists()
+    # A month open between them, and the same closures are a calendar.
+    form["closures-1-first_day"] = "01/07/2027"
+    form["closures-2-first_day"] = "01/01/2028"
+    assert client.post("/backoffice/servicedesk/businesscalendar/add/", form).status_code == 302
+    assert BusinessCalendar.objects.get(operator=cast.operator).closures.count() == 3

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
@@ -151,16 +152,35 @@ def check_week(ranges: list[tuple[int, dt.time, dt.time]], *, always_open: bool)
 LONGEST_CLOSURE = dt.timedelta(days=366)
 
 
+def _dates(first: dt.date, last: dt.date) -> dict[str, str]:
+    return {"first": first.strftime("%d/%m/%Y"), "last": last.strftime("%d/%m/%Y")}
+
+
 def check_closures(closures: list[tuple[dt.date, dt.date]]) -> None:
     errors = []
-    for first, last in closures:
-        dates = {"first": first.strftime("%d/%m/%Y"), "last": last.strftime("%d/%m/%Y")}
+    spans: list[list[Any]] = []  # [first, last, how many closures] of closures that touch
+    for first, last in sorted(closures):
         if last < first:
-            errors.append(_("The closure from %(first)s ends on %(last)s, before it starts.") % dates)
-        elif last - first >= LONGEST_CLOSURE:
             errors.append(
-                _("The closure from %(first)s to %(last)s lasts more than a year: check the years.") % dates
+                _("The closure from %(first)s ends on %(last)s, before it starts.") % _dates(first, last)
             )
+        elif spans and first <= spans[-1][1] + dt.timedelta(days=1):
+            spans[-1][1] = max(spans[-1][1], last)
+            spans[-1][2] += 1
+        else:
+            spans.append([first, last, 1])
+    for first, last, count in spans:
+        if last - first < LONGEST_CLOSURE:
+            continue
+        if count == 1:
+            message = _("The closure from %(first)s to %(last)s lasts more than a year: check the years.")
+        else:
+            # Each shorter than a year, back to back they close the calendar as long.
+            message = _(
+                "The closures from %(first)s to %(last)s follow one another and close the calendar for "
+                "more than a year: check their years."
+            )
+        errors.append(message % _dates(first, last))
     if errors:
         raise ValidationError(errors)
 
