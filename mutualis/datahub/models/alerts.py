@@ -145,7 +145,8 @@ class AlertState(models.Model):
     """Where one rule stands for one sensor. Written only on a change of status (and the
     value that caused it), not on every reading."""
 
-    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="states")
+    # No index of its own: datahub_alert_state_status starts with it.
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="states", db_index=False)
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+", verbose_name=_("entity"))
     status = models.CharField(
         _("status"), max_length=8, choices=AlertStatus.choices, default=AlertStatus.NORMAL

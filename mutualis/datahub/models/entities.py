@@ -41,7 +41,8 @@ class Entity(models.Model):
     `AttributeInstance`.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="entities")
+    # No index of its own: datahub_entity_type starts with it.
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="entities", db_index=False)
     entity_id = models.CharField(_("entity id"), max_length=512)
     # The first of the entity's types (expanded IRI), for the type filter every query has;
     # `types` holds them all (NGSI-LD 4.16: an entity may have several types).

@@ -34,7 +34,8 @@ class DeadLetter(models.Model):
     counted by reason and shown to the operator, who can fix the sensor or the registry.
     """
 
-    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: datahub_deadletter_reason starts with it.
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+", db_index=False)
     # Null when the topic or token named no tenant the hub knows.
     tenant = models.ForeignKey(Tenant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     source = models.CharField(_("source"), max_length=8, choices=IngestionSource.choices)

@@ -39,7 +39,8 @@ class ForecastBatchQuerySet(OperatorDataQuerySet["ForecastBatch"]):
 
 
 class ForecastBatch(models.Model):
-    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: forecast_batch_latest starts with it.
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+", db_index=False)
     state = models.CharField(_("state"), max_length=10, choices=BatchState.choices, default=BatchState.QUEUED)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -84,7 +85,8 @@ class ForecastRunQuerySet(OperatorDataQuerySet["ForecastRun"]):
 class ForecastRun(models.Model):
     """The forecast of one series (all tickets, or one top-level category) and its backtest."""
 
-    batch = models.ForeignKey(ForecastBatch, on_delete=models.CASCADE, related_name="runs")
+    # No index of its own: forecast_run_series starts with it.
+    batch = models.ForeignKey(ForecastBatch, on_delete=models.CASCADE, related_name="runs", db_index=False)
     operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+")
     # Whose tickets: "operator" (all of them). Kept so member-level forecasts can be added
     # without a new table (docs/insights-method.md explains why there are none yet).
@@ -149,7 +151,10 @@ class AssetRisk(models.Model):
     """An in-service asset's expected incidents in the next 90 days, and why. Only the
     latest computation's scores are kept."""
 
-    batch = models.ForeignKey(ForecastBatch, on_delete=models.CASCADE, related_name="asset_risks")
+    # No index of its own: asset_risk_ranking starts with it.
+    batch = models.ForeignKey(
+        ForecastBatch, on_delete=models.CASCADE, related_name="asset_risks", db_index=False
+    )
     operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+")
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
     expected = models.FloatField(_("expected incidents in 90 days"))

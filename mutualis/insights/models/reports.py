@@ -151,8 +151,12 @@ def report_path(report: GeneratedReport, filename: str) -> str:
 class GeneratedReport(models.Model):
     """A report PDF for one period, generated on demand or by the schedule."""
 
-    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+", editable=False)
+    # No index of its own: generated_report_operator starts with it.
+    operator = models.ForeignKey(
+        Operator, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False
+    )
     kind = models.CharField(_("report"), max_length=16, choices=ReportKind.choices)
+    # No index of its own: generated_report_member starts with it.
     member = models.ForeignKey(
         Member,
         on_delete=models.CASCADE,
@@ -160,6 +164,7 @@ class GeneratedReport(models.Model):
         blank=True,
         related_name="generated_reports",
         verbose_name=_("member"),
+        db_index=False,
     )
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"), help_text=_("The last day of the period, included."))
@@ -242,7 +247,10 @@ class ReportDelivery(models.Model):
     """A report emailed to one subscriber: written before the email job, marked sent by
     it; its uniqueness is what makes a repeated scheduled run send nothing."""
 
-    report = models.ForeignKey(GeneratedReport, on_delete=models.CASCADE, related_name="deliveries")
+    # No index of its own: report_delivery_once_per_user starts with it.
+    report = models.ForeignKey(
+        GeneratedReport, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     to = models.EmailField(_("to"))
     created_at = models.DateTimeField(default=timezone.now)

@@ -40,8 +40,9 @@ class AssetType(models.Model):
 class AssetModel(models.Model):
     """A manufacturer's model; failure rates are compared per model."""
 
+    # No index of its own: asset_model_unique starts with it.
     asset_type = models.ForeignKey(
-        AssetType, on_delete=models.PROTECT, related_name="models", verbose_name=_("type")
+        AssetType, on_delete=models.PROTECT, related_name="models", verbose_name=_("type"), db_index=False
     )
     manufacturer = models.CharField(_("manufacturer"), max_length=100)
     name = models.CharField(_("model"), max_length=100)
@@ -101,8 +102,14 @@ class AssetQuerySet(models.QuerySet["Asset"]):
 
 
 class Asset(models.Model):
-    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+", editable=False)
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="assets", verbose_name=_("site"))
+    # No index of its own: asset_operator_type_status starts with it.
+    operator = models.ForeignKey(
+        Operator, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
+    # No index of its own: asset_site_type starts with it.
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="assets", verbose_name=_("site"), db_index=False
+    )
     asset_type = models.ForeignKey(
         AssetType, on_delete=models.PROTECT, related_name="assets", verbose_name=_("type")
     )
@@ -230,7 +237,8 @@ class Asset(models.Model):
 class AssetStatusChange(models.Model):
     """One line of an asset's status history."""
 
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="status_changes")
+    # No index of its own: asset_status_history starts with it.
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="status_changes", db_index=False)
     from_status = models.CharField(_("from"), max_length=16, choices=AssetStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=AssetStatus.choices)
     changed_at = models.DateTimeField(_("when"), default=timezone.now)

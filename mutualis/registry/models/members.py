@@ -70,8 +70,9 @@ class MemberQuerySet(models.QuerySet["Member"]):
 class Member(models.Model):
     """An adhérent: a commune, an EPCI, a département or a public establishment."""
 
+    # No index of its own: member_operator_kind starts with it.
     operator = models.ForeignKey(
-        Operator, on_delete=models.PROTECT, related_name="members", verbose_name=_("operator")
+        Operator, on_delete=models.PROTECT, related_name="members", verbose_name=_("operator"), db_index=False
     )
     kind = models.CharField(_("kind"), max_length=16, choices=MemberKind.choices)
     establishment_type = models.CharField(
@@ -252,7 +253,8 @@ class Member(models.Model):
 
 
 class MemberService(models.Model):
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="subscriptions")
+    # No index of its own: member_service_unique starts with it.
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="subscriptions", db_index=False)
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="subscriptions")
     since = models.DateField(_("since"), null=True, blank=True)
     until = models.DateField(_("until"), null=True, blank=True)

@@ -63,9 +63,13 @@ class SiteQuerySet(models.QuerySet["Site"]):
 
 
 class Site(models.Model):
-    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+", editable=False)
+    # No index of its own: site_operator_kind starts with it.
+    operator = models.ForeignKey(
+        Operator, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
+    # No index of its own: site_member_kind starts with it.
     member = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="sites", verbose_name=_("member")
+        Member, on_delete=models.PROTECT, related_name="sites", verbose_name=_("member"), db_index=False
     )
     kind = models.ForeignKey(SiteKind, on_delete=models.PROTECT, related_name="sites", verbose_name=_("kind"))
     name = models.CharField(_("name"), max_length=200)

@@ -46,8 +46,13 @@ def validate_timezone(value: str) -> None:
 
 
 class BusinessCalendar(models.Model):
+    # No index of its own: business_calendar_name_per_operator starts with it.
     operator = models.ForeignKey(
-        Operator, on_delete=models.PROTECT, related_name="+", verbose_name=gettext_lazy("operator")
+        Operator,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("operator"),
+        db_index=False,
     )
     name = models.CharField(gettext_lazy("name"), max_length=100)
     timezone = models.CharField(

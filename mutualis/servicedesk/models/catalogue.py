@@ -39,8 +39,9 @@ class CategoryQuerySet(OperatorDataQuerySet["Category"]):
 class Category(models.Model):
     """A node of the catalogue tree: "Tablette", "Vidéoprotection", "Réseau"…"""
 
+    # No index of its own: category_name_per_parent starts with it.
     operator = models.ForeignKey(
-        Operator, on_delete=models.PROTECT, related_name="+", verbose_name=_("operator")
+        Operator, on_delete=models.PROTECT, related_name="+", verbose_name=_("operator"), db_index=False
     )
     parent = models.ForeignKey(
         "self",
@@ -103,8 +104,13 @@ class IncidentType(models.Model):
     operator = models.ForeignKey(
         Operator, on_delete=models.PROTECT, related_name="+", verbose_name=_("operator")
     )
+    # No index of its own: incident_type_name_per_category starts with it.
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="incident_types", verbose_name=_("category")
+        Category,
+        on_delete=models.PROTECT,
+        related_name="incident_types",
+        verbose_name=_("category"),
+        db_index=False,
     )
     name = models.CharField(_("name"), max_length=150)
     description = models.TextField(
@@ -183,8 +189,13 @@ class FormFieldQuerySet(OperatorDataQuerySet["FormField"]):
 class FormField(models.Model):
     """A question an incident type asks, e.g. "Since when?" (date, required)."""
 
+    # No index of its own: form_field_key_per_type starts with it.
     incident_type = models.ForeignKey(
-        IncidentType, on_delete=models.CASCADE, related_name="fields", verbose_name=_("incident type")
+        IncidentType,
+        on_delete=models.CASCADE,
+        related_name="fields",
+        verbose_name=_("incident type"),
+        db_index=False,
     )
     key = models.SlugField(_("key"), help_text=_("Stable name of the answer for exports and the API."))
     label = models.CharField(_("question"), max_length=200)
@@ -232,8 +243,13 @@ class CatalogueOverrideQuerySet(OperatorDataQuerySet["CatalogueOverride"]):
 class CatalogueOverride(models.Model):
     """A member's exception to its site kinds' catalogue: a type added, or hidden."""
 
+    # No index of its own: catalogue_override_unique starts with it.
     member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="catalogue_overrides", verbose_name=_("member")
+        Member,
+        on_delete=models.CASCADE,
+        related_name="catalogue_overrides",
+        verbose_name=_("member"),
+        db_index=False,
     )
     incident_type = models.ForeignKey(
         IncidentType, on_delete=models.CASCADE, related_name="overrides", verbose_name=_("incident type")

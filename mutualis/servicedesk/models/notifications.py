@@ -67,8 +67,9 @@ class EmailTemplate(models.Model):
     """An operator's wording of one notification in one language (Django template syntax,
     restricted to the variables of mutualis/servicedesk/mail/rendering.py)."""
 
+    # No index of its own: email_template_one_per_event_language starts with it.
     operator = models.ForeignKey(
-        Operator, on_delete=models.CASCADE, related_name="+", verbose_name=_("operator")
+        Operator, on_delete=models.CASCADE, related_name="+", verbose_name=_("operator"), db_index=False
     )
     event = models.CharField(_("notification"), max_length=20, choices=NotificationEvent.choices)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="fr")
@@ -95,8 +96,12 @@ class EmailTemplate(models.Model):
 class NotificationPreference(models.Model):
     """One person's choice for one kind of notification (no row: the default, on)."""
 
+    # No index of its own: notification_preference_one_per_event starts with it.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        db_index=False,
     )
     event = models.CharField(max_length=20, choices=NotificationEvent.choices)
     enabled = models.BooleanField(default=True)
@@ -123,8 +128,12 @@ class OutboundEmail(models.Model):
     mail server. `context` keeps the template's variables, so that two changes announced
     before the first email left (assigned, then in progress) make one up-to-date email."""
 
-    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="outbound_emails")
+    # No index of its own: outbound_email_state starts with it.
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No index of its own: outbound_email_pending starts with it.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="outbound_emails", db_index=False
+    )
     event = models.CharField(_("notification"), max_length=20, choices=NotificationEvent.choices)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -44,8 +44,9 @@ class EscalationAction(models.TextChoices):
 
 
 class SlaPolicy(models.Model):
+    # No index of its own: sla_policy_name_per_operator starts with it.
     operator = models.ForeignKey(
-        Operator, on_delete=models.PROTECT, related_name="+", verbose_name=_("operator")
+        Operator, on_delete=models.PROTECT, related_name="+", verbose_name=_("operator"), db_index=False
     )
     name = models.CharField(_("name"), max_length=100)
     calendar = models.ForeignKey(
@@ -113,7 +114,8 @@ MAX_TARGET_MINUTES = 100_000
 class SlaTarget(models.Model):
     """Deadlines of one priority under a policy, in business minutes of its calendar."""
 
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    # No index of its own: sla_target_per_priority starts with it.
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets", db_index=False)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
     take_charge_minutes = models.PositiveIntegerField(
         _("time to take charge (business minutes)"), null=True, blank=True, validators=[MinValueValidator(1)]
@@ -198,8 +200,13 @@ class ServiceContractQuerySet(OperatorDataQuerySet["ServiceContract"]):
 class ServiceContract(models.Model):
     """The service level a member subscribed to, from a date (to a date)."""
 
+    # No index of its own: service_contract_member starts with it.
     member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="service_contracts", verbose_name=_("member")
+        Member,
+        on_delete=models.CASCADE,
+        related_name="service_contracts",
+        verbose_name=_("member"),
+        db_index=False,
     )
     policy = models.ForeignKey(
         SlaPolicy, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("service level")
@@ -283,7 +290,10 @@ class SlaBreach(models.Model):
     """A deadline a ticket missed: recorded once per ticket and deadline, and kept when the
     deadline later moves (the timeline keeps the old deadlines)."""
 
-    ticket = models.ForeignKey("servicedesk.Ticket", on_delete=models.CASCADE, related_name="sla_breaches")
+    # No index of its own: sla_breach_once_per_target starts with it.
+    ticket = models.ForeignKey(
+        "servicedesk.Ticket", on_delete=models.CASCADE, related_name="sla_breaches", db_index=False
+    )
     target = models.CharField(_("deadline"), max_length=12, choices=Target.choices)
     due_at = models.DateTimeField(_("due"))
     breached_at = models.DateTimeField(

@@ -11,8 +11,9 @@ from mutualis.registry.models import Operator
 class Team(models.Model):
     """An operator team that handles tickets: service desk, field technicians, video…"""
 
+    # No index of its own: team_code_per_operator starts with it.
     operator = models.ForeignKey(
-        Operator, on_delete=models.PROTECT, related_name="teams", verbose_name=_("operator")
+        Operator, on_delete=models.PROTECT, related_name="teams", verbose_name=_("operator"), db_index=False
     )
     name = models.CharField(_("name"), max_length=100)
     code = models.SlugField(_("code"))

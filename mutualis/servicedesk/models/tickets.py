@@ -120,14 +120,21 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
 
 class Ticket(FastChoiceDisplay, models.Model):
-    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+", editable=False)
+    # No index of its own: ticket_operator_state_id starts with it.
+    operator = models.ForeignKey(
+        Operator, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
     # The number people quote ("numéro"), not a count ("nombre"): the plain msgid "number" is
     # the form field kind, translated as a count.
     number = models.PositiveIntegerField(pgettext_lazy("identifying number", "number"), editable=False)
+    # No index of its own: ticket_member_id starts with it.
     member = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("member")
+        Member, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("member"), db_index=False
     )
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("site"))
+    # No index of its own: ticket_site_id starts with it.
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("site"), db_index=False
+    )
     incident_type = models.ForeignKey(
         IncidentType, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("incident type")
     )
@@ -144,9 +151,17 @@ class Ticket(FastChoiceDisplay, models.Model):
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
     state = models.CharField(_("state"), max_length=24, choices=TicketState.choices, default=TicketState.NEW)
+    # No index of its own: ticket_team_state_id starts with it.
     team = models.ForeignKey(
-        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("team")
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("team"),
+        db_index=False,
     )
+    # No index of its own: ticket_assignee_state_id starts with it.
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -154,7 +169,9 @@ class Ticket(FastChoiceDisplay, models.Model):
         blank=True,
         related_name="assigned_tickets",
         verbose_name=_("assigned to"),
+        db_index=False,
     )
+    # No index of its own: ticket_requester_id starts with it.
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -162,6 +179,7 @@ class Ticket(FastChoiceDisplay, models.Model):
         blank=True,
         related_name="requested_tickets",
         verbose_name=_("requester"),
+        db_index=False,
     )
     channel = models.CharField(
         _("channel"), max_length=8, choices=TicketChannel.choices, default=TicketChannel.WEB
@@ -295,7 +313,8 @@ class TicketEventKind(models.TextChoices):
 class TicketEvent(models.Model):
     """One change of a ticket: who, when, from what to what."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: ticket_event_timeline starts with it.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -331,7 +350,8 @@ class TicketEvent(models.Model):
 class Comment(models.Model):
     """A public reply, seen by the member, or an internal note, seen by operator staff only."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    # No index of its own: comment_timeline starts with it.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments", db_index=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
