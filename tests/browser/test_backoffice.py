@@ -8,13 +8,17 @@ import re
 
 import pytest
 from django.contrib import admin
-from django.utils import translation
-from playwright.sync_api import Page, expect
+from django.utils import timezone, translation
+from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from mutualis.datahub.smart_data_models import AIR_QUALITY_OBSERVED, STREETLIGHT
+from mutualis.datahub.tenancy import tenant_for_member
 from mutualis.servicedesk.models import BusinessCalendar, Closure
 from tests.browser.test_accessibility import violations
 from tests.browser.test_roles import log_in
 from tests.conftest import Cast
+from tests.datahub.territory_support import make_sensor
 from tests.servicedesk.conftest import Desk
 from tests.servicedesk.conftest import desk as service_desk  # noqa: F401 (fixture)
 from tests.servicedesk.service_levels import Levels, levels  # noqa: F401 (fixture)
@@ -148,3 +152,52 @@ def test_a_back_office_list_tells_its_links_apart_on_a_phone(live_server, page: 
     for link in (page.locator("#changelist-search a"), page.locator("#result_list tbody a").first):
         expect(link).to_have_css("text-decoration-line", "underline")
     assert violations(page, rules=["link-in-text-block", "color-contrast"]) == []
+
+
+# The page's width and its layout viewport's (a phone widens the latter to what overflows),
+# and the list's box: its right edge, whether its table is wider than it, how it overflows.
+LIST_WIDTHS = """() => { const box = document.querySelector('#changelist-form .results');
+  return [document.documentElement.scrollWidth, window.innerWidth, Math.round(box.getBoundingClientRect().right),
+          box.scrollWidth > box.clientWidth, getComputedStyle(box).overflowX]; }"""
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_the_list_of_sensors_fits_a_phone_its_table_scrolls_in_its_box(
+    live_server, browser: Browser, cast: Cast, width: int
+) -> None:
+    """The back-office's list of the hub's sensors (entities) at a phone's width: the page
+    does not scroll sideways; its table scrolls inside its own box, the one Django's
+    changelist gives every list (the equipment's here too), which the arrow keys scroll from
+    a row's link."""
+    now = timezone.now()
+    tenant = tenant_for_member(cast.member_a)
+    make_sensor(tenant, AIR_QUALITY_OBSERVED, 1, site=cast.site_a, name="Air de la mairie", now=now)
+    make_sensor(tenant, STREETLIGHT, 2, site=cast.site_a, name="Lampadaire rue de la Paroisse", now=now)
+    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    log_in(page, live_server.url, cast.adam.email)
+    found = {}
+    for path in ("/backoffice/datahub/entity/", "/backoffice/registry/asset/"):
+        page.goto(live_server.url + path)
+        expect(page.locator("#result_list tbody tr")).not_to_have_count(0)
+        page_width, viewport, right, scrolls, overflow = page.evaluate(LIST_WIDTHS)
+        problems = []
+        if page_width > width or viewport != width:
+            problems.append(f"the page is {page_width} px wide in a {viewport} px viewport")
+        if right > width or not scrolls or overflow != "auto":
+            problems.append(f"the table's box: right edge {right}, scrolls {scrolls}, overflow {overflow}")
+        page.locator("#result_list tbody a").first.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        try:  # the browser may scroll smoothly: give it a moment
+            page.wait_for_function(
+                "() => document.querySelector('#changelist-form .results').scrollLeft > 0", timeout=3_000
+            )
+        except PlaywrightTimeoutError:
+            problems.append("the arrow keys do not scroll the table")
+        problems += violations(page, rules=["scrollable-region-focusable", "link-in-text-block"])
+        if problems:
+            found[path] = problems
+    context.close()
+    assert found == {}

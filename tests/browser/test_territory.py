@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from mutualis.datahub.models import Entity
 from mutualis.datahub.smart_data_models import AIR_QUALITY_OBSERVED, STREETLIGHT
@@ -53,7 +52,7 @@ def test_the_territory_page_map_and_chart_are_there_and_keyboard_reachable(
 ) -> None:
     log_in(page, live_server.url, cast.alice.email)
     page.goto(f"{live_server.url}/territory/?period=7d")
-    expect(page.locator("svg.territory-map-svg")).to_be_visible()
+    expect(page.locator(".map-wide svg.territory-map-svg")).to_be_visible()
     expect(page.locator("svg.chart-svg").first).to_be_visible()
     # Tab through the page until a sensor's marker on the map has the focus, then open it.
     for _ in range(120):
@@ -99,55 +98,136 @@ def test_the_territory_pages_pass_axe_and_fit_a_phone(
 
 # The smallest size, in CSS pixels, a name on the map may be drawn at.
 READABLE = 11.5
-# Each name of the map: its size as drawn, the view scaled to its box as SVG does ("meet").
-MAP_TEXT_SIZES = """() => [...document.querySelectorAll('svg.territory-map-svg')].flatMap(svg => {
+# The map the screen shows: the page holds a wide one and a phone's, the other hidden.
+SHOWN_MAPS = (
+    "[...document.querySelectorAll('svg.territory-map-svg')].filter(svg => svg.getClientRects().length)"
+)
+# Each name of the map shown: its size as drawn, the view scaled to its box as SVG does ("meet").
+MAP_TEXT_SIZES = f"""() => {SHOWN_MAPS}.flatMap(svg => {{
   const box = svg.getBoundingClientRect(), view = svg.viewBox.baseVal;
   const scale = Math.min(box.width / view.width, box.height / view.height);
-  return [...svg.querySelectorAll('text')].map(t => [t.textContent, parseFloat(t.getAttribute('font-size')) * scale]);
-})"""
-MAP_BOX = """() => { const box = document.querySelector('.map-box');
-  return [box.scrollWidth > box.clientWidth, box.tabIndex, box.getAttribute('role'), box.getAttribute('aria-label')]; }"""
+  return [...svg.querySelectorAll('text:not(.map-alert)')]
+    .map(t => [t.textContent, parseFloat(t.getAttribute('font-size')) * scale]);
+}})"""
+# The maps shown, as [left, right] on the screen, and whether the wide one's box is a stop
+# for the keyboard (a region that takes the focus).
+MAPS_SHOWN = f"""() => [{SHOWN_MAPS}.map(svg => [Math.round(svg.getBoundingClientRect().left),
+  Math.round(svg.getBoundingClientRect().right), svg.getAttribute('aria-labelledby')]),
+  document.querySelector('.map-box').tabIndex]"""
 
 
-def test_the_map_keeps_its_names_readable_on_a_phone(live_server, browser, cast: Cast, sensors: None) -> None:
-    """Shrunk to a 390 px screen, the map's names were drawn 7 px high. They keep 12 px: the
-    map keeps its width in a box that scrolls sideways, a region named after the map that the
-    arrow keys scroll; the page itself does not scroll sideways; axe finds nothing."""
-    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    log_in(page, live_server.url, cast.olivia.email)
+def test_the_map_is_whole_and_readable_on_a_phone(live_server, browser, cast: Cast, sensors: None) -> None:
+    """At 390 and 320 px the map was half out of sight: kept 640 px wide for its names (shrunk,
+    they were 7 px), it scrolled sideways in its box. The phone's map is shown instead, whole
+    at the screen's width with its names 12 px or more; its markers are reached with Tab; the
+    page does not scroll sideways; axe finds nothing. A wide screen shows the wide map."""
     found: dict[str, list[str]] = {}
-    # The operator's map of the communes, then a commune's map of its sensors.
-    for path, name in (
-        ("/territory/", "Carte des communes"),
-        ("/territory/commune/78646/", "Carte des capteurs"),
-    ):
-        page.goto(live_server.url + path)
-        sizes = page.evaluate(MAP_TEXT_SIZES)
-        problems = [f"{text!r} drawn {size:.1f} px" for text, size in sizes if size < READABLE]
-        if not any(text.startswith("Versailles") for text, _size in sizes):
-            problems.append(f"no commune's name on the map: {sizes}")
-        if page.evaluate(MAP_BOX) != [True, 0, "region", name]:
-            problems.append(f"map box {page.evaluate(MAP_BOX)}")
-        page.locator(".map-box").focus()
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
-        try:  # the browser may scroll smoothly: give it a moment
-            page.wait_for_function("() => document.querySelector('.map-box').scrollLeft > 0", timeout=3_000)
-        except PlaywrightTimeoutError:
-            problems.append("the arrow keys do not scroll the map")
-        if page.evaluate("() => document.documentElement.scrollWidth") > 390:
-            problems.append("the page scrolls sideways")
-        problems += violations(page)
-        if problems:
-            found[path] = problems
-    # On a wide screen the map fits: bigger names, and its box is no stop for the keyboard.
-    page.set_viewport_size({"width": 1280, "height": 800})
+    for width in (390, 320):
+        context = browser.new_context(
+            locale="fr-FR", viewport={"width": width, "height": 800}, is_mobile=True
+        )
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        log_in(page, live_server.url, cast.olivia.email)
+        # The operator's map of the communes, then a commune's map of its sensors.
+        for path in ("/territory/", "/territory/commune/78646/"):
+            page.goto(live_server.url + path)
+            problems = []
+            shown, _stop = page.evaluate(MAPS_SHOWN)
+            if len(shown) != 1 or shown[0][0] < 0 or shown[0][1] > width:
+                problems.append(f"maps shown (left, right, name): {shown}")
+            sizes = page.evaluate(MAP_TEXT_SIZES)
+            problems += [f"{text!r} drawn {size:.1f} px" for text, size in sizes if size < READABLE]
+            if not any(text.startswith("Versailles") for text, _size in sizes):
+                problems.append(f"no commune's name on the map: {sizes}")
+            # Tab reaches a marker of the map shown (the hidden one's links take no focus).
+            for _ in range(120):
+                page.keyboard.press("Tab")
+                if page.evaluate("() => !!document.activeElement.closest('svg.territory-map-svg')"):
+                    break
+            else:
+                problems.append("no marker of the map is reachable with the keyboard")
+            if not page.evaluate("() => !!document.activeElement.getClientRects().length"):
+                problems.append("the keyboard's focus is on a hidden map")
+            if page.evaluate("() => document.documentElement.scrollWidth") > width:
+                problems.append("the page scrolls sideways")
+            problems += violations(page)
+            if problems:
+                found[f"{path} ({width} px)"] = problems
+        context.close()
+    # On a wide screen the wide map fits: names 12 px or more, its box no stop for the keyboard.
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in(page, live_server.url, cast.olivia.email)
     page.goto(f"{live_server.url}/territory/commune/78646/")
     sizes = page.evaluate(MAP_TEXT_SIZES)
-    box = page.evaluate(MAP_BOX)
-    if min(size for _text, size in sizes) < READABLE or box[:3] != [False, -1, None]:
-        found["1280 px"] = [f"sizes {sizes}", f"box {box}"]
+    shown, stop = page.evaluate(MAPS_SHOWN)
+    if min(size for _text, size in sizes) < READABLE or [name for *_, name in shown] != [
+        "territory-map-title territory-map-desc"
+    ]:
+        found["1280 px"] = [f"sizes {sizes}", f"shown {shown}"]
+    if stop != -1:
+        found["1280 px box"] = [f"tab index {stop}"]
     context.close()
+    assert found == {}
+
+
+# What overlaps on the map shown and in its key: each "!" must lie inside its marker's ring
+# and cross no name, no name another, and each line of the key keep its icon (with its "!")
+# apart from its words, within the screen.
+OVERLAPS = f"""(width) => {{
+  const box = (e) => e.getBoundingClientRect();
+  const cross = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const inside = (a, b) => a.left >= b.left - 0.5 && a.right <= b.right + 0.5 && a.top >= b.top - 0.5 && a.bottom <= b.bottom + 0.5;
+  const isMark = (text) => text.textContent.trim() === '!';
+  const problems = [];
+  for (const svg of {SHOWN_MAPS}) {{
+    const marks = [...svg.querySelectorAll('text')].filter(isMark);
+    const names = [...svg.querySelectorAll('text')].filter((t) => !isMark(t));
+    if (!marks.length) problems.push('no "!" on the map');
+    for (const mark of marks) {{
+      const ring = mark.parentElement.querySelector('circle[fill=none]');
+      if (!ring || !inside(box(mark), box(ring))) problems.push('a "!" outside its marker');
+      for (const name of names) if (cross(box(mark), box(name))) problems.push('a "!" over ' + name.textContent);
+    }}
+    names.forEach((a, i) => names.slice(i + 1).forEach((b) => {{
+      if (cross(box(a), box(b))) problems.push(a.textContent + ' over ' + b.textContent);
+    }}));
+  }}
+  for (const line of document.querySelectorAll('.territory-legend li')) {{
+    const icon = line.querySelector('svg'), words = document.createRange();
+    words.selectNodeContents(line);
+    words.setStartAfter(icon);
+    const said = words.getBoundingClientRect();
+    if (cross(box(icon), said)) problems.push('key: icon over "' + line.textContent.trim() + '"');
+    for (const mark of [...icon.querySelectorAll('text')].filter(isMark)) {{
+      if (!inside(box(mark), box(icon))) problems.push('key: "!" cut at the edge of its icon');
+    }}
+    if (box(line).right > width) problems.push('key: "' + line.textContent.trim() + '" past the screen');
+  }}
+  return problems;
+}}"""
+
+
+def test_the_alert_marks_overlap_nothing_on_a_phone(live_server, browser, cast: Cast, sensors: None) -> None:
+    """The "!" of a sensor or a commune needing attention was drawn beside its marker, over
+    the names and markers around it, and the key's was cut at its icon's edge against its
+    words. It is inside its marker now: at 390 and 320 px no "!" crosses a name, no name
+    another, and the key's icons keep apart from their words."""
+    found: dict[str, list[str]] = {}
+    for width in (390, 320):
+        context = browser.new_context(
+            locale="fr-FR", viewport={"width": width, "height": 800}, is_mobile=True
+        )
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        log_in(page, live_server.url, cast.olivia.email)
+        for path in ("/territory/", "/territory/commune/78646/"):
+            page.goto(live_server.url + path)
+            problems = page.evaluate(OVERLAPS, width)
+            if path != "/territory/" and not page.locator(".territory-legend text", has_text="!").count():
+                problems.append('no "!" in the key')
+            if problems:
+                found[f"{path} ({width} px)"] = problems
+        context.close()
     assert found == {}

@@ -10,6 +10,13 @@ degree of latitude). Commune centres come from the territory reference
 Each sensor is a link whose marker's **shape** says its type and whose outline and badge say
 its state (filled: working; ring and "!": needs attention; hollow dashed: no recent data),
 with the same in words in its title and in the table that follows the map (WCAG 1.4.1, 1.1.1).
+The "!" is drawn inside its marker, and the communes' names are placed clear of the markers,
+the scale bar and each other where there is room: beside its marker, the "!" ran into names.
+
+The map is drawn twice (`draw_for_screens`), for a wide screen and for a phone, and the page
+shows the one that fits (territory/_map.html, territory.css): its names keep 12 units and
+must be drawn 12 px or more, which a 640-unit view shrunk to a phone was not (7 px), and a
+640-px map in a phone's box was half out of sight.
 """
 
 from __future__ import annotations
@@ -35,6 +42,11 @@ from ..smart_data_models import (
 from .selectors import State
 
 WIDTH = 640
+# A phone's view: the map's box on a 320 px screen (its 1rem margins off), where 12-unit
+# names are then 12 px; on a 390 px screen they are 15 px. As tall as 1.5 times its width,
+# since a phone is held upright.
+PHONE_WIDTH = 288
+PHONE_TALLEST = 432
 PAD = 36
 INK = "#1e1e1e"
 MARKER = "#0b3d7a"  # 10.6:1 on white
@@ -132,43 +144,53 @@ def shape(kind: str, x: float, y: float, r: float, fill: str, stroke: str, dash:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {common}/>'
 
 
-def marker(kind: str, state: str, x: float, y: float, r: float = 7.0) -> str:
+RADIUS = 7.0  # a sensor's marker
+RING = 5.0  # the ring of one that needs attention, outside its marker
+
+
+def alert_mark(x: float, y: float, r: float, fill: str = "#ffffff") -> str:
+    """The "!" of what needs attention, inside its marker of radius `r`: beside it, the "!"
+    ran into the names and markers around. Hidden from screen readers: the marker's title
+    says "needs attention" in words."""
+    size = r * 1.6
+    return (
+        f'<text class="map-alert" aria-hidden="true" x="{x:.1f}" y="{y + size * 0.35:.1f}" font-size="{size:.1f}" '
+        f'font-weight="700" fill="{fill}" text-anchor="middle">!</text>'
+    )
+
+
+def marker(kind: str, state: str, x: float, y: float, r: float = RADIUS) -> str:
     """A sensor's marker: its type's shape, drawn as its state says."""
     form = SHAPES.get(kind, "circle")
     if state == State.SILENT:
         return shape(form, x, y, r, "#ffffff", MARKER, "3 2")
-    body = shape(
-        form,
-        x,
-        y,
-        r,
-        ALERT if state == State.ATTENTION else MARKER,
-        INK if state == State.ATTENTION else "#ffffff",
-    )
     if state == State.ATTENTION:
-        body = (
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r + 5:.1f}" fill="none" stroke="{ALERT}" stroke-width="2.5"/>'
-            + body
-            + f'<text x="{x + r + 6:.1f}" y="{y - r:.1f}" font-size="{FONT + 2}" font-weight="700" fill="{ALERT}">!</text>'
+        return (
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r + RING:.1f}" fill="none" stroke="{ALERT}" stroke-width="2.5"/>'
+            + shape(form, x, y, r, ALERT, INK)
+            + alert_mark(x, y, r)
         )
-    return body
+    return shape(form, x, y, r, MARKER, "#ffffff")
 
 
 class Projection:
-    def __init__(self, points: list[tuple[float, float]]) -> None:
+    def __init__(
+        self, points: list[tuple[float, float]], width: float = WIDTH, tallest: float = WIDTH
+    ) -> None:
         lons = [p[0] for p in points] or [0.0]
         lats = [p[1] for p in points] or [0.0]
+        self.width = width
         self.k = math.cos(math.radians(sum(lats) / len(lats)))
         self.min_x, self.max_x = min(lons) * self.k, max(lons) * self.k
         self.min_y, self.max_y = min(lats), max(lats)
         span_x = max(self.max_x - self.min_x, 1e-3)
         span_y = max(self.max_y - self.min_y, 1e-3)
-        self.scale = (WIDTH - 2 * PAD) / span_x
-        if span_y * self.scale + 2 * PAD > WIDTH:  # a tall territory: fit the height instead
-            self.scale = (WIDTH - 2 * PAD) / span_y
-        self.height = max(240.0, min(float(WIDTH), span_y * self.scale + 2 * PAD))
+        self.scale = (width - 2 * PAD) / span_x
+        if span_y * self.scale + 2 * PAD > tallest:  # a tall territory: fit the height instead
+            self.scale = (tallest - 2 * PAD) / span_y
+        self.height = max(240.0, min(float(tallest), span_y * self.scale + 2 * PAD))
         # Centre the drawing in both directions.
-        self.off_x = (WIDTH - span_x * self.scale) / 2
+        self.off_x = (width - span_x * self.scale) / 2
         self.off_y = (self.height - span_y * self.scale) / 2
 
     def xy(self, lon: float, lat: float) -> tuple[float, float]:
@@ -188,38 +210,80 @@ def _text(
     )
 
 
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _around(x: float, y: float, r: float) -> Box:
+    return (x - r, y - r, x + r, y + r)
+
+
 def _place_label(
-    x: float, y: float, text: str, placed: list[tuple[float, float, float, float]]
+    x: float, y: float, text: str, placed: list[Box], *, gap: float = 8, map_width: float = WIDTH
 ) -> tuple[float, float, str]:
-    """Where a commune's name goes: right of its point, else left, above or below, the first
-    place that overlaps no name drawn before and stays inside the map."""
+    """Where a commune's name goes: right of its point, else left, above or below (`gap` from
+    its centre), the first place that overlaps nothing placed before (names, markers, the
+    scale) and stays inside the map."""
     width, height = 7.2 * len(text), FONT + 2
     options = [
-        (x + 8, y + 4, "start", x + 8, y - height + 4),
-        (x - 8, y + 4, "end", x - 8 - width, y - height + 4),
-        (x, y - 10, "middle", x - width / 2, y - 10 - height),
-        (x, y + 18, "middle", x - width / 2, y + 18 - height),
+        (x + gap, y + 4, "start", x + gap, y - height + 4),
+        (x - gap, y + 4, "end", x - gap - width, y - height + 4),
+        (x, y - gap - 2, "middle", x - width / 2, y - gap - 2 - height),
+        (x, y + gap + 2 + height, "middle", x - width / 2, y + gap + 2),
     ]
     for lx, ly, anchor, left, top in options:
         box = (left, top, left + width, top + height)
-        inside = box[0] >= 2 and box[2] <= WIDTH - 2
+        inside = box[0] >= 2 and box[2] <= map_width - 2
         if inside and not any(_overlap(box, other) for other in placed):
             placed.append(box)
             return lx, ly, anchor
     # Crowded: the name goes where it fits the frame; the table after the map lists it too.
-    lx, ly, anchor, left, top = options[0] if x + 8 + width <= WIDTH else options[1]
+    lx, ly, anchor, left, top = options[0] if x + gap + width <= map_width else options[1]
     placed.append((left, top, left + width, top + height))
     return lx, ly, anchor
 
 
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+def _overlap(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def draw(*, title: str, communes: list[Point], sites: list[Point], sensors: list[Point]) -> SafeString:
-    """The map as one standalone SVG (title and description inside, for screen readers)."""
+@dataclass(frozen=True)
+class Maps:
+    """One map drawn for a wide screen and for a phone; the page shows the one that fits."""
+
+    wide: SafeString
+    phone: SafeString
+
+
+def draw_for_screens(*, title: str, communes: list[Point], sites: list[Point], sensors: list[Point]) -> Maps:
+    """The map 640 units wide, and 288 for a phone."""
+    return Maps(
+        wide=draw(title=title, communes=communes, sites=sites, sensors=sensors),
+        phone=draw(
+            title=title,
+            communes=communes,
+            sites=sites,
+            sensors=sensors,
+            width=PHONE_WIDTH,
+            tallest=PHONE_TALLEST,
+            ident="territory-map-phone",
+        ),
+    )
+
+
+def draw(
+    *,
+    title: str,
+    communes: list[Point],
+    sites: list[Point],
+    sensors: list[Point],
+    width: float = WIDTH,
+    tallest: float = WIDTH,
+    ident: str = "territory-map",
+) -> SafeString:
+    """The map as one standalone SVG (title and description inside, for screen readers),
+    `width` units wide and at most `tallest` high; `ident` starts its elements' ids."""
     everything = [(p.lon, p.lat) for p in [*communes, *sites, *sensors]]
-    projection = Projection(everything)
+    projection = Projection(everything, width, tallest)
     body: list[str] = []
     for site in sites:
         x, y = projection.xy(site.lon, site.lat)
@@ -227,20 +291,29 @@ def draw(*, title: str, communes: list[Point], sites: list[Point], sensors: list
             f'<g class="map-site"><title>{escape(site.title or site.label)}</title>'
             f'<rect x="{x - 9:.1f}" y="{y - 9:.1f}" width="18" height="18" fill="none" stroke="{SITE}" stroke-width="1.5" stroke-dasharray="4 2"/></g>'
         )
-    placed: list[tuple[float, float, float, float]] = []
+    # The names keep clear of the sensors' markers (with their ring), the communes' points
+    # and the scale, drawn before them or not.
+    scale_bar, scale_boxes = _scale_bar(projection)
+    placed: list[Box] = [
+        *scale_boxes,
+        *(_around(*projection.xy(s.lon, s.lat), RADIUS * 1.2 + RING + 1) for s in sensors),
+        *(_around(*projection.xy(c.lon, c.lat), _commune_radius(c)) for c in communes),
+    ]
     for commune in communes:
         x, y = projection.xy(commune.lon, commune.lat)
         text = commune.label + (f" ({commune.badge})" if commune.badge else "")
-        lx, ly, anchor = _place_label(x, y, text, placed)
-        inner = (
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#ffffff" stroke="{COMMUNE}" stroke-width="3"/>'
-            + _text(lx, ly, text, weight="700", anchor=anchor)
-        )
+        lx, ly, anchor = _place_label(x, y, text, placed, gap=_commune_radius(commune) + 2, map_width=width)
         if commune.state == State.ATTENTION:
-            inner += (
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="none" stroke="{ALERT}" stroke-width="2.5"/>'
+            # Still a commune's white point, grown to hold its red "!", in a red ring: filled
+            # red, it would read as an air-quality sensor's marker.
+            inner = (
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS + RING - 1:.1f}" fill="none" stroke="{ALERT}" stroke-width="2.5"/>'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS:.1f}" fill="#ffffff" stroke="{COMMUNE}" stroke-width="3"/>'
+                + alert_mark(x, y, RADIUS, ALERT)
             )
-            inner += _text(x - 10, y - 6, "!", fill=ALERT, weight="700", anchor="end")
+        else:
+            inner = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#ffffff" stroke="{COMMUNE}" stroke-width="3"/>'
+        inner += _text(lx, ly, text, weight="700", anchor=anchor)
         title = escape(commune.title or commune.label)
         if commune.url:
             body.append(
@@ -248,7 +321,8 @@ def draw(*, title: str, communes: list[Point], sites: list[Point], sensors: list
             )
         else:
             body.append(f"<g><title>{title}</title>{inner}</g>")
-    for sensor in sensors:
+    # Those that need attention are drawn last, over any neighbour, so that no "!" is hidden.
+    for sensor in sorted(sensors, key=lambda s: s.state == State.ATTENTION):
         x, y = projection.xy(sensor.lon, sensor.lat)
         title = escape(sensor.title or sensor.label)
         inner = marker(sensor.kind, sensor.state, x, y)
@@ -259,16 +333,16 @@ def draw(*, title: str, communes: list[Point], sites: list[Point], sensors: list
         else:
             body.append(f"<g><title>{title}</title>{inner}</g>")
     height = projection.height
-    body.append(_scale_bar(projection))
+    body.append(scale_bar)
     desc = _(
         "Plain map without background: %(communes)s commune centres, %(sites)s sites and %(sensors)s sensors. "
         "The table after the map lists the same sensors."
     ) % {"communes": len(communes), "sites": len(sites), "sensors": len(sensors)}
     return mark_safe(  # noqa: S308 - every text put in it went through escape()
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="group" aria-labelledby="territory-map-title territory-map-desc" '
-        f'viewBox="0 0 {WIDTH} {height:.0f}" width="100%" class="territory-map-svg" font-family="system-ui, sans-serif">'
-        f'<title id="territory-map-title">{escape(title)}</title><desc id="territory-map-desc">{escape(desc)}</desc>'
-        f'<rect width="{WIDTH}" height="{height:.0f}" fill="#f3f5f8"/>{"".join(body)}</svg>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="group" aria-labelledby="{ident}-title {ident}-desc" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" width="100%" class="territory-map-svg" font-family="system-ui, sans-serif">'
+        f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>'
+        f'<rect width="{width:.0f}" height="{height:.0f}" fill="#f3f5f8"/>{"".join(body)}</svg>'
     )
 
 
@@ -277,36 +351,54 @@ METRES_PER_DEGREE = 111_320
 NICE_DISTANCES = (100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
 
 
-def _scale_bar(projection: Projection) -> str:
-    """A distance bar about a fifth of the width wide, and "N" with an arrow: the projection
-    keeps north up and distances true in both directions."""
+def _commune_radius(commune: Point) -> float:
+    """How far a commune's point reaches from its centre (its ring, when it needs attention)."""
+    return RADIUS + RING if commune.state == State.ATTENTION else 6.5
+
+
+def _scale_bar(projection: Projection) -> tuple[str, list[Box]]:
+    """A distance bar about an eighth of the width wide, and "N" with an arrow: the projection
+    keeps north up and distances true in both directions. With the boxes they take."""
+    width, height = projection.width, projection.height
     pixels_per_metre = projection.scale / METRES_PER_DEGREE
-    metres = next((d for d in NICE_DISTANCES if d * pixels_per_metre >= WIDTH / 8), NICE_DISTANCES[-1])
+    metres = next((d for d in NICE_DISTANCES if d * pixels_per_metre >= width / 8), NICE_DISTANCES[-1])
     length = metres * pixels_per_metre
-    x, y = 12.0, projection.height - 14
+    x, y = 12.0, height - 14
     label = f"{metres // 1000} km" if metres >= 1000 else f"{metres} m"
-    return (
+    drawing = (
         f'<g aria-hidden="true"><path d="M{x:.1f} {y - 5:.1f}v5h{length:.1f}v-5" fill="none" stroke="{INK}" stroke-width="2"/>'
         + _text(x + length + 6, y + 1, label)
-        + f'<path d="M{WIDTH - 18} {projection.height - 30}l6 -14l6 14z" fill="{INK}"/>'
-        + _text(WIDTH - 12, projection.height - 6, "N", weight="700", anchor="middle")
+        + f'<path d="M{width - 18:.0f} {height - 30:.0f}l6 -14l6 14z" fill="{INK}"/>'
+        + _text(width - 12, height - 6, "N", weight="700", anchor="middle")
         + "</g>"
     )
+    boxes = [
+        (x - 2, y - FONT, x + length + 8 + 7.2 * len(label), y + 4),
+        (width - 22, height - 46, width - 2, height - 2),
+    ]
+    return drawing, boxes
+
+
+ICON = 2 * (RADIUS + RING) + 4  # the key's icons: a marker with its ring, and the ring's stroke
 
 
 def legend(kinds: list[str]) -> list[tuple[SafeString, str]]:
     """(small SVG, words) for each type shown and each state: the map's key."""
+    # The markers as the map draws them, ring and "!" inside the icon's box: the "!" of the
+    # old key, drawn at the box's edge, was cut and touched the words.
+    centre = ICON / 2
     entries = []
     for kind in kinds:
-        svg = marker(kind, State.OK, 12, 12)
+        svg = marker(kind, State.OK, centre, centre)
         entries.append((_icon(svg), str(TYPE_LABELS.get(kind, kind))))
     for state in (State.OK, State.ATTENTION, State.SILENT):
-        svg = marker(AIR_QUALITY_OBSERVED.name, state, 12, 12, r=5)
+        svg = marker(AIR_QUALITY_OBSERVED.name, state, centre, centre)
         entries.append((_icon(svg), str(STATE_LABELS[state])))
     return entries
 
 
 def _icon(body: str) -> SafeString:
     return mark_safe(  # noqa: S308 - built from constants only
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 28 24" width="28" height="24" aria-hidden="true" focusable="false">{body}</svg>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {ICON:.0f} {ICON:.0f}" width="{ICON:.0f}" height="{ICON:.0f}" '
+        f'aria-hidden="true" focusable="false" class="map-key-icon">{body}</svg>'
     )

@@ -107,7 +107,7 @@ def _dashboard(
     if fmt in EXPORT_FORMATS:
         return _export(found, request.GET.get("table", ""), fmt, prefix)
     kinds = sorted({s.sdm.name for s in sensors}, key=lambda k: list(mapview.SHAPES).index(k))
-    territory_map = mapview.draw(
+    territory_map = mapview.draw_for_screens(
         title=_("Map of %(place)s") % {"place": title},
         communes=_commune_points(communes, sensors, link=False),
         sites=presentation.site_points(sensors),
@@ -191,7 +191,7 @@ def _overview(request: ScopedRequest) -> HttpResponse:
     if fmt in EXPORT_FORMATS:
         tables = {t.name: t for t in (commune_table, member_table, attention_table)}
         return _export(tables, request.GET.get("table", ""), fmt, "territory")  # type: ignore[arg-type]
-    territory_map = mapview.draw(
+    territory_map = mapview.draw_for_screens(
         title=_("Map of the communes with sensors"),
         communes=_commune_points(communes, sensors, link=True),
         sites=[],
