@@ -6,6 +6,22 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from mutualis.servicedesk import revision_triggers
+
+# On SQLite, altering a column copies the table into a new one, which drops its triggers:
+# those of the service levels' revision (0010) are put back on the tables altered here.
+WATCHED_AND_ALTERED = (
+    "servicedesk_slapolicy",
+    "servicedesk_slatarget",
+    "servicedesk_businesscalendar",
+    "servicedesk_category",
+    "servicedesk_servicecontract",
+)
+
+
+def reinstall_triggers(apps, schema_editor):
+    revision_triggers.install(schema_editor.connection, WATCHED_AND_ALTERED)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -15,6 +31,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Undone last when the migration is reversed, after the tables were copied back.
+        migrations.RunPython(migrations.RunPython.noop, reinstall_triggers, elidable=False),
         migrations.AlterField(
             model_name="businesscalendar",
             name="operator",
@@ -267,4 +285,5 @@ class Migration(migrations.Migration):
                 to="servicedesk.ticket",
             ),
         ),
+        migrations.RunPython(reinstall_triggers, migrations.RunPython.noop, elidable=False),
     ]
