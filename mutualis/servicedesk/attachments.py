@@ -3,9 +3,10 @@
 A file is accepted when its first bytes (and, for office documents, the inside of the ZIP
 container) match one of the allowed kinds *and* its extension names that same kind: an
 executable renamed `.pdf` is refused, and so is a PDF named `.docx`. Accepted: photos
-(JPEG, PNG, GIF, WebP, HEIC), PDF, office documents (Word, Excel, PowerPoint, in Office
-Open XML, OpenDocument or the older binary formats), plain text and CSV. Photos are kept
-without what their metadata says of who took them, where and with what (photo_metadata).
+(JPEG, PNG, GIF, WebP), PDF, office documents (Word, Excel, PowerPoint, in Office Open XML,
+OpenDocument or the older binary formats), plain text and CSV. Photos are kept without what
+their metadata says of who took them, where and with what (photo_metadata); a HEIC photo,
+whose metadata cannot be taken out here, is refused with how to send it as JPEG.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .photo_metadata import without_metadata
+from .photo_metadata import MetadataNotRemovableError, without_metadata
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,11 @@ LEGACY_OFFICE = Kind("application/x-ole-storage", frozenset({"doc", "xls", "ppt"
 TEXT = Kind("text/plain", frozenset({"txt", "log"}), gettext_lazy("text"))
 CSV = Kind("text/csv", frozenset({"csv"}), "CSV")
 
+# HEIC is recognised, to be refused with its own message (photo_metadata), and not listed:
+# the form's file box then leaves it out, and a Mac's Safari sends JPEG instead.
 ALLOWED_EXTENSIONS = sorted(
     ext
-    for kind in (JPEG, PNG, GIF, WEBP, HEIC, PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, LEGACY_OFFICE, TEXT, CSV)
+    for kind in (JPEG, PNG, GIF, WEBP, PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, LEGACY_OFFICE, TEXT, CSV)
     for ext in kind.extensions
 )
 _OOXML = {"word/": DOCX, "xl/": XLSX, "ppt/": PPTX}
@@ -180,6 +183,17 @@ def check_upload(upload: UploadedFile, *, max_bytes: int) -> CheckedFile:
     kind = _sniff(data)
     if kind is TEXT and extension == "csv":
         kind = CSV
+    try:
+        # Before the name is compared: a HEIC photo renamed .jpg is told the same.
+        cleaned = without_metadata(kind.content_type, data) if kind is not None else data
+    except MetadataNotRemovableError:
+        raise ValidationError(
+            _(
+                "“%(name)s” is a HEIC photo: where it was taken cannot be removed from it here, and most computers cannot open it. Send it as JPEG: choose it from the iPhone itself (it is then sent as JPEG), or export it as JPEG (on a Mac, File > Export). For an iPhone to take its photos as JPEG: Settings > Camera > Formats > Most Compatible."
+            )
+            % {"name": name},
+            code="heic",
+        ) from None
     if kind is None or extension not in kind.extensions:
         found = _("a %(kind)s file") % {"kind": kind.label} if kind else _what_it_is(data[:16])
         if extension not in ALLOWED_EXTENSIONS:
@@ -200,8 +214,7 @@ def check_upload(upload: UploadedFile, *, max_bytes: int) -> CheckedFile:
             },
             code="disguised" if kind is None or extension in ALLOWED_EXTENSIONS else "type",
         )
-    data = without_metadata(kind.content_type, data)
-    return CheckedFile(name=name, kind=kind, data=data, sha256=hashlib.sha256(data).hexdigest())
+    return CheckedFile(name=name, kind=kind, data=cleaned, sha256=hashlib.sha256(cleaned).hexdigest())
 
 
 def check_uploads(uploads: list[UploadedFile], *, max_bytes: int, max_count: int) -> list[CheckedFile]:

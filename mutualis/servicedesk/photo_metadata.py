@@ -2,17 +2,20 @@
 
 A phone writes into each photo where it was taken (EXIF GPS), when, with which device
 (make, model, serial number), often a thumbnail of the uncropped picture, and editing
-software adds its own notes (XMP, IPTC). A ticket's files are read by the operator's staff
-and by everyone of the member who follows the ticket: none of that is theirs to read. So
-the metadata blocks of JPEG, PNG and WebP files are dropped without decoding the picture
-(no loss of quality, and a photo is stored as sent otherwise), keeping what the picture
-needs to be shown right: its colour profile and which way up it is (the EXIF orientation,
-written back alone).
+software adds its own notes (XMP, IPTC, comments). A ticket's files are read by the
+operator's staff and by everyone of the member who follows the ticket: none of that is
+theirs to read. So the metadata blocks of JPEG, PNG, WebP and GIF files are dropped without
+decoding the picture (no loss of quality, and a photo is stored as sent otherwise), keeping
+what the picture needs to be shown right: its colour profile, which way up it is (the EXIF
+orientation, written back alone) and how an animation loops.
+
+HEIC photos are not kept at all (`MetadataNotRemovableError`): see `without_metadata`.
 
 Structures followed: JPEG markers (ITU-T T.81 B.1, B.2.4), the EXIF APP1 segment and its
 TIFF header (CIPA DC-008 4.5, 4.6), PNG chunks (PNG 2nd ed. 5.3, 11.3), WebP's RIFF
-container (RFC 9649 2.7). A file whose structure cannot be followed is kept unchanged:
-what could be dropped is then not known.
+container (RFC 9649 2.7), GIF89a's blocks (GIF89a specification, sections 17 to 27). A file
+whose structure cannot be followed is kept unchanged: what could be dropped is then not
+known.
 """
 
 from __future__ import annotations
@@ -26,16 +29,43 @@ _SOI, _EOI, _SOS, _APP0, _APP1, _APP2, _APP14, _COM = 0xD8, 0xD9, 0xDA, 0xE0, 0x
 _PNG_DROPPED = frozenset({b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"})
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _WEBP_EXIF_FLAG, _WEBP_XMP_FLAG = 0x08, 0x04
+_GIF_IMAGE, _GIF_EXTENSION, _GIF_TRAILER = 0x2C, 0x21, 0x3B
+# GIF extensions kept: the graphic control (a frame's delay and transparency) and the plain
+# text drawn on the picture (GIF89a 23, 25); comments (24) and unknown labels are dropped.
+_GIF_KEPT_LABELS = frozenset({0xF9, 0x01})
+# Application extensions (GIF89a 26) kept, by identifier and authentication code: an
+# animation's loop count (NETSCAPE2.0, and ANIMEXTS1.0, its other name) and the colour
+# profile (ICCRGBG1012). Any other, XMP ("XMP DataXMP") first, is dropped.
+_GIF_KEPT_APPLICATIONS = frozenset({b"NETSCAPE2.0", b"ANIMEXTS1.0", b"ICCRGBG1012"})
 
 
 class _UnfollowableError(Exception):
     """The file's structure is not what its kind says: it is kept as it came."""
 
 
+class MetadataNotRemovableError(Exception):
+    """A kind of photo whose metadata cannot be taken out here: the file is refused."""
+
+
+# HEIC (an iPhone's own format) keeps EXIF, with the GPS position, as an item of its ISOBMFF
+# container (ISO/IEC 23008-12). It is refused rather than cleaned. That item could be blanked
+# in place without decoding the picture, but Pillow cannot decode HEVC (it needs a plugin
+# and a patented codec), so neither that the result still opens nor that nothing else in it
+# tells the place (XMP items, other writers' boxes) could be checked. And a kept HEIC photo
+# would be a file few can look at: no browser but Safari shows it, Windows opens it only
+# with a paid extension. iPhones send JPEG from a web form by themselves (a Mac's Safari too
+# when the form does not list HEIC): the refusal meets only a file copied to a computer, or
+# sent by e-mail or the API, and says how to send it as JPEG.
+_NOT_REMOVABLE = frozenset({"image/heic"})
+
+
 def without_metadata(content_type: str, data: bytes) -> bytes:
     """`data` without its metadata blocks, for the kinds of photo that carry them in a
-    structure followed here; any other content is returned unchanged."""
-    strip = {"image/jpeg": _jpeg, "image/png": _png, "image/webp": _webp}.get(content_type)
+    structure followed here; any other content is returned unchanged. A kind whose
+    metadata cannot be taken out raises MetadataNotRemovableError."""
+    if content_type in _NOT_REMOVABLE:
+        raise MetadataNotRemovableError(content_type)
+    strip = {"image/jpeg": _jpeg, "image/png": _png, "image/webp": _webp, "image/gif": _gif}.get(content_type)
     if strip is None:
         return data
     try:
@@ -215,3 +245,54 @@ def _webp(data: bytes) -> bytes:
         kept[0] = kept[0][:8] + bytes((flags,)) + kept[0][9:]
     body = b"".join(kept)
     return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body
+
+
+def _gif_blocks_end(data: bytes, pos: int) -> int:
+    """Where the data sub-blocks starting at `pos` end: each is its size in one byte then
+    that many bytes, up to an empty one (GIF89a 15)."""
+    size = len(data)
+    while True:
+        if pos >= size:
+            raise _UnfollowableError
+        length = data[pos]
+        pos += 1 + length
+        if length == 0:
+            return pos
+
+
+def _gif_table_size(flags: int) -> int:
+    """The size of the colour table a descriptor's flags announce (GIF89a 18, 20)."""
+    return 3 << ((flags & 0x07) + 1) if flags & 0x80 else 0
+
+
+def _gif(data: bytes) -> bytes:
+    if data[:6] not in (b"GIF87a", b"GIF89a") or len(data) < 13:
+        raise _UnfollowableError
+    pos, size = 13 + _gif_table_size(data[10]), len(data)  # header, screen, global colours
+    kept: list[bytes] = [data[:pos]]
+    while True:
+        if pos >= size:
+            raise _UnfollowableError
+        introducer = data[pos]
+        if introducer == _GIF_TRAILER:
+            # As after a JPEG's end: whatever follows the trailer is dropped with it.
+            kept.append(bytes((_GIF_TRAILER,)))
+            break
+        if introducer == _GIF_IMAGE:
+            if pos + 10 > size:
+                raise _UnfollowableError
+            # Descriptor, local colours, the LZW code size, then the picture's blocks.
+            end = _gif_blocks_end(data, pos + 10 + _gif_table_size(data[pos + 9]) + 1)
+            kept.append(data[pos:end])
+        elif introducer == _GIF_EXTENSION:
+            if pos + 2 > size:
+                raise _UnfollowableError
+            label, end = data[pos + 1], _gif_blocks_end(data, pos + 2)
+            # An application's first block holds its 8-byte identifier and 3-byte code.
+            application = data[pos + 3 : pos + 14] if data[pos + 2] == 11 else b""
+            if label in _GIF_KEPT_LABELS or (label == 0xFF and application in _GIF_KEPT_APPLICATIONS):
+                kept.append(data[pos:end])
+        else:
+            raise _UnfollowableError
+        pos = end
+    return b"".join(kept)

@@ -71,6 +71,17 @@ def jpeg_with_location() -> bytes:
     return data[:2] + b"\xff\xfe\x00\x14Rue de la Paroisse" + data[2:]
 
 
+def heic_with_location() -> bytes:
+    """An iPhone's HEIC photo, as far as this project can make one: its ISOBMFF file type
+    box, then its EXIF (with the place) where the container keeps its items' data."""
+
+    def box(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", 8 + len(body)) + kind + body
+
+    exif = b"\x00\x00\x00\x06" + b"Exif\x00\x00" + phone_exif().tobytes()  # HEIF's Exif item
+    return box(b"ftyp", b"heic\x00\x00\x00\x00mif1heic") + box(b"mdat", exif + b"\x00" * 64)
+
+
 def photo(name: str = "ecran.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, png_bytes(), content_type="image/png")
 

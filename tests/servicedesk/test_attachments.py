@@ -12,7 +12,7 @@ from PIL import Image, PngImagePlugin
 from mutualis.servicedesk.attachments import check_upload, check_uploads, clean_name
 from mutualis.servicedesk.photo_metadata import without_metadata
 
-from .pages import GPS_IFD, ORIENTATION, jpeg_with_location, phone_exif, picture
+from .pages import GPS_IFD, ORIENTATION, heic_with_location, jpeg_with_location, phone_exif, picture
 
 MB = 1_000_000
 
@@ -34,7 +34,7 @@ ODS = office({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "co
     [
         ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 32, "image/jpeg"),
         ("capture.PNG", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "image/png"),
-        ("iphone.heic", b"\x00\x00\x00\x18ftypheic" + b"\x00" * 32, "image/heic"),
+        ("anime.gif", b"GIF89a" + b"\x00" * 32, "image/gif"),
         ("devis.pdf", b"%PDF-1.7\n%...", "application/pdf"),
         ("rapport.docx", DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         ("tableau.ods", ODS, "application/vnd.oasis.opendocument.spreadsheet"),
@@ -157,3 +157,58 @@ def test_a_photo_whose_structure_cannot_be_followed_is_kept_as_sent() -> None:
     odd = b"\xff\xd8\xff\xe0" + b"\x00" * 32  # a length of zero: not a JPEG one can walk through
     assert check_upload(SimpleUploadedFile("photo.jpg", odd), max_bytes=MB).data == odd
     assert without_metadata("application/pdf", b"%PDF-1.7 /GPS") == b"%PDF-1.7 /GPS"
+
+
+def frames(data: bytes) -> list[bytes]:
+    image = Image.open(io.BytesIO(data))
+    seen = []
+    for index in range(image.n_frames):
+        image.seek(index)
+        seen.append(image.convert("RGB").tobytes())
+    return seen
+
+
+def test_a_gif_loses_its_comments_and_xmp_not_its_frames_or_loop() -> None:
+    buffer = io.BytesIO()
+    first, second = picture(), picture().rotate(180)
+    first.save(
+        buffer,
+        "GIF",
+        save_all=True,
+        append_images=[second],
+        loop=0,
+        duration=200,
+        comment=b"Rue de la Paroisse",
+    )
+    made = buffer.getvalue()
+    # XMP in an application extension (XMP part 3, 1.1.2): the packet, then the "magic
+    # trailer" of 258 bytes that a reader walking the sub-blocks skips through.
+    xmp = b"<x:xmpmeta><exif:GPSLatitude>48,48.28N</exif:GPSLatitude></x:xmpmeta>"
+    extension = b"\x21\xff\x0bXMP DataXMP" + xmp + b"\x01" + bytes(range(255, -1, -1)) + b"\x00"
+    colours = 3 << ((made[10] & 7) + 1)  # the global colour table, after the 13-byte header
+    sent = made[: 13 + colours] + extension + made[13 + colours :]
+    assert Image.open(io.BytesIO(sent)).info["comment"] == b"Rue de la Paroisse"
+
+    kept = check_upload(SimpleUploadedFile("ecran.gif", sent), max_bytes=MB).data
+    for said in (b"Rue de la Paroisse", b"XMP DataXMP", b"48,48.28N"):
+        assert said in sent
+        assert said not in kept
+    image = Image.open(io.BytesIO(kept))
+    assert "comment" not in image.info
+    assert (image.info["loop"], image.info["duration"], image.n_frames) == (0, 200, 2)
+    assert frames(kept) == frames(sent)
+
+
+def test_a_heic_photo_is_refused_with_how_to_send_it_as_jpeg() -> None:
+    """Its EXIF (the place) cannot be taken out without decoding it: it is not kept, and
+    the person is told what to do, whatever the file is named."""
+    for name in ("IMG_2041.HEIC", "IMG_2041.jpg"):
+        with pytest.raises(ValidationError) as error:
+            check_upload(SimpleUploadedFile(name, heic_with_location()), max_bytes=MB)
+        assert error.value.code == "heic"
+        message = error.value.messages[0]
+        assert message.startswith(
+            f"« {name} » est une photo HEIC : l’endroit où elle a été prise ne peut pas"
+        )
+        assert "Envoyez-la en JPEG" in message
+        assert "« Le plus compatible »" in message

@@ -18,7 +18,16 @@ from tests.factories import AssetFactory, MembershipFactory, SiteFactory
 
 from .conftest import Desk
 from .factories import IncidentTypeFactory
-from .pages import GPS_IFD, ORIENTATION, in_english, jpeg_with_location, photo, png_bytes, program_named_pdf
+from .pages import (
+    GPS_IFD,
+    ORIENTATION,
+    heic_with_location,
+    in_english,
+    jpeg_with_location,
+    photo,
+    png_bytes,
+    program_named_pdf,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -321,6 +330,31 @@ def test_a_photo_is_kept_without_where_it_was_taken(cast: Cast, desk: Desk, as_u
     assert attachment.size == len(kept) < len(sent)
     for outsider in (cast.charlie, cast.oscar):
         assert as_user(outsider).get(f"/tickets/{ticket.number}/files/{attachment.pk}/").status_code == 404
+
+
+def test_a_gif_is_kept_without_its_comment(cast: Cast, desk: Desk, as_user) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "GIF", comment=b"Pris au 12 rue de la Paroisse")
+    client = in_english(as_user, cast.alice)
+    client.post(form_url(desk), answers(desk, files=[SimpleUploadedFile("ecran.gif", buffer.getvalue())]))
+    attachment = Ticket.objects.get().attachments.get()
+    with attachment.file.open("rb") as stored:
+        kept = stored.read()
+    assert b"Paroisse" not in kept
+    assert Image.open(io.BytesIO(kept)).convert("RGB").getpixel((0, 0)) == (255, 0, 0)
+    assert (attachment.content_type, attachment.size) == ("image/gif", len(kept))
+
+
+def test_a_heic_photo_is_refused_saying_how_to_send_it(cast: Cast, desk: Desk, as_user) -> None:
+    client = in_english(as_user, cast.alice)
+    form = client.get(form_url(desk)).content.decode()
+    assert 'accept=".csv,' in form
+    assert ".heic" not in form  # so that a Mac's Safari sends the photo as JPEG
+    sent = SimpleUploadedFile("IMG_2041.HEIC", heic_with_location(), "image/heic")
+    page = client.post(form_url(desk), answers(desk, files=[sent])).content.decode()
+    assert "“IMG_2041.HEIC” is a HEIC photo: where it was taken cannot be removed from it here" in page
+    assert "Settings &gt; Camera &gt; Formats &gt; Most Compatible." in page
+    nothing_written()
 
 
 def test_a_refused_declaration_asks_for_its_photos_again(cast: Cast, desk: Desk, as_user) -> None:

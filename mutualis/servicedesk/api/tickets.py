@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,9 +39,15 @@ from .serializers import TicketDetailSerializer, TicketSerializer, list_rows
         "`answers` go through the type's form: each refused answer is named `answers.<key>`. `assets` are "
         "equipment of that site. Files come with a multipart/form-data body (`answers` and `assets` then as "
         "JSON text); a file that is too large or not what its name says refuses the whole declaration. "
-        "Nothing is written unless everything is accepted.",
+        "Nothing is written unless everything is accepted. The same declaration sent again within ten minutes "
+        "(same requester, site, type, title, description and answers, no new file), such as a retry after a "
+        "lost answer, records nothing: it is answered 200 with the ticket already recorded, and its Location.",
         request=DECLARATION,
-        responses={201: TicketDetailSerializer, **problems(400, 403, 415)},
+        responses={
+            201: TicketDetailSerializer,
+            200: OpenApiResponse(TicketDetailSerializer, description="The declaration was already recorded."),
+            **problems(400, 403, 415),
+        },
     ),
 )
 class TicketViewSet(ConversationActions, HandlingActions, mixins.ListModelMixin):
@@ -55,6 +61,9 @@ class TicketViewSet(ConversationActions, HandlingActions, mixins.ListModelMixin)
         return Response(TicketDetailSerializer(self.get_object(), context=self.get_serializer_context()).data)
 
     def create(self, request: Request) -> Response:
-        ticket = services.open_ticket(by=self.actor, **self.parse(TicketCreateSerializer))
-        location = self.reverse_action("detail", args=[ticket.number])
-        return self.ticket_response(ticket, status_code=201, headers={"Location": location})
+        declared = services.declare(scope=self.scope, by=self.actor, **self.parse(TicketCreateSerializer))
+        location = self.reverse_action("detail", args=[declared.ticket.number])
+        # The same declaration sent again (a client retrying after a lost answer) created
+        # nothing: 200 with the ticket already recorded, where a new one is 201.
+        status_code = 200 if declared.resent else 201
+        return self.ticket_response(declared.ticket, status_code=status_code, headers={"Location": location})

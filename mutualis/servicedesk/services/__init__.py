@@ -2,7 +2,7 @@
 call these verbs; none writes ticket tables another way."""
 
 from .conversation import add_note, reply
-from .declaring import open_ticket
+from .declaring import Declaration, declare, open_ticket
 from .handling import (
     assign,
     bulk_assign,
@@ -18,11 +18,13 @@ from .handling import (
 )
 
 __all__ = [
+    "Declaration",
     "add_note",
     "assign",
     "bulk_assign",
     "change_priority",
     "close_resolved",
+    "declare",
     "link_asset",
     "merge",
     "open_ticket",

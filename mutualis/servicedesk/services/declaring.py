@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -8,20 +9,85 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mutualis.people.models import Membership
+from mutualis.people.models import Membership, User
 from mutualis.people.roles import Role
+from mutualis.people.tenancy import Scope
 from mutualis.registry.models import Asset, Site
 
 from ..attachments import CheckedFile
 from ..catalogue import is_offered
 from ..mail import notifications
 from ..models import IncidentType, Ticket, TicketChannel, TicketEventKind
+from ..selectors import resent_declaration
 from . import deadlines
 from .files import keep_files
 from .records import next_number, record, refresh_search
 
-if TYPE_CHECKING:
-    from mutualis.people.models import User
+
+@dataclass(frozen=True)
+class Declaration:
+    """What a declaration led to: a new ticket, or (`resent`) the one it repeats."""
+
+    ticket: Ticket
+    resent: bool = False
+
+
+@transaction.atomic
+def declare(
+    *,
+    scope: Scope,
+    site: Site,
+    incident_type: IncidentType,
+    title: str,
+    description: str = "",
+    answers: list[dict[str, Any]] | None = None,
+    assets: list[Asset] | None = None,
+    files: list[CheckedFile] | None = None,
+    by: User,
+    requester: User | None = None,
+    channel: str = TicketChannel.WEB,
+) -> Declaration:
+    """A person's declaration (the pages, the API): `open_ticket`, unless it repeats word
+    for word one just recorded for the same requester (selectors.resent_declaration), which
+    is then answered instead of a second ticket.
+
+    Two identical declarations may arrive at the same instant (a double click, a phone
+    sending again on a flaky network): each would look for the other before either is
+    written, and find nothing. So the requester's row is locked first, in the transaction
+    that writes the ticket: the second waits until the first is committed, then finds it.
+    FOR NO KEY UPDATE is enough to queue declarations, and does not hold up what only
+    references the person (their replies, the events they write). SQLite has no row
+    locks, but its transactions here begin IMMEDIATE (settings): the write lock, taken at
+    BEGIN, queues them the same way."""
+    declaring = requester if requester is not None else by
+    list(User.objects.select_for_update(no_key=True).filter(pk=declaring.pk).values_list("pk", flat=True))
+    answers = answers or []
+    files = files or []
+    resent = resent_declaration(
+        scope,
+        requester=declaring,
+        site_id=site.pk,
+        incident_type_id=incident_type.pk,
+        title=title,
+        description=description,
+        answers=answers,
+        file_digests=[f.sha256 for f in files],
+    )
+    if resent is not None:
+        return Declaration(resent, resent=True)
+    ticket = open_ticket(
+        site=site,
+        incident_type=incident_type,
+        title=title,
+        description=description,
+        answers=answers,
+        assets=assets,
+        files=files,
+        by=by,
+        requester=requester,
+        channel=channel,
+    )
+    return Declaration(ticket)
 
 
 @transaction.atomic

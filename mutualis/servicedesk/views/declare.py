@@ -30,7 +30,6 @@ from ..catalogue import catalogue, offered_types
 from ..forms import DeclareForm, ask_files_again
 from ..models import IncidentType, TicketChannel
 from ..permissions import can_declare
-from ..selectors import resent_declaration
 
 # Up to this many sites are listed to pick from; beyond, the person searches by name
 # (the service desk picks among thousands).
@@ -115,28 +114,9 @@ def _fill(
             stored, assets = answers_from(answers, incident_type)
             if form.cleaned_data.get("asset"):
                 assets.append(form.cleaned_data["asset"])
-            resent = resent_declaration(
-                scope,
-                requester=form.cleaned_data.get("requester") or request.user,
-                site_id=site.pk,
-                incident_type_id=incident_type.pk,
-                title=form.cleaned_data["title"],
-                description=form.cleaned_data["description"],
-                answers=stored,
-                file_digests=[f.sha256 for f in form.cleaned_data["files"]],
-            )
-            if resent is not None:
-                # Sent twice (back and send again, a second press): one ticket, not two.
-                messages.info(
-                    request,
-                    _(
-                        "This request was already recorded a moment ago as n° %(number)s, and is kept once. To add to it, write a reply."
-                    )
-                    % {"number": resent.number},
-                )
-                return redirect("servicedesk:ticket-detail", number=resent.number)
             try:
-                ticket = services.open_ticket(
+                declared = services.declare(
+                    scope=scope,
                     site=site,
                     incident_type=incident_type,
                     title=form.cleaned_data["title"],
@@ -151,10 +131,21 @@ def _fill(
             except ValidationError as exc:
                 _show_refusal(form, exc)
             else:
-                messages.success(
-                    request, _("Your request n° %(number)s is recorded.") % {"number": ticket.number}
-                )
-                return redirect("servicedesk:ticket-detail", number=ticket.number)
+                number = declared.ticket.number
+                if declared.resent:
+                    # Sent twice (back and send again, a second press): one ticket, not two.
+                    messages.info(
+                        request,
+                        _(
+                            "This request was already recorded a moment ago as n° %(number)s, and is kept once. To add to it, write a reply."
+                        )
+                        % {"number": number},
+                    )
+                else:
+                    messages.success(
+                        request, _("Your request n° %(number)s is recorded.") % {"number": number}
+                    )
+                return redirect("servicedesk:ticket-detail", number=number)
     if posted:
         ask_files_again(form)
     return render(
