@@ -325,6 +325,13 @@ class ApiTokenAdmin(ScopedAdmin):
         # Tokens are issued from a person's own page, where the secret is shown once.
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.revoked_at is not None:
+            # Revoked for good: the secret may have leaked; its owner issues a new token.
+            readonly.append("revoked_at")
+        return readonly
+
 
 @admin.register(LoginAttempt)
 class LoginAttemptAdmin(ScopedAdmin):

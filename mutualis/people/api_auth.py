@@ -30,7 +30,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         keyword, _sep, credentials = header.partition(" ")
-        if keyword != self.keyword:
+        # RFC 9110 11.1: the scheme's name is case-insensitive ("bearer" is "Bearer").
+        if keyword.lower() != self.keyword.lower():
             return None
         prefix, _sep, rest = credentials.strip().partition("_")
         key_id, _sep, secret = rest.partition("_")

@@ -22,7 +22,7 @@ class EmailBackend(ModelBackend):
         if not email or not password:
             return None
         try:
-            user = User.objects.get(email__iexact=email.strip())
+            user = User.objects.with_email(email).get()
         except User.DoesNotExist:
             # Spend the same time as a real check so response times do not reveal accounts.
             User().set_password(password)

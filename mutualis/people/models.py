@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -31,6 +31,13 @@ class UserQuerySet(models.QuerySet["User"]):
             return self.filter(memberships__operator_id=scope.operator_id).distinct()
         return self.filter(memberships__member_id=scope.member_id, memberships__is_active=True).distinct()
 
+    def with_email(self, email: str) -> UserQuerySet:
+        """The account using `email`, whatever its case, compared in lower case as the unique
+        constraint compares them (and through its index). Not `iexact`: PostgreSQL compares
+        that in upper case, where "ſ" is "S" and "ı" is "I", so other spellings reached the
+        account, each with a login throttle counter of its own (people.throttle)."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -40,6 +47,9 @@ class UserManager(BaseUserManager["User"]):
 
     def visible_to(self, scope: Scope) -> UserQuerySet:
         return self.get_queryset().visible_to(scope)
+
+    def with_email(self, email: str) -> UserQuerySet:
+        return self.get_queryset().with_email(email)
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
         if not email:
@@ -54,7 +64,7 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(email__iexact=username)
+        return self.with_email(username or "").get()
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -180,7 +190,23 @@ class Membership(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.member is not None:
             self.operator_id = self.member.operator_id
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            if not self._state.adding:
+                # A token was issued by one person to act for one member: a role handed to
+                # someone else (or moved to another member) must not carry the tokens along,
+                # or the first holder's script would go on, in the new holder's name.
+                before = (
+                    Membership.objects.filter(pk=self.pk)
+                    .values("user_id", "member_id", "operator_id")
+                    .first()
+                )
+                if before is not None and before != {
+                    "user_id": self.user_id,
+                    "member_id": self.member_id,
+                    "operator_id": self.operator_id,
+                }:
+                    ApiToken.objects.filter(membership_id=self.pk).delete()
+            super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.member_id is None and self.role in MEMBER_ROLES:

@@ -42,7 +42,7 @@ def request_password_reset(*, email: str, address: str | None) -> int:
     if retry_after:
         return retry_after
     throttle.record_failure(email, address, kind=throttle.Kind.RESET)
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    user = User.objects.with_email(email).filter(is_active=True).first()
     if user is not None and user.has_usable_password():
         # Only the account's id in the job: the link is made when the email is sent, so
         # no usable token sits in the jobs table the back office shows.

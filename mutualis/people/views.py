@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -54,7 +54,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         email = request.POST.get("email", "")
         address = _client_address(request)
-        retry_after = throttle.retry_after_seconds(email, address)
+        retry_after = throttle.retry_after_seconds(
+            email, address, trusted=throttle.is_trusted(request, email)
+        )
         if retry_after:
             status = 429
         elif form.is_valid() and form.user is not None:
@@ -68,6 +70,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 user.save(update_fields=["language"])
             response = HttpResponseRedirect(_safe_next(request))
             remember_language(response, user.language)
+            throttle.trust_device(request, response, user.email)
             return response
         else:
             if email:
@@ -166,8 +169,29 @@ def revoke_token(request: ScopedRequest, pk: int) -> HttpResponse:
 
 
 class MutualisPasswordChangeView(PasswordChangeView):
+    """Throttled as logging in is: whoever finds a session open must not get unlimited
+    guesses at its password here."""
+
     template_name = "people/password_change.html"
     success_url = reverse_lazy("people:profile")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = cast(User, request.user)  # login_required
+        retry_after = throttle.retry_after_seconds(
+            user.email, _client_address(request), trusted=throttle.is_trusted(request, user.email)
+        )
+        if not retry_after:
+            return super().post(request, *args, **kwargs)
+        form = self.get_form_class()(user=user)
+        context = self.get_context_data(form=form, retry_minutes=-(-retry_after // 60))
+        page = self.render_to_response(context, status=429)
+        page["Retry-After"] = str(retry_after)
+        return page
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        if form.has_error("old_password", "password_incorrect"):
+            throttle.record_failure(form.user.email, _client_address(self.request))
+        return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
         messages.success(self.request, _("Your password has been changed."))
@@ -213,9 +237,17 @@ class MutualisPasswordResetConfirmView(PasswordResetConfirmView):
     template_name = "people/password_reset_confirm.html"
     success_url = reverse_lazy("people:login")
 
+    def get_user(self, uidb64: str) -> Any:
+        # A link sent before the account was deactivated dies with it (Django's view does
+        # not look): a person who left may still read their mailbox.
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        # The person proved who they are: the failed logins that locked them out are forgiven.
+        # The person proved who they are: the failed logins that locked them out are forgiven,
+        # and this browser is trusted for the account, so that a stranger cannot lock it again.
         throttle.clear_failures(form.user.email)
+        throttle.trust_device(self.request, response, form.user.email)
         messages.success(self.request, _("Your password has been changed. Log in with it."))
         return response

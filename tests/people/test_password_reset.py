@@ -222,3 +222,30 @@ def test_an_account_without_password_gets_no_link(client: Client) -> None:
     ask_for_link(client, user.email)
     run_pending()
     assert mail.outbox == []
+
+
+def test_the_link_dies_when_the_account_is_deactivated(client: Client) -> None:
+    """A person who left keeps their mailbox a while: a link sent before must not let them
+    choose the password of an account that was closed since."""
+    user = MembershipFactory().user
+    ask_for_link(client, user.email)
+    link = emailed_link(user.email)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    page = client.get(link, follow=True).content.decode()
+    assert "Ce lien ne fonctionne plus" in page
+    assert "new_password1" not in page
+    user.refresh_from_db()
+    assert user.check_password(DEMO_PASSWORD)
+
+
+def test_a_new_password_keeps_a_stranger_from_locking_the_person_out_again(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.LOGIN_THROTTLE_MAX_FAILURES = 2
+    user = MembershipFactory().user
+    attacker = Client(REMOTE_ADDR="203.0.113.66")
+    for _ in range(2):
+        attacker.post("/accounts/login/", {"email": user.email, "password": "guess-guess-guess"})
+    ask_for_link(client, user.email)
+    choose_password(client, emailed_link(user.email))
+    for _ in range(2):  # at it again, as soon as the lock was lifted
+        attacker.post("/accounts/login/", {"email": user.email, "password": "guess-guess-guess"})
+    assert client.post("/accounts/login/", {"email": user.email, "password": NEW_PASSWORD}).status_code == 302
