@@ -34,8 +34,8 @@ def find_sender(operator_id: int, address: str) -> User | None:
     if not address:
         return None
     return (
-        User.objects.filter(
-            email__iexact=address,
+        User.objects.with_email(address)
+        .filter(
             is_active=True,
             memberships__operator_id=operator_id,
             memberships__is_active=True,

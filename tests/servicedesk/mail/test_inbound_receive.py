@@ -13,6 +13,7 @@ from mutualis.people.roles import Role
 from mutualis.servicedesk import services
 from mutualis.servicedesk.mail import inbound as inbound_module
 from mutualis.servicedesk.mail.inbound import receive
+from mutualis.servicedesk.mail.inbound_routing import find_sender
 from mutualis.servicedesk.models import (
     Attachment,
     Comment,
@@ -321,6 +322,16 @@ def test_an_inactive_account_is_an_unknown_sender(mail_desk: MailDesk) -> None:
     )
 
     assert inbound.reason == InboundReason.UNKNOWN_SENDER
+
+
+def test_the_sender_is_found_whatever_the_case_but_not_by_another_spelling(mail_desk: MailDesk) -> None:
+    """As at login: on PostgreSQL, iexact compares in upper case, where "ſ" is "S", so
+    another address reached the account."""
+    operator_id = mail_desk.cast.operator.pk
+    alice = mail_desk.cast.alice
+
+    assert find_sender(operator_id, alice.email.upper()) == alice
+    assert find_sender(operator_id, alice.email.replace("s", "ſ")) is None
 
 
 @pytest.mark.parametrize(
