@@ -3,6 +3,7 @@ keeps going until told to stop (`Worker`, behind `mutualis worker`)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -14,9 +15,18 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import close_old_connections, connections, router, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+    router,
+    transaction,
+)
 from django.utils import timezone
 
 from .models import Job, JobState
@@ -29,6 +39,17 @@ Clock = Callable[[], datetime]
 # The retry delay of a job whose task this process does not know (a worker older than
 # the code that enqueued it, during a deploy): retrying gives the new code time to arrive.
 UNKNOWN_TASK_RETRY_DELAY = timedelta(seconds=30)
+# The database not answering (connection refused or lost, server restarting): a worker
+# waits it out rather than exit, 1 s then doubling up to MAX_DATABASE_WAIT between tries.
+UNAVAILABLE = (OperationalError, InterfaceError)
+FIRST_DATABASE_WAIT = 1.0
+MAX_DATABASE_WAIT = 30.0
+# How many times a job's outcome is written again after the connection broke, a second
+# then doubling apart (15 s in all, well within a lease), before the job is left to the
+# lease recovery.
+RECORD_ATTEMPTS = 5
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -76,6 +97,32 @@ def _clock(now: datetime | None) -> Clock:
     return (lambda: now) if now is not None else timezone.now
 
 
+def _recorded(write: Callable[[], T]) -> T:
+    """`write()`, the record of a job's outcome, tried again on a new connection when the
+    old one broke: the task may have been cut short by that very break (the database
+    restarted, an administrator ended the session). Inside a caller's transaction (tests)
+    there is nothing to reconnect: the error passes."""
+    connection = connections[router.db_for_write(Job)]
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            return write()
+        except UNAVAILABLE:
+            if connection.in_atomic_block or attempt == RECORD_ATTEMPTS - 1:
+                raise
+            _close_connections()
+            time.sleep(FIRST_DATABASE_WAIT * 2**attempt)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _close_connections() -> None:
+    """Close this thread's connections, broken ones included: the next query opens anew.
+    One inside a caller's transaction (tests) is the caller's to end."""
+    for connection in connections.all():
+        if not connection.in_atomic_block:
+            with contextlib.suppress(DatabaseError):
+                connection.close()
+
+
 def execute(job: Job, *, worker: str, clock: Clock = timezone.now) -> str | None:
     """Run a claimed job and record its outcome; returns the job's new state."""
     declared: Task | None = None
@@ -93,7 +140,10 @@ def execute(job: Job, *, worker: str, clock: Clock = timezone.now) -> str | None
             declared.func(**job.kwargs)
     except Exception:
         retry_delay = declared.retry_delay if declared else UNKNOWN_TASK_RETRY_DELAY
-        outcome = fail(job, worker=worker, now=clock(), error=traceback.format_exc(), retry_delay=retry_delay)
+        error = traceback.format_exc()
+        outcome = _recorded(
+            lambda: fail(job, worker=worker, now=clock(), error=error, retry_delay=retry_delay)
+        )
         if outcome == JobState.FAILED:
             logger.error(
                 "Job %s %s failed on its last attempt (%s/%s).",
@@ -113,7 +163,7 @@ def execute(job: Job, *, worker: str, clock: Clock = timezone.now) -> str | None
                 exc_info=True,
             )
     else:
-        outcome = JobState.DONE if finish(job, worker=worker, now=clock()) else None
+        outcome = JobState.DONE if _recorded(lambda: finish(job, worker=worker, now=clock())) else None
         logger.info(
             "Job %s %s done in %.2f s (attempt %s/%s).",
             job.pk,
@@ -214,7 +264,7 @@ class Worker:
         return self.report
 
     def _run_threads(self, *, once: bool) -> None:
-        maintain(now=timezone.now(), report=self.report)
+        self._maintain_in_main_thread()
         threads = [
             threading.Thread(
                 target=self._serve_in_thread,
@@ -237,16 +287,25 @@ class Worker:
                     thread.join(timeout=0.5)
             elif not self.stopping.wait(self.sleep):
                 close_old_connections()
-                maintain(now=timezone.now(), report=self.report)
+                self._maintain_in_main_thread()
         if self._crashed:
             raise RuntimeError(f"{self._crashed} worker thread(s) stopped on an error (logged above).")
+
+    def _maintain_in_main_thread(self) -> None:
+        try:
+            maintain(now=timezone.now(), report=self.report)
+        except UNAVAILABLE as error:
+            # The threads wait for the database too; the next round tries again.
+            logger.warning("Database unavailable (%s); bookkeeping tried again in %g s.", error, self.sleep)
+            _close_connections()
 
     def _serve_in_thread(self, worker: str, *, once: bool) -> None:
         try:
             self._serve(worker, once=once, maintains=False)
         except Exception:
-            # The job itself cannot raise here (execute records it); this is the queue's
-            # database gone. Stop the whole worker, so that its supervisor restarts it.
+            # The job itself cannot raise here (execute records it), nor can the database
+            # being unavailable (waited out): the queue's tables are broken, or the code.
+            # Stop the whole worker, so that its supervisor restarts it.
             logger.exception("Worker thread %s stopped on an error.", worker)
             self._crashed += 1
             self.stopping.set()
@@ -255,11 +314,23 @@ class Worker:
 
     def _serve(self, worker: str, *, once: bool, maintains: bool) -> None:
         next_maintenance = 0.0
+        wait = 0.0  # after the database failed: how long this thread last waited
         while not self.stopping.is_set():
-            if maintains and time.monotonic() >= next_maintenance:
-                maintain(now=timezone.now(), report=self.report)
-                next_maintenance = time.monotonic() + self.sleep
-            if self._run_one(worker):
+            try:
+                if maintains and time.monotonic() >= next_maintenance:
+                    maintain(now=timezone.now(), report=self.report)
+                    next_maintenance = time.monotonic() + self.sleep
+                ran = self._run_one(worker)
+            except UNAVAILABLE as error:
+                if once:
+                    raise  # a run from cron or a script: it says so and stops
+                wait = min(max(wait * 2, FIRST_DATABASE_WAIT), MAX_DATABASE_WAIT)
+                logger.warning("Database unavailable (%s); %s looks again in %g s.", error, worker, wait)
+                _close_connections()
+                self.stopping.wait(wait)
+                continue
+            wait = 0.0
+            if ran:
                 continue
             if once:
                 return

@@ -7,10 +7,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.db import DataError
 
 from mutualis.datahub import services
 from mutualis.datahub.ingestion.compact import Rejected, parse_compact
-from mutualis.datahub.ingestion.receive import ENTITIES, OBSERVATIONS, Message, ingest_messages
+from mutualis.datahub.ingestion.receive import ENTITIES, OBSERVATIONS, Message, ingest_batch, ingest_messages
 from mutualis.datahub.models import AttributeInstance, DeadLetter, Entity, Tenant
 from mutualis.datahub.smart_data_models import AIR_QUALITY_OBSERVED
 from tests.datahub.conftest import Hub
@@ -21,6 +22,7 @@ AQ = AIR_QUALITY_OBSERVED
 PM25 = AQ.attribute("pm25").iri
 NO2 = AQ.attribute("no2").iri
 SENSOR = "urn:ngsi-ld:AirQualityObserved:78646-0001"
+LOCATION = "https://uri.etsi.org/ngsi-ld/location"
 
 
 def make_sensor(tenant: Tenant, entity_id: str = SENSOR, asset=None) -> Entity:  # type: ignore[no-untyped-def]
@@ -282,3 +284,258 @@ def test_http_ingestion_refuses_an_oversize_body_with_its_limit(hub: Hub, ngsi) 
     response = ngsi(hub.alice_rw).post("/ingest/v1/observations", body)
     assert response.status_code == 413
     assert "1048576" in response.json()["detail"]
+
+
+# ------------------------------------------------- what the hub cannot store or must not take
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"sensor": "s", "observedAt": "2026-11-23T10:00:00Z", "values": {"a": %s}}' % (b"9" * 309),
+        b'{"sensor": "s", "observedAt": "2026-11-23T10:00:00Z", "values": {"a": -%s}}' % (b"9" * 309),
+    ],
+)
+def test_an_integer_no_double_holds_is_a_bad_value(payload: bytes) -> None:
+    """The history keeps numbers as doubles: 309 nines (about 10^309) made the write fail."""
+    (item,) = parse_compact(payload)
+    assert isinstance(item, Rejected)
+    assert (item.reason, item.detail) == (
+        "bad_value",
+        "The value of 'a' is too large a number (beyond ±1.8e308).",
+    )
+
+
+def test_bytes_no_database_stores_are_kept_readable_in_the_dead_letter(hub: Hub) -> None:
+    """A NUL byte made the dead letter itself fail on PostgreSQL (the batch was retried for
+    ever); a byte that is not UTF-8 showed as "�". Both now show as escapes."""
+    report = ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[message(hub.tenant_a, raw=b"abc\x00def"), message(hub.tenant_a, raw=b"caf\xe9")],
+    )
+    assert report.rejected == 2
+    letters = DeadLetter.objects.order_by("pk")
+    assert [(d.reason, d.payload) for d in letters] == [
+        ("invalid_json", "abc\\x00def"),
+        ("invalid_json", "caf\\xe9"),
+    ]
+
+
+def test_a_topic_longer_than_the_dead_letter_keeps_is_cut_not_fatal(hub: Hub) -> None:
+    """An MQTT topic may be 65,535 bytes long: one naming a long tenant made the dead letter
+    fail on PostgreSQL (the topic column holds 500 characters)."""
+    name = "x" * 600
+    report = ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[
+            Message(tenant_name=name, kind=OBSERVATIONS, payload=b"{}", topic=f"mutualis/{name}/observations")
+        ],
+    )
+    assert report.rejected == 1
+    letter = DeadLetter.objects.get()
+    assert letter.reason == "unknown_tenant"
+    assert letter.topic == f"mutualis/{name}"[:500]
+
+
+def test_an_empty_tenant_level_names_no_tenant_not_the_shared_space(hub: Hub) -> None:
+    """`<prefix>//observations` matches the worker's subscription; the empty name is the
+    shared space's own (internal) name, which topics spell "_": it must not reach it."""
+    shared_sensor = make_sensor(hub.shared)
+    report = ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[
+            Message(
+                tenant_name="",
+                kind=OBSERVATIONS,
+                payload=json.dumps(reading(1.0)).encode(),
+                topic="mutualis//observations",
+            )
+        ],
+    )
+    assert (report.observations, report.rejected) == (0, 1)
+    letter = DeadLetter.objects.get()
+    assert (letter.reason, letter.tenant) == ("unknown_tenant", None)
+    assert "names no tenant" in letter.detail
+    assert history(shared_sensor) == []
+    # Spelled "_", the shared space is reached.
+    ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[
+            Message(tenant_name="_", kind=OBSERVATIONS, payload=json.dumps(reading(2.0)).encode(), topic="x")
+        ],
+    )
+    assert [v for _t, v in history(shared_sensor)] == [2.0]
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("location", "is a GeoProperty of the sensor"),
+        ("observationSpace", "is a GeoProperty of the sensor"),
+        ("type", "is reserved by NGSI-LD"),
+        ("id", "is reserved by NGSI-LD"),
+        ("observedAt", "is reserved by NGSI-LD"),
+        ("unitCode", "is reserved by NGSI-LD"),
+        ("@id", "is a JSON-LD keyword"),
+        ("", "a name must be a non-empty string"),
+        ("pm 25", "forbidden character ' '"),
+        ("x" * 600, "the limit is 512"),
+        ("https://example.org/" + "x" * 500, "the limit is 512"),
+    ],
+)
+def test_a_value_name_that_names_no_measured_value_is_refused(hub: Hub, name: str, says: str) -> None:
+    """A value called "location" replaced the sensor's position with a number (it fell off
+    the map and out of geo-queries); "id" and "type" became attributes "@id" and "@type",
+    which JSON-LD readers take for the entity's own; a name longer than the history's
+    dictionary of names holds failed the whole batch on PostgreSQL."""
+    location = {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [2.13, 48.8]}}
+    sensor = services.create_entity(
+        tenant=hub.tenant_a,
+        entity={"id": SENSOR, "type": [AQ.iri], "attrs": {LOCATION: [location]}},
+        now=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    before = Entity.objects.get(pk=sensor.pk).attributes
+    report = ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[
+            message(
+                hub.tenant_a,
+                reading(12.0),
+                {"sensor": SENSOR, "observedAt": "2026-11-23T10:15:00Z", "values": {"pm25": 13.0, name: 1}},
+            )
+        ],
+    )
+    assert (report.observations, report.rejected) == (1, 1)
+    (refusal,) = report.refusals
+    assert refusal["reason"] == "bad_name"
+    assert says in refusal["detail"]
+    assert [v for _t, v in history(sensor)] == [12.0]  # the refused reading wrote nothing
+    after = Entity.objects.get(pk=sensor.pk).attributes
+    assert set(after) == set(before) | {PM25}
+    assert after[LOCATION] == before[LOCATION]
+    letter = DeadLetter.objects.get()
+    assert (letter.reason, letter.tenant) == ("bad_name", hub.tenant_a)
+
+
+# ------------------------------------------------------ a message the write itself fails on
+
+POISON = "urn:ngsi-ld:AirQualityObserved:poison"
+
+
+@pytest.fixture
+def poisoned_verbs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hub's batch verbs fail, as on a value the database refuses, whenever their batch
+    holds the entity POISON: a failure that comes with one message whatever the database's
+    health, which writing the batch again cannot cure."""
+
+    def poisoned(verb):  # type: ignore[no-untyped-def]
+        def call(*, entities, **kwargs):  # type: ignore[no-untyped-def]
+            if any(entity["id"] == POISON for entity in entities):
+                raise DataError("value too long for type character varying(512)")
+            return verb(entities=entities, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(services, "record_observations", poisoned(services.record_observations))
+    monkeypatch.setattr(services, "upsert_entities", poisoned(services.upsert_entities))
+
+
+@pytest.mark.usefixtures("poisoned_verbs")
+def test_a_message_the_write_fails_on_is_a_dead_letter_and_the_rest_is_written(hub: Hub) -> None:
+    """Such a message failed its whole batch, and the MQTT worker retried it for ever. Now
+    the batch is written in parts down to the reading (or entity) at fault, kept as a dead
+    letter `write_failed`; everything else is written."""
+    sensor = make_sensor(hub.tenant_a)
+    make_sensor(hub.tenant_a, POISON)
+    streetlight = {"id": "urn:ngsi-ld:Streetlight:ok", "type": "Streetlight", "powerState": {"value": "on"}}
+    report = ingest_batch(
+        operator_id=hub.cast.operator.pk,
+        messages=[
+            message(hub.tenant_a, reading(12.5)),
+            message(
+                hub.tenant_a,
+                reading(1.0, sensor=POISON),
+                reading(13.0, at="2026-11-23T10:15:00Z"),
+                reading(14.0, at="2026-11-23T10:30:00Z"),
+            ),
+            message(
+                hub.tenant_a,
+                raw=json.dumps([{"id": POISON, "type": "AirQualityObserved"}, streetlight]).encode(),
+                kind=ENTITIES,
+            ),
+            message(hub.tenant_a, reading(15.0, at="2026-11-23T10:45:00Z")),
+        ],
+    )
+    assert [v for _t, v in history(sensor)] == [12.5, 13.0, 14.0, 15.0]
+    assert Entity.objects.filter(tenant=hub.tenant_a, entity_id="urn:ngsi-ld:Streetlight:ok").exists()
+    assert (report.messages, report.rejected) == (4, 2)
+    assert [(r["message"], r["reason"]) for r in report.refusals] == [
+        (1, "write_failed"),
+        (2, "write_failed"),
+    ]
+    letters = list(DeadLetter.objects.order_by("pk"))
+    assert [(d.reason, d.tenant, d.topic) for d in letters] == [
+        ("write_failed", hub.tenant_a, f"mutualis/{hub.tenant_a.name}/observations"),
+        ("write_failed", hub.tenant_a, f"mutualis/{hub.tenant_a.name}/entities"),
+    ]
+    # Each keeps the reading or the entity at fault, and the error, to act on.
+    assert [json.loads(d.payload)[0].get("sensor") or json.loads(d.payload)[0]["id"] for d in letters] == [
+        POISON,
+        POISON,
+    ]
+    assert "DataError: value too long for type character varying(512)" in letters[0].detail
+
+
+@pytest.mark.usefixtures("poisoned_verbs")
+def test_http_ingestion_keeps_the_readings_around_one_the_write_fails_on(hub: Hub, ngsi) -> None:
+    """It answered 500 and wrote none of them."""
+    sensor = make_sensor(hub.tenant_a)
+    make_sensor(hub.tenant_a, POISON)
+    body = [reading(12.5), reading(1.0, sensor=POISON), reading(13.0, at="2026-11-23T10:15:00Z")]
+    response = post(ngsi, hub.alice_rw, body)
+    assert response.status_code == 207, response.content
+    answer = response.json()
+    assert (answer["written"], answer["rejected"]) == (2, 1)
+    assert [e["reason"] for e in answer["errors"]] == ["write_failed"]
+    assert [v for _t, v in history(sensor)] == [12.5, 13.0]
+    assert DeadLetter.objects.get().source == "http"
+
+
+def test_http_ingestion_refuses_a_value_name_and_writes_the_other_readings(hub: Hub, ngsi) -> None:
+    """A name too long for the history failed the whole request with a 500 on PostgreSQL;
+    "location" replaced the sensor's position."""
+    sensor = make_sensor(hub.tenant_a)
+    body = [
+        reading(12.5),
+        reading(1.0, at="2026-11-23T10:05:00Z", **{"x" * 600: 1}),
+        reading(2.0, at="2026-11-23T10:10:00Z", location=3),
+    ]
+    response = post(ngsi, hub.alice_rw, body)
+    assert response.status_code == 207, response.content
+    assert [e["reason"] for e in response.json()["errors"]] == ["bad_name", "bad_name"]
+    assert [v for _t, v in history(sensor)] == [12.5]
+    assert LOCATION not in Entity.objects.get(pk=sensor.pk).attributes
+
+
+def test_http_ingestion_of_nul_bytes_is_a_bad_request_with_its_dead_letter(hub: Hub, ngsi) -> None:
+    """It was a 500 on PostgreSQL, the dead letter holding the NUL failing in turn."""
+    response = ngsi(hub.alice_rw).post("/ingest/v1/observations", b"[\x00]")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["reason"] == "invalid_json"
+    assert DeadLetter.objects.get(source="http").payload == "[\\x00]"
+
+
+def test_http_ingestion_asks_for_the_length_of_a_chunked_body(hub: Hub, client) -> None:  # type: ignore[no-untyped-def]
+    """Django reads the body of the declared length: a chunked body (no Content-Length)
+    was read as empty, and the readings refused as "not JSON" with nothing kept."""
+    make_sensor(hub.tenant_a)
+    response = client.post(
+        "/ingest/v1/observations",
+        data=json.dumps([reading(1.0)]),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {hub.alice_rw}", "Transfer-Encoding": "chunked"},
+        CONTENT_LENGTH="",
+    )
+    assert response.status_code == 411
+    assert "Content-Length" in response.json()["detail"]
+    assert not DeadLetter.objects.exists()

@@ -5,16 +5,18 @@ redelivery → no duplicate."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError
 
-from mutualis.datahub.ingestion.receive import ingest_messages
+from mutualis.datahub.ingestion.receive import ingest_batch, ingest_messages
 from mutualis.datahub.models import AttributeInstance, DeadLetter
 from tests.datahub.conftest import Hub
 from tests.datahub.mqtt_support import (
+    own_broker,
     publish_all,
     publisher,
     require_broker,
@@ -22,7 +24,14 @@ from tests.datahub.mqtt_support import (
     unique,
     wait_for,
 )
-from tests.datahub.test_ingestion import PM25, SENSOR, make_sensor, reading
+from tests.datahub.test_ingestion import (  # noqa: F401 (poisoned_verbs: a fixture used here)
+    PM25,
+    POISON,
+    SENSOR,
+    make_sensor,
+    poisoned_verbs,
+    reading,
+)
 
 # The worker runs in its own thread with its own database connection.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -121,6 +130,75 @@ def test_unacknowledged_messages_are_redelivered_without_duplicates(hub: Hub) ->
     with running_worker(operator_id=hub.cast.operator.pk, prefix=prefix, client_id=client_id) as second:
         wait_for(lambda: second.stats.messages >= 20, what="the 20 messages delivered again")
     assert stored() == 20
+
+
+@pytest.mark.usefixtures("poisoned_verbs")
+def test_a_message_the_write_fails_on_does_not_hold_up_the_stream(hub: Hub) -> None:
+    """A message that failed the write whatever the database's health (here a verb
+    refusing it as a database refuses a value; in the wild a NUL byte, which PostgreSQL
+    refused in the dead letter itself) was taken for the database being down: the batch was
+    retried for ever, nothing after it was written, and the broker, its queue full, dropped
+    what came next. Now it is a dead letter and the stream goes on."""
+    make_sensor(hub.tenant_a)
+    make_sensor(hub.tenant_a, POISON)
+    poison = json.dumps(reading(1.0, sensor=POISON)).encode()
+    prefix = unique("mutualis-test")
+    with running_worker(
+        operator_id=hub.cast.operator.pk, prefix=prefix, client_id=unique("ingest")
+    ) as worker:
+        with publisher() as pub:
+            topic = f"{prefix}/{hub.tenant_a.name}/observations"
+            publish_all(pub, topic, [*readings_payloads(10), poison, b"abc\x00def"])
+            publish_all(pub, topic, readings_payloads(10, start_minute=10))
+        wait_for(
+            lambda: stored() == 20 and DeadLetter.objects.count() == 2,
+            what="20 observations and 2 dead letters",
+        )
+        wait_for(lambda: worker.stats.acknowledged == 22, what="the 22 messages acknowledged")
+        assert not worker.stopping.is_set()
+    assert sorted(DeadLetter.objects.values_list("reason", flat=True)) == ["invalid_json", "write_failed"]
+    assert DeadLetter.objects.get(reason="invalid_json").payload == "abc\\x00def"
+
+
+def test_the_worker_rides_a_broker_restart_and_stores_each_message_once(hub: Hub) -> None:
+    """The broker restarts while the worker holds a batch it has not acknowledged yet, and
+    more messages come once it is back: the worker reconnects to its session, the batch is
+    delivered again, and every reading is in the history exactly once. (This held before;
+    the test keeps it so, on a broker of the test's own.)"""
+    make_sensor(hub.tenant_a)
+    holding, restarted = threading.Event(), threading.Event()
+
+    def ingest_once_restarted(**kwargs):  # type: ignore[no-untyped-def]
+        holding.set()
+        restarted.wait(30)  # the first batch is written only after the restart: its PUBACKs are lost
+        return ingest_batch(**kwargs)
+
+    prefix = unique("mutualis-test")
+    topic = f"{prefix}/{hub.tenant_a.name}/observations"
+    with (
+        own_broker() as broker,
+        running_worker(
+            operator_id=hub.cast.operator.pk,
+            prefix=prefix,
+            client_id=unique("ingest"),
+            ingest=ingest_once_restarted,
+            port=broker.port,
+        ) as worker,
+    ):
+        with publisher(port=broker.port) as pub:
+            publish_all(pub, topic, readings_payloads(20))
+        assert holding.wait(10), "the worker received nothing"
+        broker.restart()
+        restarted.set()
+        wait_for(lambda: worker.subscribed.is_set(), what="the worker back at the broker")
+        with publisher(port=broker.port) as pub:
+            publish_all(pub, topic, readings_payloads(20, start_minute=20))
+        wait_for(lambda: stored() == 40, what="40 observations stored")
+        wait_for(lambda: worker.stats.messages >= 40, what="40 messages handled")
+    minutes = sorted(
+        at.hour * 60 + at.minute for at in AttributeInstance.objects.values_list("observed_at", flat=True)
+    )
+    assert minutes == list(range(40))
 
 
 def test_the_worker_command_needs_a_known_operator(hub: Hub) -> None:

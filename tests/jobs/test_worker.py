@@ -8,8 +8,9 @@ import signal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 
-from mutualis.jobs import Job, JobState, enqueue, task
+from mutualis.jobs import Job, JobState, enqueue, runner, task
 from mutualis.jobs.runner import Worker
 
 from .conftest import Calls
@@ -69,6 +70,56 @@ def test_a_stopped_worker_takes_no_new_job(calls: Calls) -> None:
     enqueue("tests.record")
     report = worker.run()
     assert (report.ran, report.done) == (1, 1)
+    assert calls.seen == []
+
+
+@pytest.fixture
+def database_restarting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The first two claims fail as on a database restarting; the worker waits 10 ms."""
+    monkeypatch.setattr(runner, "FIRST_DATABASE_WAIT", 0.01)
+    failures = {"left": 2}
+    claim_next = runner.claim_next
+
+    def claim(**kwargs):  # type: ignore[no-untyped-def]
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("server closed the connection unexpectedly")
+        return claim_next(**kwargs)
+
+    monkeypatch.setattr(runner, "claim_next", claim)
+    return failures
+
+
+def test_a_worker_waits_out_a_database_that_does_not_answer(
+    calls: Calls, database_restarting: dict[str, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The worker exited on the first error of the database (a restart, a lost
+    connection); without a supervisor (`make demo`) nobody started it again, and its jobs
+    waited. It now waits for the database and goes on."""
+    worker = Worker(concurrency=1, sleep=0.01)
+
+    @task("tests.stop_the_worker")
+    def stop_the_worker() -> None:
+        worker.stop()
+
+    enqueue("tests.record", n=1)
+    enqueue("tests.stop_the_worker")
+    caplog.set_level("WARNING", logger="mutualis.jobs")
+
+    report = worker.run()
+
+    assert (report.done, database_restarting["left"]) == (2, 0)
+    assert calls.seen == [{"n": 1}]
+    assert caplog.text.count("Database unavailable (server closed the connection unexpectedly)") == 2
+
+
+def test_a_worker_run_once_stops_on_a_database_that_does_not_answer(
+    calls: Calls, database_restarting: dict[str, int]
+) -> None:
+    """From cron or a script, the run says so (non-zero exit) rather than wait."""
+    enqueue("tests.record", n=1)
+    with pytest.raises(OperationalError):
+        Worker(concurrency=1, sleep=0.01).run(once=True)
     assert calls.seen == []
 
 

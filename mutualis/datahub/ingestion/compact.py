@@ -21,15 +21,21 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 
-from mutualis.datahub.models import Entity, Tenant
+from mutualis.datahub.models import Attribute, Entity, Tenant
 from mutualis.datahub.ngsild import fastjson
 from mutualis.datahub.ngsild.context import active_context, core_context
 from mutualis.datahub.ngsild.errors import NgsiLdError
-from mutualis.datahub.ngsild.normalize import entity_from_payload
+from mutualis.datahub.ngsild.normalize import (
+    CORE_MEMBERS,
+    ENTITY_MEMBERS,
+    GEO_ATTRIBUTE_IRIS,
+    entity_from_payload,
+    validate_name,
+)
 from mutualis.datahub.ngsild.timestamps import format_instant, parse_instant
 from mutualis.datahub.smart_data_models import sdm_type
 from mutualis.lib.storable_text import is_storable
@@ -38,6 +44,8 @@ from mutualis.lib.storable_text import is_storable
 MAX_MESSAGE_BYTES = 1024 * 1024
 # Readings per message: a gateway may batch, but not without bound.
 MAX_READINGS_PER_MESSAGE = 5000
+# The longest attribute IRI the history's dictionary of names holds (`Attribute.iri`).
+MAX_NAME_IRI = cast(int, Attribute._meta.get_field("iri").max_length)
 
 
 class Rejected(Exception):  # noqa: N818 (a verdict on a message, not a program error)
@@ -133,7 +141,18 @@ def reading_from_object(item: Any) -> Reading:
             raise Rejected("bad_value", f"The value of {name!r} must be a number, a string or a boolean.")
         if isinstance(value, float) and not math.isfinite(value):
             raise Rejected("bad_value", f"The value of {name!r} is not a finite number.")
+        if type(value) is int and not _fits_a_double(value):
+            # The history keeps numbers as doubles: an integer beyond ±1.8e308 has none.
+            raise Rejected("bad_value", f"The value of {name!r} is too large a number (beyond ±1.8e308).")
     return Reading(sensor=sensor.strip(), observed_at=observed_at, values=values)
+
+
+def _fits_a_double(value: int) -> bool:
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
 
 
 # JSON escapes of a NUL or of a UTF-16 surrogate: only a message holding one can carry text
@@ -207,6 +226,42 @@ def find_sensors(tenant: Tenant, names: set[str]) -> dict[str, Sensor]:
     return found
 
 
+def _checked_name(name: str) -> Rejected | None:
+    """Why `name` cannot name a value of a reading, before expansion (NGSI-LD 4.6.2)."""
+    try:
+        validate_name(name, field="values")
+    except NgsiLdError as error:
+        return Rejected("bad_name", error.detail)
+    if name in CORE_MEMBERS or name in ENTITY_MEMBERS:
+        return Rejected(
+            "bad_name",
+            f"values: {name!r} is reserved by NGSI-LD (a member of an entity or of an attribute), "
+            "not the name of a measured value.",
+        )
+    return None
+
+
+def _checked_iri(name: str, iri: str) -> Rejected | None:
+    """Why the expanded `iri` of `name` cannot be an observed attribute of the sensor."""
+    if iri.startswith("@"):
+        return Rejected("bad_name", f"values: {name!r} expands to the JSON-LD keyword {iri!r}.")
+    if iri in GEO_ATTRIBUTE_IRIS:
+        # 4.7: location and the two spaces are GeoProperties; a reading's value is a
+        # Property and would replace the sensor's position on the map.
+        return Rejected(
+            "bad_name",
+            f"values: {name!r} is a GeoProperty of the sensor, not a measured value; change it "
+            "through the NGSI-LD API or the entities topic.",
+        )
+    if len(iri) > MAX_NAME_IRI:
+        return Rejected(
+            "bad_name",
+            f"values: the name starting {name[:60]!r} is {len(iri)} characters long once "
+            f"expanded; the limit is {MAX_NAME_IRI}.",
+        )
+    return None
+
+
 def _expander(types: tuple[str, ...]) -> Callable[[str], tuple[str, str]]:
     """How to name a value of a sensor of these types: its Smart Data Model's table first,
     then the model's @context, then the core context."""
@@ -237,8 +292,9 @@ def readings_to_fragments(
     refused: list[tuple[Reading, Rejected]] = []
     known: list[Reading] = []
     expanders: dict[tuple[str, ...], Callable[[str], tuple[str, str]]] = {}
-    # (types, value name) → (IRI, unit): a batch names the same few values again and again.
-    names: dict[tuple[tuple[str, ...], str], tuple[str, str]] = {}
+    # (types, value name) → (IRI, unit), or why the name is refused: a batch names the same
+    # few values again and again, each checked and expanded once.
+    names: dict[tuple[tuple[str, ...], str], tuple[str, str] | Rejected] = {}
     for reading in readings:
         sensor = sensors.get(reading.sensor)
         if sensor is None:
@@ -257,19 +313,36 @@ def readings_to_fragments(
         for name, value in reading.values.items():
             named = names.get((sensor.types, name))
             if named is None:
-                expand = expanders.get(sensor.types)
-                if expand is None:
-                    expand = expanders[sensor.types] = _expander(sensor.types)
-                named = names[(sensor.types, name)] = expand(name)
+                named = names[(sensor.types, name)] = _name(name, sensor.types, expanders)
+            if isinstance(named, Rejected):
+                refused.append((reading, named))
+                break
             iri, unit = named
             instance: dict[str, Any] = {"type": "Property", "value": value, "observedAt": observed}
             kind = type(value)
             if unit and (kind is float or kind is int):
                 instance["unitCode"] = unit
             attrs[iri] = [instance]
-        fragments.append({"id": sensor.entity_id, "type": list(sensor.types), "attrs": attrs})
-        known.append(reading)
+        else:
+            fragments.append({"id": sensor.entity_id, "type": list(sensor.types), "attrs": attrs})
+            known.append(reading)
     return fragments, refused, known
+
+
+def _name(
+    name: str,
+    types: tuple[str, ...],
+    expanders: dict[tuple[str, ...], Callable[[str], tuple[str, str]]],
+) -> tuple[str, str] | Rejected:
+    """(IRI, unit code) of a value's name for a sensor of these types, or why it is refused."""
+    refused = _checked_name(name)
+    if refused is not None:
+        return refused
+    expand = expanders.get(types)
+    if expand is None:
+        expand = expanders[types] = _expander(types)
+    iri, unit = expand(name)
+    return _checked_iri(name, iri) or (iri, unit)
 
 
 def parse_entities(payload: bytes | str, *, now: datetime) -> list[dict[str, Any] | Rejected]:

@@ -9,7 +9,9 @@ session expiry) and acknowledges a message (PUBACK) only after the transaction h
 observations has committed. If the database fails, the batch stays unacknowledged and is
 written again once the database answers; if the worker dies, the broker delivers the
 unacknowledged messages again to the next one. Writing an observation twice is a no-op
-(the history's unique key), so a redelivery creates no duplicate.
+(the history's unique key), so a redelivery creates no duplicate. A message that makes the
+write fail whatever the database's health (a value it refuses, a defect of the hub) is kept
+as a dead letter by `ingest_batch` instead of holding up the stream.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from django.db import DatabaseError, close_old_connections, connections
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from .receive import ENTITIES, OBSERVATIONS, Message, ingest_messages
+from .receive import ENTITIES, OBSERVATIONS, Message, ingest_batch
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +83,7 @@ class IngestWorker:
         *,
         operator_id: int,
         settings: WorkerSettings,
-        ingest: Callable[..., object] = ingest_messages,
+        ingest: Callable[..., object] = ingest_batch,
     ):
         self.operator_id = operator_id
         self.settings = settings

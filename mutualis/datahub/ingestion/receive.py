@@ -1,23 +1,30 @@
 """One batch of received messages → observations in the hub, rejected ones kept.
 
-The MQTT worker and the HTTP endpoint both call `ingest_messages`. A batch is written in
+The MQTT worker and the HTTP endpoint both call `ingest_batch`. A batch is written in
 one transaction: the observations (through the batch verbs of `mutualis.datahub.services`,
 the NGSI-LD API's own write path) and the dead letters together. If the database fails,
 nothing of the batch is written and the caller keeps the messages to try again (MQTT: they
 are not acknowledged, so the broker still holds them); writing the same observation twice
 is a no-op (the history's unique key), so a retried batch creates no duplicate.
+
+A message that makes the write itself fail (a value the database refuses, a defect of the
+hub) must not hold up the others: retried, it would fail again for ever, and the broker
+drops what it cannot deliver once its queue is full. `ingest_batch` then writes the batch
+again, halving it around the failure down to the one reading (or entity) at fault, which
+becomes a dead letter `write_failed` while everything else is written.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from mutualis.datahub import services
@@ -25,12 +32,17 @@ from mutualis.datahub.bulk import collector_held
 from mutualis.datahub.models import DeadLetter, IngestionSource, Tenant
 from mutualis.datahub.models.tenants import DEFAULT_TENANT
 
-from .compact import Reading, Rejected, parse_compact, parse_entities, readings_to_fragments
+from .compact import Reading, Rejected, load_json, parse_compact, parse_entities, readings_to_fragments
+
+log = logging.getLogger(__name__)
 
 OBSERVATIONS, ENTITIES = "observations", "entities"
 KINDS = (OBSERVATIONS, ENTITIES)
 # In topics, the operator's shared space (the default tenant, whose name is empty) is "_".
 SHARED_TOPIC_NAME = "_"
+# An MQTT topic may be 65,535 bytes long; the dead letter keeps its start.
+MAX_TOPIC = DeadLetter._meta.get_field("topic").max_length
+MAX_DETAIL = 2000
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,12 @@ class IngestReport:
     # For the HTTP answer: per message, per item, the reason of each refusal.
     refusals: list[dict[str, Any]] = field(default_factory=list)
 
+    def add(self, other: IngestReport, *, offset: int = 0) -> None:
+        """Count `other`, the report of messages that start at index `offset` of this batch."""
+        self.observations += other.observations
+        self.rejected += other.rejected
+        self.refusals += [{**r, "message": r["message"] + offset} for r in other.refusals]
+
 
 def _letter(
     *,
@@ -66,29 +84,41 @@ def _letter(
         operator_id=operator_id,
         tenant=tenant,
         source=message.source,
-        topic=message.topic,
-        payload=payload[: DeadLetter.MAX_PAYLOAD],
+        topic=_storable(message.topic)[:MAX_TOPIC],
+        payload=_storable(payload)[: DeadLetter.MAX_PAYLOAD],
         reason=reason,
-        detail=detail[:2000],
+        detail=_storable(detail)[:MAX_DETAIL],
         received_at=now,
     )
 
 
+def _storable(text: str) -> str:
+    """`text` as the database can hold it: PostgreSQL refuses NUL characters, and no
+    database encodes a lone surrogate; both are shown as escapes, as `_text` shows bytes
+    that are not UTF-8, so that the person reading the dead letter sees what came."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
+
+
 def _text(payload: bytes) -> str:
-    return payload.decode("utf-8", errors="replace")
+    # An undecodable byte shows as \xff rather than as "�": the reader sees which it was.
+    return payload.decode("utf-8", errors="backslashreplace")
 
 
 def _resolve_tenants(operator_id: int, messages: Iterable[Message]) -> dict[str, Tenant]:
+    # An empty name is no tenant: a topic names the shared space "_" (the default tenant's
+    # own name, empty, would let `<prefix>//observations` write there).
     names = {
         DEFAULT_TENANT if m.tenant_name == SHARED_TOPIC_NAME else m.tenant_name
         for m in messages
-        if m.tenant is None
+        if m.tenant is None and m.tenant_name
     }
     if not names:
         return {}
     tenants = {t.name: t for t in Tenant.objects.filter(operator_id=operator_id, name__in=names)}
     if DEFAULT_TENANT in tenants:
-        tenants[SHARED_TOPIC_NAME] = tenants[DEFAULT_TENANT]
+        tenants[SHARED_TOPIC_NAME] = tenants.pop(DEFAULT_TENANT)
     return tenants
 
 
@@ -97,7 +127,8 @@ def ingest_messages(
 ) -> IngestReport:
     """Write the observations of `messages` and keep what is refused, in one transaction.
 
-    Raises only on database errors (the caller retries the whole batch)."""
+    Raises on database errors, and on a message the write fails on (a value the database
+    refuses, a defect of the hub): `ingest_batch` then finds that message and keeps it."""
     # Parsing and writing the batch build tens of thousands of objects without cycles. The
     # collector comes back on once `_ingest` has returned and they are freed: turned back
     # on while they were alive, its next run walked them all (for the HTTP upsert, held
@@ -134,13 +165,7 @@ def _ingest(operator_id: int, messages: list[Message], now: datetime) -> IngestR
         for index, message in enumerate(messages):
             tenant = message.tenant or tenants.get(message.tenant_name)
             if tenant is None:
-                refuse(
-                    index,
-                    message,
-                    None,
-                    Rejected("unknown_tenant", f"No tenant named {message.tenant_name!r} for this operator."),
-                    _text(message.payload),
-                )
+                refuse(index, message, None, _unknown_tenant(message), _text(message.payload))
                 continue
             by_pk[tenant.pk] = tenant
             try:
@@ -199,6 +224,112 @@ def _ingest(operator_id: int, messages: list[Message], now: datetime) -> IngestR
     return report
 
 
+def _unknown_tenant(message: Message) -> Rejected:
+    if not message.tenant_name:
+        return Rejected(
+            "unknown_tenant",
+            f"The topic {message.topic!r} names no tenant: <prefix>/<tenant>/{OBSERVATIONS} or "
+            f"/{ENTITIES}, with {SHARED_TOPIC_NAME!r} for the operator's shared space.",
+        )
+    return Rejected("unknown_tenant", f"No tenant named {message.tenant_name!r} for this operator.")
+
+
+def is_message_specific(error: Exception) -> bool:
+    """Whether `error`, raised while a batch was written, may come from what a message
+    holds rather than from the database being unavailable: the database refused a value
+    (DataError, IntegrityError) or the hub itself failed (any error but a database one).
+    Writing the batch again would fail the same way. Other database errors (connection
+    lost, server shutting down, deadlock, read-only standby) pass: retry later."""
+    return isinstance(error, (DataError, IntegrityError)) or not isinstance(error, DatabaseError)
+
+
+def ingest_batch(*, operator_id: int, messages: list[Message], now: datetime | None = None) -> IngestReport:
+    """`ingest_messages`, where a message (or a reading of one) that makes the write fail
+    for a reason of its own becomes a dead letter `write_failed` and the rest is written.
+
+    Raises only when the database is unavailable (the caller retries the whole batch):
+    everything, the other messages and their dead letters, is then rolled back together."""
+    now = now or timezone.now()
+    try:
+        return ingest_messages(operator_id=operator_id, messages=messages, now=now)
+    except Exception as error:
+        if not is_message_specific(error):
+            raise
+        log.warning(
+            "Writing a batch of %d message(s) failed (%s: %s): writing it in parts to find the culprit.",
+            len(messages),
+            type(error).__name__,
+            error,
+        )
+    # One transaction still, each part in a savepoint: a part that fails leaves nothing.
+    with transaction.atomic():
+        return _ingest_in_parts(operator_id, messages, now)
+
+
+def _ingest_in_parts(operator_id: int, messages: list[Message], now: datetime) -> IngestReport:
+    try:
+        return ingest_messages(operator_id=operator_id, messages=messages, now=now)
+    except Exception as error:
+        if not is_message_specific(error):
+            raise
+        failure = error
+    report = IngestReport(messages=len(messages))
+    if len(messages) > 1:
+        middle = len(messages) // 2
+        report.add(_ingest_in_parts(operator_id, messages[:middle], now))
+        report.add(_ingest_in_parts(operator_id, messages[middle:], now), offset=middle)
+        return report
+    halves = _halves(messages[0])
+    if halves is not None:
+        for half in halves:
+            report.add(_ingest_in_parts(operator_id, [half], now))
+        return report
+    log.error(
+        "A message on %r could not be written; it is kept as a dead letter.",
+        messages[0].topic,
+        exc_info=failure,
+    )
+    return _write_failed(operator_id, messages[0], failure, now)
+
+
+def _halves(message: Message) -> tuple[Message, Message] | None:
+    """The message as two messages of half its readings (or entities) each, or None when
+    it holds one (or is not a JSON list at all)."""
+    try:
+        items = load_json(message.payload)
+    except Rejected:
+        return None
+    if not isinstance(items, list) or len(items) < 2:
+        return None
+    middle = len(items) // 2
+    # ASCII escapes: a lone surrogate read from "\ud800" is written back as it came.
+    return (
+        replace(message, payload=json.dumps(items[:middle]).encode()),
+        replace(message, payload=json.dumps(items[middle:]).encode()),
+    )
+
+
+def _write_failed(operator_id: int, message: Message, error: Exception, now: datetime) -> IngestReport:
+    """Keep a message the hub could not write as a dead letter, with the error."""
+    detail = (
+        f"The hub could not write this message ({type(error).__name__}: {error}). It is kept "
+        "here; correct the value the error names, or report the error to the hub's maintainers."
+    )
+    tenant = message.tenant or _resolve_tenants(operator_id, [message]).get(message.tenant_name)
+    _letter(
+        operator_id=operator_id,
+        message=message,
+        tenant=tenant,
+        reason="write_failed",
+        detail=detail,
+        payload=_text(message.payload),
+        now=now,
+    ).save()
+    return IngestReport(
+        messages=1, rejected=1, refusals=[{"message": 0, "reason": "write_failed", "detail": detail}]
+    )
+
+
 def _reading_json(reading: Reading) -> str:
     return json.dumps(
         {"sensor": reading.sensor, "observedAt": reading.observed_at.isoformat(), "values": reading.values},
@@ -226,9 +357,9 @@ def _batch_letter(
         operator_id=operator_id,
         tenant=tenant,
         source=message.source if message else IngestionSource.MQTT,
-        topic=message.topic if message else "",
-        payload=json.dumps(error, ensure_ascii=False)[: DeadLetter.MAX_PAYLOAD],
+        topic=_storable(message.topic if message else "")[:MAX_TOPIC],
+        payload=_storable(json.dumps(error, ensure_ascii=False))[: DeadLetter.MAX_PAYLOAD],
         reason="refused_by_hub",
-        detail=f"{error.get('entityId')}: {problem.get('detail', '')}"[:2000],
+        detail=_storable(f"{error.get('entityId')}: {problem.get('detail', '')}")[:MAX_DETAIL],
         received_at=now,
     )

@@ -6,7 +6,7 @@
     Content-Type: application/json
     [{"sensor": "...", "observedAt": "...", "values": {...}}, ...]
 
-The same path as MQTT messages (`receive.ingest_messages`): good readings are written,
+The same path as MQTT messages (`receive.ingest_batch`): good readings are written,
 refused ones kept as dead letters and listed in the answer: 200 when all were written,
 207 when some were refused, 400 when none could be.
 """
@@ -17,11 +17,21 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import path
 
 from mutualis.datahub.models import IngestionSource
-from mutualis.datahub.ngsild.errors import BadRequestData, PayloadTooLarge, UnsupportedMediaType
+from mutualis.datahub.ngsild.errors import (
+    BadRequestData,
+    NgsiLdError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from mutualis.datahub.ngsild.http import NgsiRequest, methods, ngsild_view
 
 from .compact import MAX_MESSAGE_BYTES
-from .receive import OBSERVATIONS, Message, ingest_messages
+from .receive import OBSERVATIONS, Message, ingest_batch
+
+
+class LengthRequired(NgsiLdError):  # noqa: N818 (named like the NGSI-LD errors, after the status)
+    # RFC 9110 15.5.12; NGSI-LD has no error type of its own for it.
+    error_type, status, title = "InvalidRequest", 411, "Length required"
 
 
 @ngsild_view(write=True)
@@ -31,6 +41,14 @@ def post_observations(nr: NgsiRequest) -> HttpResponse:
     if media != "application/json":
         raise UnsupportedMediaType(
             f"Content-Type {media or '(none)'!r} is not supported; send application/json."
+        )
+    if not request.headers.get("Content-Length") and request.headers.get("Transfer-Encoding"):
+        # A WSGI application reads a body of the length declared, and a chunked one has
+        # none: Django would read it as empty and the readings would be refused as "not
+        # JSON" with nothing to show for them.
+        raise LengthRequired(
+            "The body was sent without a Content-Length (chunked transfer encoding); send it "
+            "with its Content-Length."
         )
     declared = request.headers.get("Content-Length") or "0"
     length = int(declared) if declared.isdigit() else 0
@@ -46,7 +64,7 @@ def post_observations(nr: NgsiRequest) -> HttpResponse:
         topic=request.path,
         tenant=nr.tenant,
     )
-    report = ingest_messages(operator_id=nr.tenant.operator_id, messages=[message])
+    report = ingest_batch(operator_id=nr.tenant.operator_id, messages=[message])
     body = {"written": report.observations, "rejected": report.rejected, "errors": report.refusals}
     if report.rejected == 0:
         return JsonResponse(body, status=200)
