@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -44,6 +45,9 @@ _NUMERIC_MEMBERS = frozenset(
     {"type", "value", "observedAt", "unitCode", "datasetId", "createdAt", "modifiedAt"}
 )
 _UNIT_CODE_LENGTH = 16
+# An integer beyond a double's range (JSON allows it) stays whole in `value`: float() of it
+# raised OverflowError, a 500.
+_DOUBLE_MAX = sys.float_info.max
 # When a write must skip rows already stored: below this many rows an array INSERT … ON
 # CONFLICT beats setting up a temporary table for COPY (measured: /tmp timing).
 _PG_COPY_THRESHOLD = 2000
@@ -139,7 +143,7 @@ def record_many(
                     and instance.keys() <= _NUMERIC_MEMBERS
                     and type(unit_code) is str
                     and len(unit_code) <= _UNIT_CODE_LENGTH
-                    and math.isfinite(value)
+                    and (math.isfinite(value) if kind is float else -_DOUBLE_MAX <= value <= _DOUBLE_MAX)
                 ):
                     # A finite number with a short unit and no other member fits the
                     # `number`/`unit_code` columns (see the model).

@@ -171,6 +171,16 @@ def test_a_short_excursion_opens_nothing(alerts: Alerts) -> None:
     assert len(_tickets(alerts)) == 1  # the sweep fires once ten minutes have passed
 
 
+def test_an_integer_beyond_a_double_is_not_judged_and_loses_no_reading(alerts: Alerts) -> None:
+    """float() of it raised OverflowError inside the write: the reading was lost with a 500."""
+    sensor = _flood_sensor(alerts)
+    _rule(alerts)
+    _level(alerts, sensor, 2.3, 0)
+    _observe(alerts, sensor, LEVEL, int("9" * 309), T0 + timedelta(minutes=5))
+    assert AlertState.objects.get().status == AlertStatus.PENDING  # left as it was
+    assert Entity.objects.get(pk=sensor.pk).attributes[LEVEL][0]["value"] == int("9" * 309)
+
+
 def test_flapping_within_the_hysteresis_band_neither_reopens_nor_notes(alerts: Alerts) -> None:
     sensor = _flood_sensor(alerts)
     _rule(alerts, for_minutes=0)

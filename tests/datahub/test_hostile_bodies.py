@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mutualis.datahub.models import Entity, Subscription
+from mutualis.datahub.models import AttributeInstance, Entity, Subscription
 from tests.datahub.conftest import Hub
 
 from .test_subscriptions_bad_input import assert_problem
@@ -88,3 +88,50 @@ def test_a_throttling_beyond_a_year_is_refused(hub: Hub, ngsi: Any) -> None:
         assert "at most 31536000 seconds" in found["detail"]
     assert not Subscription.objects.exists()
     assert admin.post("subscriptions/", {**subscription_payload(), "throttling": 3600}).status_code == 201
+
+
+LONG = "a" * 600
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        (f'{{"id": "urn:ngsi-ld:Thing:{LONG}", "type": "Thing"}}', "id"),
+        (f'{{"id": "{THING}", "type": "{LONG}"}}', "type"),
+        (f'{{"id": "{THING}", "type": "Thing", "{LONG}": {{"type": "Property", "value": 1}}}}', "Attribute"),
+        (
+            f'{{"id": "{THING}", "type": "Thing", "t": {{"type": "Property", "value": 1, '
+            f'"datasetId": "urn:ngsi-ld:Dataset:{LONG}"}}}}',
+            "datasetId",
+        ),
+    ],
+)
+def test_identifiers_longer_than_the_hub_stores_are_refused_by_name(
+    hub: Hub, ngsi: Any, body: str, named: str
+) -> None:
+    """Ids, type and attribute names, datasetIds over 512 characters: a 500 on PostgreSQL
+    (its column refused the row) until they were checked."""
+    admin = ngsi(hub.adam_rw)
+    refused = admin.post("entities/", body)
+    assert refused.status_code == 400, refused.content
+    detail = refused.json()["detail"]
+    assert named in detail
+    assert "512" in detail
+    batch = admin.post("entityOperations/upsert", f"[{body}]")
+    assert batch.status_code in (207, 400), batch.content
+    assert Entity.objects.count() == 0
+
+
+def test_an_integer_beyond_a_double_is_kept_whole(hub: Hub, ngsi: Any) -> None:
+    """JSON allows it; float() of it raised OverflowError (a 500). It stays in the entity and
+    in the history's JSON, not in the history's number column."""
+    huge = "9" * 309
+    admin = ngsi(hub.adam_rw)
+    created = admin.post("entities/", _entity('{"type": "Property", "value": %s}' % huge))  # noqa: UP031
+    assert created.status_code == 201, created.content
+    read = admin.get(f"entities/{THING}")
+    assert read.status_code == 200
+    assert read.json()["t"]["value"] == int(huge)
+    history = AttributeInstance.objects.get()
+    assert history.number is None
+    assert history.value["value"] == int(huge)

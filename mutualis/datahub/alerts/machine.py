@@ -24,7 +24,10 @@ def _number(value: Any) -> float | None:
     # A boolean is an int to Python, not a measure to a threshold.
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond a double's range: no measure, nothing to judge
+        return None
 
 
 def is_beyond(rule: AlertRule, value: Any) -> bool | None:

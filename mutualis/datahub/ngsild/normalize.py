@@ -101,9 +101,24 @@ def validate_uri(value: object, *, field: str) -> str:
     return value
 
 
+# The longest entity id, type or attribute IRI and datasetId the hub stores (their columns:
+# Entity.entity_id and .type, Attribute.iri, AttributeInstance.dataset_id). Longer, PostgreSQL
+# refused the row and the request failed with a 500.
+MAX_IDENTIFIER = 512
+
+
+def bounded(value: str, *, field: str) -> str:
+    """`value` when the hub can store it as an identifier, else BadRequestData."""
+    if len(value) > MAX_IDENTIFIER:
+        raise BadRequestData(
+            f"{field}: {value[:60]!r}… is {len(value):,} characters long; at most {MAX_IDENTIFIER} are stored."
+        )
+    return value
+
+
 def validate_entity_id(value: object, *, field: str = "id") -> str:
     """NGSI-LD 5.2.2 / 4.3: an entity id is a URI, e.g. "urn:ngsi-ld:Streetlight:0001"."""
-    return validate_uri(value, field=field)
+    return bounded(validate_uri(value, field=field), field=field)
 
 
 def validate_name(name: object, *, field: str) -> str:
@@ -128,7 +143,7 @@ def types_from_payload(value: object, ctx: TermContext) -> list[str]:
         )
     types: list[str] = []
     for name in names:
-        iri = ctx.expand_term(validate_name(name, field="type"))
+        iri = bounded(ctx.expand_term(validate_name(name, field="type")), field="type")
         if iri not in types:
             types.append(iri)
     return types
@@ -187,6 +202,7 @@ def attribute_from_payload(
     attr_iri: str, value: object, ctx: TermContext, *, now: datetime, partial: bool = False
 ) -> list[dict[str, Any]]:
     """One attribute (the body of PATCH /entities/{id}/attrs/{attrId}, 5.6.4): its instances."""
+    bounded(attr_iri, field="attrId")
     return _attribute(ctx.compact_iri(attr_iri), attr_iri, value, ctx, now=now, partial=partial)
 
 
@@ -276,6 +292,8 @@ def _attributes(
             if len(_VALID_NAMES) < _VALID_NAMES_MAX:
                 _VALID_NAMES.add(name)
         iri = ctx.expand_term(name)
+        if len(iri) > MAX_IDENTIFIER:
+            bounded(iri, field=f"Attribute {name[:60]!r}")
         if iri in names:
             raise BadRequestData(f"Attributes {names[iri]!r} and {name!r} are the same attribute ({iri}).")
         names[iri] = name
@@ -387,7 +405,10 @@ def _instance(
                 )
             instance[member] = raw_value
         elif member == "datasetId":
-            instance[member] = validate_uri(raw_value, field=f"Attribute {path!r}: datasetId")
+            instance[member] = bounded(
+                validate_uri(raw_value, field=f"Attribute {path!r}: datasetId"),
+                field=f"Attribute {path!r}: datasetId",
+            )
         elif member == "objectType":
             if kind not in ("Relationship", "ListRelationship", None):
                 raise BadRequestData(
