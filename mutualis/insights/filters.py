@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.db.models import Model, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutualis.lib.urls import cached_reverse
@@ -115,6 +115,28 @@ class InsightFilter(forms.Form):
             step = WEEK
         values["step"] = step
         return values
+
+    def period_notes(self) -> list[str]:
+        """What became of the period asked, when the figures are not of it: its two days
+        the wrong way round, or more than ten years. The date fields keep what was typed,
+        so without a word a reader took a count since 2010 for one since 2016."""
+        values = self.values()
+        asked = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors}
+        start = asked.get("start") or self.default_start
+        end = asked.get("end") or self.default_end
+        notes = []
+        if start > end:
+            notes.append(str(_("The start date was after the end date: the two have been swapped.")))
+            start, end = end, start
+        if values["start"] != start:
+            notes.append(
+                str(_("A period covers ten years at most: the figures are from %(start)s to %(end)s."))
+                % {
+                    "start": formats.date_format(values["start"], "SHORT_DATE_FORMAT"),
+                    "end": formats.date_format(values["end"], "SHORT_DATE_FORMAT"),
+                }
+            )
+        return notes
 
     def tickets(self) -> QuerySet[Ticket]:
         return tickets_for_values(self.scope, self.values())

@@ -123,6 +123,52 @@ def test_operator_yearly_figures(cast: Cast) -> None:
     assert "11" in text
 
 
+def test_yearly_deadlines_met_are_the_dashboards(cast: Cast) -> None:
+    # A duplicate merged into t1, never answered, and a cancelled ticket answered in time:
+    # nobody had to meet their deadlines. The report counted the first as missed and the
+    # second as met (75 % where the dashboard said 67 % for the same year).
+    from mutualis.insights import measures
+    from mutualis.servicedesk.models import Ticket, TicketState
+
+    from .reports_support import _Numbers, ticket
+
+    known = known_month(cast)
+    numbers = _Numbers()
+    numbers.value = 100
+    t1 = Ticket.objects.get(created_at=at("2026-10-03"))
+    ticket(
+        cast,
+        known,
+        numbers,
+        created_at=at("2026-10-03", 10),
+        take_charge_due=at("2026-10-03", 13),
+        resolve_due=at("2026-10-05"),
+        state=TicketState.CLOSED,
+        merged_into=t1,
+    )
+    ticket(
+        cast,
+        known,
+        numbers,
+        created_at=at("2026-10-20"),
+        take_charge_due=at("2026-10-20", 12),
+        first_response_at=at("2026-10-20", 10),
+        state=TicketState.CANCELLED,
+    )
+    figures = operator_yearly.compute(cast.operator, 2026, as_of=AS_OF)
+    assert (figures.take_charge_on_time, figures.take_charge_judged, figures.take_charge_percent) == (
+        2,
+        3,
+        67,
+    )
+    assert (figures.resolved_on_time, figures.resolve_judged) == (1, 2)
+    dashboard = measures.service_levels(Ticket.objects.filter(operator=cast.operator), AS_OF)
+    assert (dashboard.take_charge.met, dashboard.take_charge.met + dashboard.take_charge.missed) == (2, 3)
+    assert (dashboard.resolve.met, dashboard.resolve.met + dashboard.resolve.missed) == (1, 2)
+    october = member_monthly.compute(cast.member_a, OCTOBER, as_of=AS_OF)
+    assert (october.take_charge_on_time, october.take_charge_judged) == (2, 3)
+
+
 def test_growth_over_the_years(cast: Cast) -> None:
     known = known_month(cast)
     from .reports_support import _Numbers, ticket

@@ -42,8 +42,15 @@ def _no_progress(_: int) -> None:
     return None
 
 
+def deadline_held() -> Q:
+    """Tickets whose deadlines someone had to meet: not cancelled, not merged into another
+    (the dashboard's `measures.service_levels` leaves out the same, so that a report and
+    the dashboard give one share of deadlines met for one period)."""
+    return ~Q(state=TicketState.CANCELLED) & Q(merged_into__isnull=True)
+
+
 def take_charge_on_time() -> Q:
-    return Q(
+    return deadline_held() & Q(
         take_charge_due__isnull=False,
         first_response_at__isnull=False,
         first_response_at__lte=F("take_charge_due"),
@@ -55,19 +62,21 @@ def take_charge_judged(as_of: dt.datetime) -> Q:
     A ticket still within its deadline is neither late nor on time yet."""
     return (
         Q(take_charge_due__isnull=False)
-        & ~Q(state=TicketState.CANCELLED)
+        & deadline_held()
         & (Q(first_response_at__isnull=False) | Q(take_charge_due__lt=as_of))
     )
 
 
 def resolve_on_time() -> Q:
-    return Q(resolve_due__isnull=False, resolved_at__isnull=False, resolved_at__lte=F("resolve_due"))
+    return deadline_held() & Q(
+        resolve_due__isnull=False, resolved_at__isnull=False, resolved_at__lte=F("resolve_due")
+    )
 
 
 def resolve_judged(as_of: dt.datetime) -> Q:
     return (
         Q(resolve_due__isnull=False)
-        & ~Q(state=TicketState.CANCELLED)
+        & deadline_held()
         & (Q(resolved_at__isnull=False) | Q(resolve_due__lt=as_of))
     )
 

@@ -51,6 +51,7 @@ def _dashboard_page(request: ScopedRequest, form: InsightFilter, *, status: int 
             "query": ctx.query,
             "month_sentences": sentences(month),
             "by": ctx.by,
+            "period_notes": form.period_notes(),
             # Also shown at a panel's address (a refused export): the filters go to the dashboard.
             "action": cached_reverse("insights:dashboard"),
         },
@@ -78,7 +79,9 @@ def panel(request: ScopedRequest, name: str) -> HttpResponse:
     if asked.fmt:
         return export(data, request.GET.get("table", ""), asked.fmt)
     return render(
-        request, "insights/panel.html", {"panel": data, "query": ctx.query, "by": ctx.by, "form": form}
+        request,
+        "insights/panel.html",
+        {"panel": data, "query": ctx.query, "by": ctx.by, "form": form, "period_notes": form.period_notes()},
     )
 
 

@@ -325,6 +325,7 @@ def recurring_page(request: ScopedRequest) -> HttpResponse:
             "same_label": Sameness(same).label,
             "start": values["start"],
             "end": values["end"],
+            "period_notes": filters.period_notes(),
             "sections": sections,
             "rates": model_rates,
             "abnormal": [r for r in model_rates if r.abnormal],
