@@ -38,6 +38,13 @@ for _letter, _plain in zip(_ACCENTED, _PLAIN, strict=True):
     _VARIANTS.setdefault(_plain, _plain + _plain.upper())
     _VARIANTS[_plain] += _letter
 _GLOB_SPECIAL = frozenset("*?[]")
+# A name is written with a straight apostrophe or a typographic one (word processors and
+# phones put ’): "L'Étang-la-Ville" and "L’Étang-la-Ville" are the same name to whoever
+# searches it, so `folded_contains` treats them alike, in the text typed and in the column.
+_APOSTROPHES = "’‘ʼ"
+_STRAIGHT = str.maketrans(dict.fromkeys(_APOSTROPHES, "'"))
+# The straight apostrophe for each of them, doubled: it goes inside an SQL string literal.
+_SQL_STRAIGHT = "''" * len(_APOSTROPHES)
 
 
 def _glob_pattern(folded: str) -> str:
@@ -49,6 +56,8 @@ def _glob_pattern(folded: str) -> str:
             parts.append(f"[{_VARIANTS[char]}]")
         elif char.isascii() and char.isalpha():
             parts.append(f"[{char}{char.upper()}]")
+        elif char == "'":
+            parts.append(f"['{_APOSTROPHES}]")
         elif char in _GLOB_SPECIAL:
             parts.append(f"[{char}]")
         else:
@@ -71,15 +80,20 @@ class FoldedContains(Lookup):
 
     def as_sql(self, compiler: Any, connection: Any) -> Any:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} GLOB %s", (*lhs_params, _glob_pattern(normalise(str(self.rhs))))
+        return f"{lhs} GLOB %s", (*lhs_params, _glob_pattern(_typed(self.rhs)))
 
     def as_postgresql(self, compiler: Any, connection: Any) -> Any:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        typed = connection.ops.prep_for_like_query(normalise(str(self.rhs)))
+        typed = connection.ops.prep_for_like_query(_typed(self.rhs))
         return (
-            f"translate(lower({lhs}), '{_ACCENTED}', '{_PLAIN}') LIKE %s",
+            f"translate(lower({lhs}), '{_ACCENTED}{_APOSTROPHES}', '{_PLAIN}{_SQL_STRAIGHT}') LIKE %s",
             (*lhs_params, f"%{typed}%"),
         )
+
+
+def _typed(rhs: Any) -> str:
+    """The text typed, as `normalise` folds it, with straight apostrophes only."""
+    return normalise(str(rhs)).translate(_STRAIGHT)
 
 
 def folded_contains(field: str, typed: str) -> Q:

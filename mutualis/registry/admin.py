@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +18,7 @@ from . import services
 from .models import (
     Asset,
     AssetModel,
+    AssetStatus,
     AssetStatusChange,
     AssetType,
     Commune,
@@ -203,6 +204,9 @@ class AssetStatusChangeInline(RoleInline):
 
 class AssetAdminForm(forms.ModelForm):
     status_note = forms.CharField(label=_("Note on the status change"), required=False, max_length=500)
+    # The status the page showed. Someone may change it (through the API, or on this page)
+    # while the form is open; the form would then send the old status back as a change.
+    status_shown = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Asset
@@ -220,6 +224,30 @@ class AssetAdminForm(forms.ModelForm):
             "parent",
             "notes",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["status_shown"].initial = self.instance.status
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        shown, current = self.cleaned_data.get("status_shown"), self.initial.get("status")
+        if self.instance.pk and shown and current and shown != current:
+            # The page sent back shows the current status, so that saving again is a
+            # choice made knowing it.
+            data = cast(QueryDict, self.data).copy()  # bound to request.POST by the admin
+            data[self.add_prefix("status")] = data[self.add_prefix("status_shown")] = current
+            self.data = data
+            self.add_error(
+                "status",
+                _(
+                    "While you were editing, the status changed to “%(status)s”. The form now shows "
+                    "it: check the form and save again."
+                )
+                % {"status": AssetStatus(current).label},
+            )
+        return cleaned
 
     def clean_status(self) -> str:
         status: str = self.cleaned_data["status"]

@@ -160,5 +160,7 @@ def update_asset(*, asset: Asset, by: User | None = None, **fields: Any) -> Asse
         # As in register_asset: Asset.clean() reports a tag clash more clearly.
         asset.full_clean(exclude=["operator"])
     if fields:
-        asset.save()
+        # Only the fields changed: a full save would write back the status this request
+        # read, undoing a status change made meanwhile that its history still shows.
+        asset.save(update_fields=[*fields, "updated_at"])
     return asset

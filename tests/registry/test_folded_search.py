@@ -63,3 +63,17 @@ def test_outsiders_do_not_find_another_members_sites_by_a_folded_name(cast: Cast
     SiteFactory(member=cast.member_a, name="École Jules Ferry")
     page = as_user(cast.charlie).get("/sites/", {"q": "ecole"}).content.decode()
     assert "École Jules Ferry" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["L'Étang-la-Ville", "L’Étang-la-Ville", "l’etang", "l'etang"])
+def test_straight_and_typographic_apostrophes_find_each_other(cast: Cast, as_user, typed: str) -> None:
+    """A phone or a word processor types ’ where the registry holds ', or the other way."""
+    straight = SiteFactory(member=cast.member_a, name="Mairie de L'Étang-la-Ville")
+    curly = SiteFactory(member=cast.member_a, name="École de l’Étang-la-Ville")
+    SiteFactory(member=cast.member_a, name="Étang de la Ville")
+    assert set(filter_sites(Site.objects.all(), {"q": typed})) == {straight, curly}
+    page = as_user(cast.alice).get("/sites/", {"q": typed}).content.decode()
+    assert "Mairie de L&#x27;Étang-la-Ville" in page
+    assert "École de l’Étang-la-Ville" in page
+    assert "Étang de la Ville" not in page

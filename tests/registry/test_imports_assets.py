@@ -450,3 +450,24 @@ def test_validation_does_not_query_per_row(cast: Cast, django_assert_max_num_que
         report = check(cast.operator, "assets", csv_bytes(FULL_HEADER, rows))
     assert report.ok, problems(report)[:3]
     assert (report.to_create, report.new_models) == (500, 7)
+
+
+def test_equipment_moved_to_another_member_does_not_leave_its_parts_behind(cast: Cast) -> None:
+    AssetFactory(site=cast.site_a, inventory_tag="CAM-1", parent=cast.asset_a)
+    header = ASSET_HEADER[:4]
+    moved = [("A-0001", "92050", "Mairie de Nanterre", "tablette")]
+    assert problems(check(cast.operator, "assets", csv_bytes(header, moved), "update")) == [
+        (
+            2,
+            "site",
+            "Parts of this equipment (CAM-1) would stay at sites of another member: add them to the file "
+            "with a parent_tag column (this equipment's tag to move them too, empty to detach them).",
+        )
+    ]
+    # Named in the file with the parent moved along, or detached, they do not stay behind.
+    along = [(*moved[0], ""), ("CAM-1", "92050", "Mairie de Nanterre", "tablette", "A-0001")]
+    assert problems(check(cast.operator, "assets", csv_bytes((*header, "parent_tag"), along), "update")) == []
+    detached = [(*moved[0], ""), ("CAM-1", "78646", cast.site_a.name, "tablette", "")]
+    assert (
+        problems(check(cast.operator, "assets", csv_bytes((*header, "parent_tag"), detached), "update")) == []
+    )

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from mutualis.registry import services
-from mutualis.registry.models import AssetStatus, AssetStatusChange
+from mutualis.registry.models import Asset, AssetStatus, AssetStatusChange
 from mutualis.registry.models.assets import ASSET_TRANSITIONS
 from tests.conftest import Cast
 from tests.factories import AssetFactory, AssetModelFactory, AssetTypeFactory, SiteFactory, SiteKindFactory
@@ -115,3 +115,20 @@ def test_move_asset_to_another_operator_is_refused(cast: Cast) -> None:
         services.move_asset(asset=cast.asset_a, site=foreign)
     moved = services.move_asset(asset=cast.asset_a, site=cast.site_b)
     assert moved.site == cast.site_b
+
+
+def test_a_change_does_not_undo_a_status_change_made_meanwhile(cast: Cast) -> None:
+    """Two people at once: one puts the asset in repair while the other, who read it in
+    service, changes its label. The status and its history stay in repair."""
+    stale = Asset.objects.get(pk=cast.asset_a.pk)
+    services.change_asset_status(asset=cast.asset_a, status=AssetStatus.IN_REPAIR, note="Écran cassé")
+    services.update_asset(asset=stale, label="Tablette du maire")
+    services.update_asset(asset=Asset.objects.get(pk=cast.asset_a.pk), site=cast.site_b, notes="Prêtée")
+    cast.asset_a.refresh_from_db()
+    assert (cast.asset_a.status, cast.asset_a.label, cast.asset_a.site, cast.asset_a.notes) == (
+        AssetStatus.IN_REPAIR,
+        "Tablette du maire",
+        cast.site_b,
+        "Prêtée",
+    )
+    assert cast.asset_a.status_changes.first().to_status == AssetStatus.IN_REPAIR

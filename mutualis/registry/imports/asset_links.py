@@ -79,6 +79,7 @@ def check_parents(drafts: list[AssetDraft], checker: AssetChecker, file_tags: se
                 _("%(tag)s belongs to %(member)s: equipment and its parent must belong to the same member.")
                 % {"tag": draft.parent_tag, "member": checker.members.by_id[parent_member]},
             )
+    _check_kept_children(drafts, checker, in_file)
     _check_cycles(drafts, tree)
 
 
@@ -98,6 +99,34 @@ def _check_kept_parent(draft: AssetDraft, checker: AssetChecker, tree: RecordedT
                 "member, or add a parent_tag column (empty to detach it)."
             )
             % {"tag": parent_tag, "member": checker.members.by_id[parent_member]},
+        )
+
+
+def _check_kept_children(
+    drafts: list[AssetDraft], checker: AssetChecker, in_file: dict[str, AssetDraft]
+) -> None:
+    """Recorded equipment moved to another member's site would leave its recorded parts,
+    which the file does not name, pointing at a parent of another member."""
+    moved = {d.existing.pk: d for d in drafts if d.existing is not None}
+    strays: dict[int, list[str]] = {}
+    for chunk in in_chunks(sorted(moved)):
+        for parent_id, tag, member_id in (
+            Asset.objects.filter(operator=checker.operator, parent_id__in=chunk)
+            .order_by("inventory_tag")
+            .values_list("parent_id", "inventory_tag", "site__member_id")
+        ):
+            if tag not in in_file and member_id != moved[parent_id].site.member_id:
+                strays.setdefault(parent_id, []).append(tag)
+    for parent_id, tags in strays.items():
+        draft = moved[parent_id]
+        draft.row.fail(
+            "site_id" if draft.row.values.get("site_id") else "site",
+            _(
+                "Parts of this equipment (%(tags)s) would stay at sites of another member: add them to "
+                "the file with a parent_tag column (this equipment's tag to move them too, empty to "
+                "detach them)."
+            )
+            % {"tags": ", ".join(tags[:5]) + (", …" if len(tags) > 5 else "")},
         )
 
 

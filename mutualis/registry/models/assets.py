@@ -213,6 +213,9 @@ class Asset(models.Model):
             error = self._parent_error()
             if error:
                 errors["parent"] = error
+        error = self._parts_error()
+        if error:
+            errors["site"] = error
         if self.acquired_on and self.warranty_ends_on and self.warranty_ends_on < self.acquired_on:
             errors["warranty_ends_on"] = _("The warranty cannot end before the asset was acquired.")
         if errors:
@@ -232,6 +235,28 @@ class Asset(models.Model):
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
         return None
+
+    def _parts_error(self) -> str | None:
+        """Moving equipment to another member's site would leave its parts, still at the
+        old member, pointing at a parent their member's users cannot see."""
+        if self.pk is None or self.site_id is None:
+            return None
+        strays = list(
+            Asset.objects.filter(parent_id=self.pk)
+            .exclude(site__member_id=self.site.member_id)
+            .order_by("inventory_tag")
+            .values_list("inventory_tag", flat=True)[:6]
+        )
+        if not strays:
+            return None
+        tags = ", ".join(strays[:5]) + (", …" if len(strays) > 5 else "")
+        return str(
+            _(
+                "Parts of this equipment (%(tags)s) would stay at sites of another member: "
+                "detach them from it first."
+            )
+            % {"tags": tags}
+        )
 
 
 class AssetStatusChange(models.Model):
