@@ -4,18 +4,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from mutualis.jobs import Job, JobState, Schedule, enqueue, periodic, run_pending, task
 from mutualis.jobs.queue import enqueue_due_occurrences, recover_expired
 from mutualis.jobs.runner import RunReport, Worker
+from tests.threads import together
 
 from .conftest import Calls
 
@@ -25,31 +22,6 @@ pytestmark = [
     pytest.mark.postgres_only,
     pytest.mark.django_db(transaction=True, available_apps=["mutualis.jobs"]),
 ]
-
-
-def _together(targets: list[Callable[[], Any]]) -> list[Any]:
-    """Run the targets in threads released at the same instant; return their results."""
-    barrier = threading.Barrier(len(targets))
-    results: list[Any] = [None] * len(targets)
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = targets[i]()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()  # the thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(targets))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    if errors:
-        raise errors[0]
-    return results
 
 
 @pytest.fixture
@@ -66,7 +38,7 @@ def test_two_workers_never_run_the_same_job_twice(slow_record: Calls) -> None:
     for n in range(40):
         enqueue("tests.slow_record", n=n)
 
-    reports: list[RunReport] = _together([run_pending, run_pending])
+    reports: list[RunReport] = together([run_pending, run_pending])
 
     assert sorted(call["n"] for call in slow_record.seen) == list(range(40))
     assert sum(report.done for report in reports) == 40
@@ -95,7 +67,7 @@ def test_two_workers_enqueue_each_periodic_occurrence_once(calls: Calls) -> None
     enqueue_due_occurrences(start)  # plans the first occurrence
     for round_ in range(1, 11):
         due = start + every * round_
-        _together([lambda due=due: enqueue_due_occurrences(due)] * 3)
+        together([lambda due=due: enqueue_due_occurrences(due)] * 3)
 
     assert Job.objects.filter(name="tests.sla_sweep").count() == 10
     assert Schedule.objects.get(name="tests.sla_sweep").next_run_at == start + every * 11

@@ -5,13 +5,9 @@ own thread with its own connection (collected only there: see conftest.py)."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connections
 from django.test import Client
 
 from mutualis.people.roles import Role
@@ -21,6 +17,7 @@ from tests.api.desk_support import ANSWERS
 from tests.api.support import Api, issue_token
 from tests.conftest import Cast, login
 from tests.factories import MembershipFactory, SiteFactory
+from tests.threads import together
 
 from .conftest import Desk
 from .pages import photo
@@ -42,30 +39,6 @@ def slow_numbering(monkeypatch: pytest.MonkeyPatch) -> None:
         return numbered(operator_id)
 
     monkeypatch.setattr(declaring, "next_number", next_number)
-
-
-def together(targets: list[Callable[[], Any]]) -> list[Any]:
-    """Run the targets in threads released at the same instant; return their results."""
-    barrier = threading.Barrier(len(targets))
-    results: list[Any] = [None] * len(targets)
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = targets[i]()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(targets))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    return results
 
 
 def test_a_double_click_on_send_records_one_ticket(cast: Cast, desk: Desk, slow_numbering: None) -> None:
