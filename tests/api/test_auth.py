@@ -77,6 +77,19 @@ def test_missing_malformed_and_unknown_tokens_are_401(cast, client, authorizatio
     assert problem(api.post("sites/", {"name": "x"}), 401)["detail"] == detail
 
 
+@pytest.mark.parametrize("key_id", ["ab\x00cd", "a" * 17, "ab-cd"])
+def test_a_key_id_no_token_can_have_is_malformed_not_a_500(cast, client, key_id):
+    """The NUL would make PostgreSQL refuse the lookup; the same check as NGSI-LD's."""
+    body = problem(Api(client, f"mut_{key_id}_secret").get("sites/"), 401)
+    assert body["detail"] == "Malformed API token."
+
+
+def test_the_scheme_is_case_insensitive(cast, client):
+    _token, clear = issue_token(cast.adam)
+    api = Api(client, headers={"Authorization": f"bEaReR {clear}"})
+    assert api.get("sites/").status_code == 200
+
+
 def test_a_right_key_id_with_a_wrong_secret_is_refused(cast, client):
     token, _clear = issue_token(cast.adam)
     problem(Api(client, f"mut_{token.key_id}_wrong").get("sites/"), 401)

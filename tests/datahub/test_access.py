@@ -198,6 +198,23 @@ def test_bad_tokens_are_401(hub: Hub, ngsi) -> None:  # type: ignore[no-untyped-
     assert status_type(ngsi(hub.alice_rw).get("entities", type="T")) == (401, "NotAuthorized")
 
 
+def test_the_scheme_is_case_insensitive_as_on_the_rest_apis(hub: Hub, ngsi, a_entity: None) -> None:  # type: ignore[no-untyped-def]
+    """RFC 9110 11.1: "bearer" is "Bearer"; the REST APIs took it, NGSI-LD refused it."""
+    lower = ngsi()
+    lower.headers["Authorization"] = f"bearer {hub.alice_rw}"
+    assert lower.get(f"entities/{A_ID}").status_code == 200
+    lower.headers["Authorization"] = f"BEARER {hub.charlie_rw}"
+    assert status_type(lower.get(f"entities/{A_ID}")) == (404, "ResourceNotFound")
+
+
+def test_a_key_id_no_token_can_have_is_malformed(hub: Hub, ngsi) -> None:  # type: ignore[no-untyped-def]
+    """Key ids are 12 hex digits: a NUL or a long one never reaches the database."""
+    for token in ("mut_ab\x00cd_secret", "mut_" + "a" * 17 + "_secret", "mut_ab-cd_secret"):
+        response = ngsi(token).get("entities", type="T")
+        assert status_type(response) == (401, "NotAuthorized")
+        assert "Malformed" in response.json()["detail"]
+
+
 def test_session_reads_but_cannot_write(hub: Hub, client: Client, a_entity: None) -> None:
     """A logged-in browser may read its member's entities; writes need a token."""
     login(client, hub.cast.alice)
