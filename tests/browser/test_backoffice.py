@@ -143,6 +143,24 @@ def test_back_office_links_are_told_apart_by_more_than_colour(
     assert violations(page, rules=["link-in-text-block", "color-contrast"]) == []
 
 
+def test_the_two_list_picker_of_a_team_meets_wcag_aa(
+    live_server,
+    page: Page,
+    cast: Cast,
+    service_desk: Desk,  # noqa: F811
+) -> None:
+    """A team's members are chosen with Django's two-list picker, whose filter icons carried
+    an ARIA label no role allows (axe: aria-prohibited-attr)."""
+    log_in(page, live_server.url, cast.adam.email)
+    for path in (
+        "/backoffice/servicedesk/team/add/",
+        f"/backoffice/servicedesk/team/{service_desk.team.pk}/change/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        expect(page.locator(".search-label-icon").first).to_be_attached()
+        assert violations(page) == [], path
+
+
 def test_a_back_office_list_tells_its_links_apart_on_a_phone(live_server, page: Page, cast: Cast) -> None:
     """At 390 px the search's "(Show all)" wraps under its count, where only its colour told
     it apart (axe's link-in-text-block); it and the rows' links are underlined."""

@@ -47,7 +47,17 @@
     const label = match && labelOf(document.getElementById(match[1]));
     if (label) field.setAttribute("aria-label", label.textContent.trim());
   };
+  // The two-list picker (filter_horizontal, Django's SelectFilter2.js) puts an aria-label
+  // on the magnifier <span> of each filter box's label, which ARIA prohibits on an element
+  // of no role (ARIA 1.2 5.2.8.6, axe's aria-prohibited-attr): as an image, it keeps its
+  // text, and the filter box's name ("Filter" and the hint) stays what Django meant.
+  const nameFilterIcons = (root) => {
+    root.querySelectorAll(".search-label-icon[aria-label]:not([role])").forEach((icon) => {
+      icon.setAttribute("role", "img");
+    });
+  };
   const nameAll = (root) => {
+    nameFilterIcons(root);
     root.querySelectorAll(".select2-container").forEach(nameAutocomplete);
     root.querySelectorAll(".select2-search--dropdown .select2-search__field").forEach(nameDropdownSearch);
   };
