@@ -28,6 +28,29 @@ _REGION_OF_DEPARTEMENT = {"57": "57", "67": "6AE", "68": "6AE"}
 LONGEST_WALK_DAYS = 3 * 366
 
 
+def _instant_of(wall: dt.datetime) -> dt.datetime:
+    """The UTC instant a local clock shows `wall`; for a reading the clock skips (02:30 on
+    the last Sunday of March in Paris), the instant it jumps past it (03:00 CEST): an
+    office opening at 02:30 opens then, not an hour later as PEP 495's fold=0 would put
+    it. An hour read twice (October) is its first reading."""
+    instant = wall.astimezone(UTC)
+    if instant.astimezone(wall.tzinfo).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return instant
+    # Skipped: fold=1 reads it with the offset after the change, which falls before the
+    # change; the jump lies between the two. Time zones change on whole seconds: bisect on
+    # them, to the first second whose reading is `wall` or later.
+    naive = wall.replace(tzinfo=None)
+    low = int(wall.replace(fold=1).astimezone(UTC).timestamp())  # reads earlier than `wall`
+    high = int(instant.timestamp())  # reads later
+    while high - low > 1:
+        middle = (low + high) // 2
+        if dt.datetime.fromtimestamp(middle, wall.tzinfo).replace(tzinfo=None) < naive:
+            low = middle
+        else:
+            high = middle
+    return dt.datetime.fromtimestamp(high, UTC)
+
+
 class NeverOpen(ValueError):  # noqa: N818 - the domain's word for it
     """The calendar has no open time from the start onwards (see LONGEST_WALK_DAYS)."""
 
@@ -107,12 +130,10 @@ class Schedule:
                 for start, end in minutes:
                     # Wall-clock arithmetic on the local day, then to UTC: 08:30 is 08:30
                     # on either side of a change of time, and 24:00 is the next midnight.
-                    found.append(
-                        (
-                            (midnight + dt.timedelta(minutes=start)).astimezone(UTC),
-                            (midnight + dt.timedelta(minutes=end)).astimezone(UTC),
-                        )
-                    )
+                    opens = _instant_of(midnight + dt.timedelta(minutes=start))
+                    closes = _instant_of(midnight + dt.timedelta(minutes=end))
+                    if opens < closes:  # a range wholly inside a skipped hour has no time
+                        found.append((opens, closes))
             self._days[key] = found
         return found
 

@@ -236,3 +236,27 @@ def test_rows_and_time_zones_are_checked_by_the_model(cast: Cast) -> None:
     with pytest.raises(ValidationError) as closed:
         closure.full_clean()
     assert "last_day" in closed.value.message_dict
+
+
+def test_an_opening_inside_the_skipped_hour_opens_when_the_clock_jumps() -> None:
+    """Sunday 29 March 2026, Paris: the clocks go from 02:00 to 03:00. A range opening at
+    02:30 opens at 03:00 CEST, the first moment of it the clock shows, not at 03:30."""
+    sunday = [[] for _ in range(6)] + [[(2 * 60 + 30, 5 * 60)]]  # Sundays 02:30-05:00
+    schedule = Schedule(PARIS, always_open=False, public_holidays=False, week=sunday, closures=[])
+    day = dt.date(2026, 3, 29)
+    assert schedule.spans(day, "") == [(at("2026-03-29T03:00"), at("2026-03-29T05:00"))]
+    assert add_business_time(schedule, at("2026-03-29T00:00"), 2 * H, holiday_region="") == at(
+        "2026-03-29T05:00"
+    )
+    # A range wholly inside the skipped hour has no time that day, and one that closes in
+    # it closes when the clock jumps.
+    inside = [[] for _ in range(6)] + [[(0, 2 * 60 + 15), (2 * 60 + 20, 2 * 60 + 40)]]
+    schedule = Schedule(PARIS, always_open=False, public_holidays=False, week=inside, closures=[])
+    assert schedule.spans(day, "") == [(at("2026-03-29T00:00"), at("2026-03-29T03:00"))]
+    # The autumn change is as the clock reads, its hour read twice taken the first time
+    # (compared in UTC: PEP 495 makes an ambiguous reading unequal to any other zone's).
+    expected = [("00:00", "02:15"), ("02:20", "02:40")]
+    assert schedule.spans(dt.date(2026, 10, 25), "") == [
+        (at(f"2026-10-25T{opens}").astimezone(dt.UTC), at(f"2026-10-25T{closes}").astimezone(dt.UTC))
+        for opens, closes in expected
+    ]
