@@ -161,6 +161,29 @@ def test_the_two_list_picker_of_a_team_meets_wcag_aa(
         assert violations(page) == [], path
 
 
+def test_wide_inline_rows_scroll_in_their_box_not_the_page(
+    live_server, page: Page, cast: Cast, pages: dict[str, str]
+) -> None:
+    """At 1280 px an incident type's questions, a service level's targets and a user's
+    memberships were wider than the window, and the whole page scrolled sideways."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, live_server.url, cast.adam.email)
+    for model in ("servicedesk.incidenttype", "servicedesk.slapolicy", "people.user"):
+        page.goto(live_server.url + pages[model])
+        expect(page.locator(".inline-group").first).to_be_visible()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 1280, f"{model}: the page is {width} px wide"
+
+
+def test_what_a_deletion_takes_with_it_is_listed_with_underlined_links(
+    live_server, page: Page, cast: Cast
+) -> None:
+    log_in(page, live_server.url, cast.adam.email)
+    page.goto(f"{live_server.url}/backoffice/registry/member/{cast.member_a.pk}/delete/")
+    expect(page.locator("#content ul a").first).to_have_css("text-decoration-line", "underline")
+    assert violations(page, rules=["link-in-text-block", "color-contrast"]) == []
+
+
 def test_a_back_office_list_tells_its_links_apart_on_a_phone(live_server, page: Page, cast: Cast) -> None:
     """At 390 px the search's "(Show all)" wraps under its count, where only its colour told
     it apart (axe's link-in-text-block); it and the rows' links are underlined."""
