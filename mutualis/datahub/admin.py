@@ -123,10 +123,31 @@ class DeadLetterAdmin(ReadOnlyScopedAdmin):
     """What the ingestion rejected, with the reason, so that a sensor or the registry can be
     fixed; filtering by reason gives the count of each."""
 
-    list_display = ["received_at", "reason", "source", "tenant", "topic", "detail"]
+    list_display = [
+        "received_at",
+        "reason",
+        "source",
+        "tenant",
+        "topic",
+        "detail",
+        "times_seen",
+        "last_seen_at",
+    ]
     list_filter = ["reason", "source"]
     search_fields = ["topic", "detail", "payload"]
     list_select_related = ["tenant"]
     date_hierarchy = "received_at"
     show_full_result_count = True
-    fields = ["received_at", "source", "tenant", "topic", "reason", "detail", "payload"]
+    # A letter received again (a redelivery, a resend) is counted, not repeated: how many
+    # times, and when last.
+    fields = [
+        "received_at",
+        "times_seen",
+        "last_seen_at",
+        "source",
+        "tenant",
+        "topic",
+        "reason",
+        "detail",
+        "payload",
+    ]

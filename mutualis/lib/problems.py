@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from .database_outage import is_database_unavailable, log_outage, retry_after_seconds, unavailable_detail
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://mutualis.example/problems/"
 
@@ -35,6 +37,7 @@ _TITLES = {
     415: gettext_lazy("Unsupported media type"),
     500: gettext_lazy("Server error"),
     429: gettext_lazy("Too many requests"),
+    503: gettext_lazy("Service unavailable"),
 }
 
 
@@ -108,6 +111,16 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 
     if isinstance(exc, _UNREADABLE):
         return _refused_request(exc)
+    if is_database_unavailable(exc):
+        # RFC 9110 §15.6.4 and §10.2.3: the database out of reach is a 503 the client
+        # retries after Retry-After; any other database error stays a 500 (database_outage).
+        log_outage(context["request"], exc)
+        return problem_response(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            unavailable_detail(),
+            kind="database-unavailable",
+            headers={"Retry-After": str(retry_after_seconds())},
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
@@ -134,8 +147,8 @@ def is_api_request(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def problem_json(status_code: int, detail: str) -> JsonResponse:
+def problem_json(status_code: int, detail: str, *, kind: str | None = None) -> JsonResponse:
     """A problem document outside DRF's views (Django's own 404 and 500 handlers)."""
     return JsonResponse(
-        problem_body(status_code, detail), status=status_code, content_type=PROBLEM_CONTENT_TYPE
+        problem_body(status_code, detail, kind=kind), status=status_code, content_type=PROBLEM_CONTENT_TYPE
     )

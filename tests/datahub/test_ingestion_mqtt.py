@@ -132,6 +132,22 @@ def test_unacknowledged_messages_are_redelivered_without_duplicates(hub: Hub) ->
     assert stored() == 20
 
 
+def test_a_rejected_message_redelivered_is_one_dead_letter_seen_twice(hub: Hub) -> None:
+    """A worker kept a rejected message as a dead letter, but its PUBACK never reached the
+    broker (MQTT 3.1.1 §4.3.2: at least once): the broker delivers the message again to
+    the next worker of the session, which counts it on the same letter."""
+    prefix, client_id = unique("mutualis-test"), unique("ingest")
+    with running_worker(operator_id=hub.cast.operator.pk, prefix=prefix, client_id=client_id) as first:
+        first.client.ack = lambda mid, qos: None  # type: ignore[method-assign]  # the PUBACK is lost
+        with publisher() as pub:
+            publish_all(pub, f"{prefix}/{hub.tenant_a.name}/observations", [b"{oops"])
+        wait_for(lambda: DeadLetter.objects.count() == 1, what="the dead letter of the first delivery")
+    with running_worker(operator_id=hub.cast.operator.pk, prefix=prefix, client_id=client_id) as second:
+        wait_for(lambda: second.stats.acknowledged == 1, what="the message delivered again")
+    assert list(DeadLetter.objects.values_list("reason", "times_seen")) == [("invalid_json", 2)]
+    assert (second.stats.rejected, second.stats.repeated) == (1, 1)
+
+
 @pytest.mark.usefixtures("poisoned_verbs")
 def test_a_message_the_write_fails_on_does_not_hold_up_the_stream(hub: Hub) -> None:
     """A message that failed the write whatever the database's health (here a verb

@@ -63,6 +63,8 @@ class WorkerStats:
     messages: int = 0
     observations: int = 0
     rejected: int = 0
+    # Of the rejected, those received again (a redelivery): counted on their dead letter.
+    repeated: int = 0
     batches: int = 0
     database_failures: int = 0
     acknowledged: int = 0
@@ -207,6 +209,7 @@ class IngestWorker:
         self.stats.messages += report.messages  # type: ignore[attr-defined]
         self.stats.observations += report.observations  # type: ignore[attr-defined]
         self.stats.rejected += report.rejected  # type: ignore[attr-defined]
+        self.stats.repeated += report.repeated  # type: ignore[attr-defined]
 
     def run(self, *, until: Callable[[], bool] | None = None) -> None:
         """Process batches until `stop()` is called (or `until()` says so)."""

@@ -12,19 +12,26 @@ hub) must not hold up the others: retried, it would fail again for ever, and the
 drops what it cannot deliver once its queue is full. `ingest_batch` then writes the batch
 again, halving it around the failure down to the one reading (or entity) at fault, which
 becomes a dead letter `write_failed` while everything else is written.
+
+A rejection received again is the letter already kept, seen once more (`_keep`): QoS 1 is
+"at least once" (MQTT 3.1.1 §4.3.2), and a message whose PUBACK was lost comes back,
+flagged DUP (§3.3.1.1) or, after a new session, not even flagged; it must not count as a
+second rejected message.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from mutualis.datahub import services
@@ -59,7 +66,9 @@ class Message:
 class IngestReport:
     messages: int = 0
     observations: int = 0  # attribute values written
-    rejected: int = 0  # dead letters written (a message, or one reading or entity of one)
+    rejected: int = 0  # refusals (a message, or one reading or entity of one)
+    # Of the refusals, those already kept as a dead letter (received again): counted on it.
+    repeated: int = 0
     # For the HTTP answer: per message, per item, the reason of each refusal.
     refusals: list[dict[str, Any]] = field(default_factory=list)
 
@@ -67,6 +76,7 @@ class IngestReport:
         """Count `other`, the report of messages that start at index `offset` of this batch."""
         self.observations += other.observations
         self.rejected += other.rejected
+        self.repeated += other.repeated
         self.refusals += [{**r, "message": r["message"] + offset} for r in other.refusals]
 
 
@@ -89,7 +99,82 @@ def _letter(
         reason=reason,
         detail=_storable(detail)[:MAX_DETAIL],
         received_at=now,
+        last_seen_at=now,
     )
+
+
+def letter_fingerprint(letter: DeadLetter, occurrence: int) -> str:
+    """What makes a rejection this one: where it came from (tenant, transport, topic), what
+    came (the payload as kept), why it was refused, and, for the same refusal made twice of
+    one message (two readings with the same fault), which of them it is. Nothing of the
+    time it arrived: a redelivery may come days later (the broker keeps the session)."""
+    identity = [
+        letter.tenant_id,
+        letter.source,
+        letter.topic,
+        letter.payload,
+        letter.reason,
+        letter.detail,
+        occurrence,
+    ]
+    return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
+
+
+def _keep(operator_id: int, letters: list[tuple[int, DeadLetter]], now: datetime) -> int:
+    """Store the dead letters of a batch, `(message index, letter)`; a letter kept already
+    (same fingerprint) is counted as seen again instead. Returns how many were repeats."""
+    occurrences: Counter[tuple[Any, ...]] = Counter()
+    fresh: dict[str, DeadLetter] = {}
+    seen_again: Counter[str] = Counter()
+    for index, letter in letters:
+        key = (
+            index,
+            letter.tenant_id,
+            letter.source,
+            letter.topic,
+            letter.payload,
+            letter.reason,
+            letter.detail,
+        )
+        letter.fingerprint = letter_fingerprint(letter, occurrences[key])
+        occurrences[key] += 1
+        if letter.fingerprint in fresh:  # the same message twice in one batch
+            seen_again[letter.fingerprint] += 1
+        else:
+            fresh[letter.fingerprint] = letter
+    for attempt in (1, 2):
+        try:
+            # A savepoint: a concurrent request inserting the same letter first makes the
+            # insert fail on the unique fingerprint; looked up again, it is a repeat.
+            with transaction.atomic():
+                return _count_and_insert(operator_id, fresh, seen_again, now)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _count_and_insert(
+    operator_id: int, fresh: dict[str, DeadLetter], seen_again: Counter[str], now: datetime
+) -> int:
+    kept = set(
+        DeadLetter.objects.filter(operator_id=operator_id, fingerprint__in=list(fresh)).values_list(
+            "fingerprint", flat=True
+        )
+    )
+    # Each repeat counted once per batch: one UPDATE per distinct count, not per letter.
+    by_count: dict[int, list[str]] = defaultdict(list)
+    for fingerprint in kept:
+        by_count[1 + seen_again[fingerprint]].append(fingerprint)
+    for count, fingerprints in by_count.items():
+        DeadLetter.objects.filter(operator_id=operator_id, fingerprint__in=fingerprints).update(
+            times_seen=F("times_seen") + count, last_seen_at=now
+        )
+    new = [letter for fingerprint, letter in fresh.items() if fingerprint not in kept]
+    for letter in new:
+        letter.times_seen = 1 + seen_again[letter.fingerprint]
+    DeadLetter.objects.bulk_create(new)
+    return sum(seen_again.values()) + len(kept)
 
 
 def _storable(text: str) -> str:
@@ -139,7 +224,7 @@ def ingest_messages(
 
 def _ingest(operator_id: int, messages: list[Message], now: datetime) -> IngestReport:
     report = IngestReport(messages=len(messages))
-    letters: list[DeadLetter] = []
+    letters: list[tuple[int, DeadLetter]] = []
     with transaction.atomic():
         tenants = _resolve_tenants(operator_id, messages)
         readings: dict[int, list[tuple[int, Reading]]] = defaultdict(list)
@@ -150,14 +235,17 @@ def _ingest(operator_id: int, messages: list[Message], now: datetime) -> IngestR
             index: int, message: Message, tenant: Tenant | None, rejected: Rejected, payload: str
         ) -> None:
             letters.append(
-                _letter(
-                    operator_id=operator_id,
-                    message=message,
-                    tenant=tenant,
-                    reason=rejected.reason,
-                    detail=rejected.detail,
-                    payload=payload,
-                    now=now,
+                (
+                    index,
+                    _letter(
+                        operator_id=operator_id,
+                        message=message,
+                        tenant=tenant,
+                        reason=rejected.reason,
+                        detail=rejected.detail,
+                        payload=payload,
+                        now=now,
+                    ),
                 )
             )
             report.refusals.append({"message": index, "reason": rejected.reason, "detail": rejected.detail})
@@ -219,7 +307,7 @@ def _ingest(operator_id: int, messages: list[Message], now: datetime) -> IngestR
             for error in result.errors:
                 letters.append(_batch_letter(operator_id, tenant, error, now, messages, origin))
         if letters:
-            DeadLetter.objects.bulk_create(letters)
+            report.repeated = _keep(operator_id, letters, now)
     report.rejected = len(letters)
     return report
 
@@ -316,7 +404,7 @@ def _write_failed(operator_id: int, message: Message, error: Exception, now: dat
         "here; correct the value the error names, or report the error to the hub's maintainers."
     )
     tenant = message.tenant or _resolve_tenants(operator_id, [message]).get(message.tenant_name)
-    _letter(
+    letter = _letter(
         operator_id=operator_id,
         message=message,
         tenant=tenant,
@@ -324,9 +412,13 @@ def _write_failed(operator_id: int, message: Message, error: Exception, now: dat
         detail=detail,
         payload=_text(message.payload),
         now=now,
-    ).save()
+    )
+    repeated = _keep(operator_id, [(0, letter)], now)
     return IngestReport(
-        messages=1, rejected=1, refusals=[{"message": 0, "reason": "write_failed", "detail": detail}]
+        messages=1,
+        rejected=1,
+        repeated=repeated,
+        refusals=[{"message": 0, "reason": "write_failed", "detail": detail}],
     )
 
 
@@ -349,11 +441,13 @@ def _batch_letter(
     now: datetime,
     messages: list[Message],
     origin: dict[str, int],
-) -> DeadLetter:
-    """A dead letter for an entity the hub's verb refused, naming the message it came in."""
+) -> tuple[int, DeadLetter]:
+    """A dead letter for an entity the hub's verb refused, with the index of the message it
+    came in (-1 when none is known)."""
     problem = error.get("error", {})
-    message = messages[origin[error["entityId"]]] if error.get("entityId") in origin else None
-    return DeadLetter(
+    index = origin.get(error.get("entityId"), -1)  # type: ignore[arg-type]
+    message = messages[index] if index >= 0 else None
+    return index, DeadLetter(
         operator_id=operator_id,
         tenant=tenant,
         source=message.source if message else IngestionSource.MQTT,
@@ -362,4 +456,5 @@ def _batch_letter(
         reason="refused_by_hub",
         detail=_storable(f"{error.get('entityId')}: {problem.get('detail', '')}")[:MAX_DETAIL],
         received_at=now,
+        last_seen_at=now,
     )

@@ -32,6 +32,11 @@ class DeadLetter(models.Model):
 
     Nothing a sensor sends is dropped silently: a malformed or unknown message lands here,
     counted by reason and shown to the operator, who can fix the sensor or the registry.
+
+    The same rejection received again (a QoS 1 message redelivered after a lost PUBACK,
+    MQTT 3.1.1 §4.3.2; a device posting the same body again) is the same letter: its
+    `fingerprint` is unique per operator, and the repeat is counted on it (`times_seen`,
+    `last_seen_at`) rather than kept a second time (docs/ingestion.md).
     """
 
     # No index of its own: datahub_deadletter_reason starts with it.
@@ -45,6 +50,10 @@ class DeadLetter(models.Model):
     reason = models.CharField(_("reason"), max_length=64)
     detail = models.TextField(_("detail"), blank=True)
     received_at = models.DateTimeField(_("received"), db_index=True)
+    # SHA-256 of what makes the rejection this one (receive.letter_fingerprint).
+    fingerprint = models.CharField(max_length=64, editable=False)
+    times_seen = models.PositiveIntegerField(_("times received"), default=1)
+    last_seen_at = models.DateTimeField(_("last received"))
 
     objects = DeadLetterQuerySet.as_manager()
 
@@ -57,6 +66,9 @@ class DeadLetter(models.Model):
         indexes = [
             # The back-office counts rejected messages by reason for the operator.
             models.Index(fields=["operator", "reason"], name="datahub_deadletter_reason"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "fingerprint"], name="datahub_deadletter_once"),
         ]
 
     def __str__(self) -> str:

@@ -105,3 +105,21 @@ class NotAcceptable(NgsiLdError):
 
 class MethodNotAllowed(NgsiLdError):
     error_type, status, title = "InvalidRequest", 405, "Method not allowed"
+
+
+class ServiceUnavailable(NgsiLdError):
+    """The database out of reach (mutualis.lib.database_outage): 503 with Retry-After (RFC
+    9110 §15.6.4, §10.2.3). 5.5.2 has no error type for it (its only 503 is
+    LdContextNotAvailable, about a remote @context): InternalError, the broker's own
+    failure, with the status that tells the client to retry."""
+
+    error_type, status, title = "InternalError", 503, "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    def response(self) -> HttpResponse:
+        response = super().response()
+        response["Retry-After"] = str(self.retry_after)
+        return response

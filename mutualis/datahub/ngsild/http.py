@@ -5,7 +5,8 @@ resolution (`mutualis.datahub.access`, 6.3.14), the write right, content negotia
 (6.3.4: 415 / 406), the body size limit (413), JSON parsing, and the @context (6.3.5).
 Views get an `NgsiRequest` and raise `NgsiLdError`s; the decorator turns them into
 ProblemDetails (5.5.2). Nothing unexpected leaks as an HTML page: it is logged and
-answered as an InternalError problem.
+answered as an InternalError problem, a 503 with Retry-After when the database is out of
+reach (mutualis.lib.database_outage), a 500 otherwise.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from mutualis.datahub import access
 from mutualis.datahub.bulk import collector_held
 from mutualis.datahub.models import Tenant
 from mutualis.lib.accept import accept_ranges
+from mutualis.lib.database_outage import (
+    is_database_unavailable,
+    log_outage,
+    retry_after_seconds,
+    unavailable_detail,
+)
 from mutualis.lib.json_input import MAX_DEPTH
 from mutualis.lib.storable_text import is_storable
 
@@ -39,6 +46,7 @@ from .errors import (
     NotAcceptable,
     PayloadTooLarge,
     ResourceNotFound,
+    ServiceUnavailable,
     UnsupportedMediaType,
 )
 
@@ -257,7 +265,12 @@ def ngsild_view(
                     ).response(),
                     request,
                 )
-            except Exception:
+            except Exception as error:
+                if is_database_unavailable(error):
+                    # A device or program retries after Retry-After; nothing was written.
+                    log_outage(request, error)
+                    unavailable = ServiceUnavailable(unavailable_detail(), retry_after=retry_after_seconds())
+                    return as_error_of(unavailable.response(), request)
                 logger.exception("NGSI-LD request failed: %s %s", request.method, request.path)
                 return as_error_of(
                     NgsiLdError("The broker failed to process this request; it has been logged.").response(),
