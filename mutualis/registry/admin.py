@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest, QueryDict
+from django.db import transaction
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -15,10 +17,10 @@ from mutualis.people.models import Membership
 from mutualis.people.services import people_left_without_a_role
 
 from . import services
+from .forms import EditedMeanwhileForm
 from .models import (
     Asset,
     AssetModel,
-    AssetStatus,
     AssetStatusChange,
     AssetType,
     Commune,
@@ -110,13 +112,39 @@ class AssetModelAdmin(ReferenceAdmin):
     search_fields = ["manufacturer", "name"]
 
 
+class EditedMeanwhileAdmin(ScopedAdmin):
+    """Change pages that do not overwrite what someone else changed while they were open
+    (EditedMeanwhileForm): the form compares what the page showed with the row read under
+    a lock, which a second page saved at the same instant waits for."""
+
+    form = EditedMeanwhileForm
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        # Django's change and delete views run in a transaction: lock the row found in the
+        # scope, then read it again, now that no other writer holds it.
+        if obj is not None and request.method == "POST" and transaction.get_connection().in_atomic_block:
+            list(type(obj)._default_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
+            obj.refresh_from_db()
+        return obj
+
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or "values_shown" in flatten_fieldsets(fieldsets):
+            return fieldsets
+        # Declared fieldsets list the fields shown; the fingerprint of the values shown goes
+        # with the first.
+        (name, options), *others = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "values_shown"]}), *others]
+
+
 class MemberServiceInline(RoleInline):
     model = MemberService
     extra = 0
 
 
 @admin.register(Member)
-class MemberAdmin(ScopedAdmin):
+class MemberAdmin(EditedMeanwhileAdmin):
     list_display = [
         "name",
         "kind",
@@ -167,7 +195,7 @@ class MemberAdmin(ScopedAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(ScopedAdmin):
+class SiteAdmin(EditedMeanwhileAdmin):
     list_display = ["name", "kind", "member", "commune", "code", "is_active", "asset_count"]
     list_filter = ["kind", "is_active", "member__kind", "commune__departement"]
     search_fields = ["name", "code", "address", "commune__name", "commune__code", "member__name"]
@@ -202,11 +230,8 @@ class AssetStatusChangeInline(RoleInline):
         return False
 
 
-class AssetAdminForm(forms.ModelForm):
+class AssetAdminForm(EditedMeanwhileForm):
     status_note = forms.CharField(label=_("Note on the status change"), required=False, max_length=500)
-    # The status the page showed. Someone may change it (through the API, or on this page)
-    # while the form is open; the form would then send the old status back as a change.
-    status_shown = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Asset
@@ -225,30 +250,6 @@ class AssetAdminForm(forms.ModelForm):
             "notes",
         ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["status_shown"].initial = self.instance.status
-
-    def clean(self) -> dict[str, Any] | None:
-        cleaned = super().clean()
-        shown, current = self.cleaned_data.get("status_shown"), self.initial.get("status")
-        if self.instance.pk and shown and current and shown != current:
-            # The page sent back shows the current status, so that saving again is a
-            # choice made knowing it.
-            data = cast(QueryDict, self.data).copy()  # bound to request.POST by the admin
-            data[self.add_prefix("status")] = data[self.add_prefix("status_shown")] = current
-            self.data = data
-            self.add_error(
-                "status",
-                _(
-                    "While you were editing, the status changed to “%(status)s”. The form now shows "
-                    "it: check the form and save again."
-                )
-                % {"status": AssetStatus(current).label},
-            )
-        return cleaned
-
     def clean_status(self) -> str:
         status: str = self.cleaned_data["status"]
         if self.instance.pk and status != self.initial.get("status"):
@@ -260,7 +261,7 @@ class AssetAdminForm(forms.ModelForm):
 
 
 @admin.register(Asset)
-class AssetAdmin(ScopedAdmin):
+class AssetAdmin(EditedMeanwhileAdmin):
     form = AssetAdminForm
     list_display = [
         "inventory_tag",

@@ -139,7 +139,10 @@ def update_site(*, site: Site, by: User | None = None, **fields: Any) -> Site:
     for name, value in fields.items():
         setattr(site, name, value)
     site.full_clean()
-    site.save()
+    if fields:
+        # Only the fields changed, as in update_asset: a full save would write back what
+        # this request read of the others, undoing a change made meanwhile.
+        site.save(update_fields=[*fields, "updated_at"])
     return site
 
 

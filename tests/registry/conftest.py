@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
@@ -9,6 +10,13 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from mutualis.people.models import User
+from tests.api.support import Api, issue_token
+
+# Writers racing each other need the real PostgreSQL server, each thread with its own
+# connection: test_*_postgres.py are collected only when the suite runs on PostgreSQL (as
+# in tests/servicedesk and tests/jobs).
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+collect_ignore_glob = [] if ON_POSTGRES else ["test_*_postgres.py"]
 
 
 @pytest.fixture
@@ -21,3 +29,14 @@ def as_english(as_user: Callable[[User], Client]) -> Callable[[User], Client]:
         return client
 
     return _as
+
+
+@pytest.fixture
+def api(client: Client) -> Callable[..., Api]:
+    """`api(user, {"If-Match": tag})` speaks to the API with a read-write token of the
+    user's membership, sending the headers given with every request."""
+
+    def _api(user: User, headers: dict[str, str] | None = None) -> Api:
+        return Api(client, issue_token(user)[1], headers=headers or {})
+
+    return _api

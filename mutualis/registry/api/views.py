@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -21,6 +22,14 @@ from mutualis.registry import services
 from mutualis.registry.models import Asset, Member, Site
 
 from .base import ApiViewSet
+from .conditional import (
+    ETAG_HEADER,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    PRECONDITION_FAILED,
+    ConditionalObjectMixin,
+)
 from .filters import AssetFilters, ListFilters, MemberFilters, SiteFilters
 from .inputs import (
     AssetChangeSerializer,
@@ -75,7 +84,11 @@ class MemberViewSet(_RegistryViewSet):
         parameters=[SiteFilters],
         responses={200: SiteSerializer, **list_problems()},
     ),
-    retrieve=extend_schema(summary="One site", responses={200: SiteSerializer, **problems(404)}),
+    retrieve=extend_schema(
+        summary="One site",
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: SiteSerializer, **NOT_MODIFIED, **problems(404)},
+    ),
     create=extend_schema(
         summary="Create a site (operator staff whose role allows it)",
         description="The commune must lie in the member's territory, the postal code be one of the commune's, "
@@ -85,15 +98,21 @@ class MemberViewSet(_RegistryViewSet):
     ),
     partial_update=extend_schema(
         summary="Change a site",
-        description="Send only the fields that change; a site cannot change member.",
+        description="Send only the fields that change; a site cannot change member. Send the ETag of "
+        "your last GET in If-Match, so that a change made meanwhile is not overwritten.",
+        parameters=[IF_MATCH, ETAG_HEADER],
         request=SiteChangeSerializer,
-        responses={200: SiteSerializer, **problems(400, 403, 404, 415)},
+        responses={200: SiteSerializer, **problems(400, 403, 404, 415), **PRECONDITION_FAILED},
     ),
 )
-class SiteViewSet(_RegistryViewSet):
+class SiteViewSet(ConditionalObjectMixin, _RegistryViewSet):
     serializer_class = SiteSerializer
     filter_class = SiteFilters
     write_model = SITE
+    stale_detail = gettext_lazy(
+        "The site changed since you read it: nothing was written. GET it again, apply your "
+        "change to what it is now, and send it with the new ETag in If-Match."
+    )
 
     def get_queryset(self) -> QuerySet[Site]:
         return Site.objects.visible_to(self.scope).with_list_related()
@@ -103,10 +122,11 @@ class SiteViewSet(_RegistryViewSet):
         return self.created(SiteSerializer(site).data, site.pk)
 
     def partial_update(self, request: Request, pk: str) -> Response:
-        site = self.get_object()
-        changes = self.parse(SiteChangeSerializer, instance=site, partial=True)
-        site = services.update_site(site=site, by=self.actor, **changes)
-        return Response(SiteSerializer(site).data)
+        def write(site: Site) -> None:
+            changes = self.parse(SiteChangeSerializer, instance=site, partial=True)
+            services.update_site(site=site, by=self.actor, **changes)
+
+        return self.write_if_unchanged(self.get_object(), write)
 
 
 @extend_schema(tags=["assets"])
@@ -116,7 +136,11 @@ class SiteViewSet(_RegistryViewSet):
         parameters=[AssetFilters],
         responses={200: AssetSerializer, **list_problems()},
     ),
-    retrieve=extend_schema(summary="One asset", responses={200: AssetSerializer, **problems(404)}),
+    retrieve=extend_schema(
+        summary="One asset",
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: AssetSerializer, **NOT_MODIFIED, **problems(404)},
+    ),
     create=extend_schema(
         summary="Register an asset (operator staff whose role allows it)",
         description="The inventory tag is unique across the operator's fleet; `status` (default in_service) "
@@ -127,15 +151,21 @@ class SiteViewSet(_RegistryViewSet):
     partial_update=extend_schema(
         summary="Change an asset",
         description="Send only the fields that change. A new `site` moves the asset. The status is refused "
-        "here: change it with POST /api/v1/assets/{id}/status/, which keeps the history.",
+        "here: change it with POST /api/v1/assets/{id}/status/, which keeps the history. Send the ETag of "
+        "your last GET in If-Match, so that a change made meanwhile is not overwritten.",
+        parameters=[IF_MATCH, ETAG_HEADER],
         request=AssetChangeSerializer,
-        responses={200: AssetSerializer, **problems(400, 403, 404, 415)},
+        responses={200: AssetSerializer, **problems(400, 403, 404, 415), **PRECONDITION_FAILED},
     ),
 )
-class AssetViewSet(_RegistryViewSet):
+class AssetViewSet(ConditionalObjectMixin, _RegistryViewSet):
     serializer_class = AssetSerializer
     filter_class = AssetFilters
     write_model = ASSET
+    stale_detail = gettext_lazy(
+        "The asset changed since you read it: nothing was written. GET it again, apply your "
+        "change to what it is now, and send it with the new ETag in If-Match."
+    )
 
     def get_queryset(self) -> QuerySet[Asset]:
         return Asset.objects.visible_to(self.scope).with_list_related()
@@ -145,10 +175,11 @@ class AssetViewSet(_RegistryViewSet):
         return self.created(AssetSerializer(asset).data, asset.pk)
 
     def partial_update(self, request: Request, pk: str) -> Response:
-        asset = self.get_object()
-        changes = self.parse(AssetChangeSerializer, instance=asset, partial=True)
-        asset = services.update_asset(asset=asset, by=self.actor, **changes)
-        return Response(AssetSerializer(asset).data)
+        def write(asset: Asset) -> None:
+            changes = self.parse(AssetChangeSerializer, instance=asset, partial=True)
+            services.update_asset(asset=asset, by=self.actor, **changes)
+
+        return self.write_if_unchanged(self.get_object(), write)
 
     @extend_schema(
         summary="Move an asset through its life cycle",
