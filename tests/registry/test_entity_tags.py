@@ -109,6 +109,36 @@ def test_a_status_change_meanwhile_makes_the_copy_stale(cast: Cast, api) -> None
     assert Asset.objects.get(pk=cast.asset_a.pk).notes == ""
 
 
+def test_a_status_decided_on_a_stale_copy_is_refused(cast: Cast, api) -> None:
+    """A client reads the tablet in service and puts it back in stock; meanwhile someone
+    declared it lost. Lost to in stock is a move the life cycle allows: without If-Match it
+    would replace "lost" unseen."""
+    path = f"assets/{cast.asset_a.pk}/"
+    tag = _tag_of(api(cast.adam), path)
+    services.change_asset_status(asset=Asset.objects.get(pk=cast.asset_a.pk), status=AssetStatus.LOST)
+    changes = cast.asset_a.status_changes.count()
+    client = api(cast.adam, {"If-Match": tag})
+    problem(client.post(f"{path}status/", {"status": AssetStatus.IN_STOCK, "note": ""}), 412)
+    asset = Asset.objects.get(pk=cast.asset_a.pk)
+    assert asset.status == AssetStatus.LOST
+    assert asset.status_changes.count() == changes
+    # With the current tag it goes through, and answers the new one.
+    current = _tag_of(api(cast.adam), path)
+    response = api(cast.adam, {"If-Match": current}).post(
+        f"{path}status/", {"status": AssetStatus.IN_STOCK, "note": ""}
+    )
+    assert response.status_code == 200, response.content.decode()
+    assert response["ETag"] == _tag_of(api(cast.adam), path) != current
+    assert Asset.objects.get(pk=cast.asset_a.pk).status == AssetStatus.IN_STOCK
+
+
+def test_an_illegal_move_stays_a_409_with_a_current_tag(cast: Cast, api) -> None:
+    path = f"assets/{cast.asset_a.pk}/"
+    tag = _tag_of(api(cast.adam), path)
+    current = Asset.objects.get(pk=cast.asset_a.pk).status
+    problem(api(cast.adam, {"If-Match": tag}).post(f"{path}status/", {"status": current, "note": ""}), 409)
+
+
 def test_the_same_tag_writes_once(cast: Cast, api) -> None:
     path = f"assets/{cast.asset_a.pk}/"
     tag = _tag_of(api(cast.adam), path)

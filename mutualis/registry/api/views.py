@@ -184,16 +184,25 @@ class AssetViewSet(ConditionalObjectMixin, _RegistryViewSet):
     @extend_schema(
         summary="Move an asset through its life cycle",
         description="Writes a line of the status history. A transition the life cycle does not allow "
-        "(from retired, or to the current status) is a 409 problem whose `errors` name `status`.",
+        "(from retired, or to the current status) is a 409 problem whose `errors` name `status`. Send "
+        "the ETag of your last GET in If-Match: a status someone set meanwhile (lost, say) is then not "
+        "replaced by one decided on what the asset was before.",
+        parameters=[IF_MATCH, ETAG_HEADER],
         request=AssetStatusSerializer,
-        responses={200: AssetSerializer, **problems(400, 403, 404, 409, 415)},
+        responses={200: AssetSerializer, **problems(400, 403, 404, 409, 415), **PRECONDITION_FAILED},
     )
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request: Request, pk: str) -> Response:
         asset = self.get_object()
         data = self.parse(AssetStatusSerializer)
+
+        def write(locked: Asset) -> None:
+            services.change_asset_status(
+                asset=locked, status=data["status"], note=data["note"], by=self.actor
+            )
+
         try:
-            services.change_asset_status(asset=asset, status=data["status"], note=data["note"], by=self.actor)
+            return self.write_if_unchanged(asset, write)
         except services.IllegalTransition as exc:
             # 409 rather than 400: the request is well formed, the asset's current state
             # refuses it (RFC 9110, 15.5.10).
@@ -203,8 +212,6 @@ class AssetViewSet(ConditionalObjectMixin, _RegistryViewSet):
                 kind="illegal-transition",
                 errors=[{"field": "status", "message": message} for message in exc.messages],
             )
-        asset.refresh_from_db(fields=["updated_at"])
-        return Response(AssetSerializer(asset).data)
 
     @extend_schema(
         summary="The asset's status history, latest first",
