@@ -102,8 +102,8 @@ class Command(BaseCommand):
                 last = time.monotonic()
                 s = worker.stats
                 self.stdout.write(
-                    f"{s.messages} messages, {s.observations} values written, {s.rejected} rejected, "
-                    f"{s.database_failures} database failures"
+                    f"{s.messages} messages, {s.observations} values written, {s.rejected} rejected "
+                    f"({s.repeated} received again), {s.database_failures} database failures"
                 )
             return False
 
@@ -113,5 +113,6 @@ class Command(BaseCommand):
             worker.stop()
         s = worker.stats
         self.stdout.write(
-            f"Stopped: {s.messages} messages, {s.observations} values written, {s.rejected} rejected."
+            f"Stopped: {s.messages} messages, {s.observations} values written, {s.rejected} rejected "
+            f"({s.repeated} received again)."
         )
