@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from mutualis.datahub.ingestion.receive import letter_fingerprint
 from mutualis.datahub.models import DeadLetter
 from tests.datahub.conftest import Hub
 
@@ -62,3 +63,9 @@ def test_letters_kept_twice_are_merged(hub: Hub) -> None:
     readings = DeadLetter.objects.filter(reason="not_an_object")
     assert [(r.times_seen, r.last_seen_at) for r in readings] == [(1, FIRST), (1, FIRST)]
     assert len({r.fingerprint for r in DeadLetter.objects.all()}) == 3
+    # The fingerprints are those ingestion computes: a redelivery after the migration is
+    # counted on the letter it merged.
+    assert merged.fingerprint == letter_fingerprint(merged, 0)
+    assert sorted(r.fingerprint for r in readings) == sorted(
+        letter_fingerprint(r, n) for n, r in enumerate(readings)
+    )

@@ -24,14 +24,45 @@ def _fingerprint(letter, occurrence):
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
 
 
+# Dead letters are never purged: an installation may hold hundreds of thousands. They are
+# read by chunks and written back by statements of BATCH rows, joined to a VALUES list
+# (bulk_update's CASE of 2,000 rows took 83 s for 100,000 letters on PostgreSQL; row by
+# row, 35 s). VALUES' columns are column1, column2… on both databases.
+BATCH = 2000
+
+
+def _values(count, width):
+    row = "(" + ", ".join(["%s"] * width) + ")"
+    return ", ".join([row] * count)
+
+
 def fingerprint_and_merge(apps, schema_editor):
     DeadLetter = apps.get_model("datahub", "DeadLetter")
+    table = schema_editor.quote_name(DeadLetter._meta.db_table)
+    cursor = schema_editor.connection.cursor()
     # Letters of one message were written together, at one `received_at`: the same refusal
     # twice at one instant is two readings of one message (occurrence 0, 1, …); at two
     # instants, the message received twice.
     occurrences = defaultdict(int)
-    first = {}
-    for letter in DeadLetter.objects.order_by("received_at", "pk").iterator(chunk_size=2000):
+    first = {}  # (operator, fingerprint) -> [pk of the letter kept, times seen, pk of the last seen]
+    fingerprinted, merged = [], []
+
+    def fingerprint_batch():
+        if fingerprinted:
+            cursor.execute(
+                f"UPDATE {table} SET fingerprint = v.fingerprint, last_seen_at = received_at "  # noqa: S608 (fixed names, placeholders)
+                f"FROM (SELECT column1 AS id, column2 AS fingerprint FROM (VALUES {_values(len(fingerprinted), 2)}) AS v0) AS v "
+                f"WHERE {table}.id = v.id",
+                [value for pair in fingerprinted for value in pair],
+            )
+            fingerprinted.clear()
+
+    letters = DeadLetter.objects.order_by("received_at", "pk").only(
+        "pk", "operator_id", "received_at", "tenant_id", "source", "topic", "payload", "reason", "detail"
+    )
+    # Nothing the order depends on is written while the letters are read, and nothing is
+    # deleted before the end: SQLite reads and writes on the same connection.
+    for letter in letters.iterator(chunk_size=BATCH):
         key = (
             letter.operator_id,
             letter.received_at,
@@ -46,17 +77,30 @@ def fingerprint_and_merge(apps, schema_editor):
         occurrences[key] += 1
         kept = first.get((letter.operator_id, fingerprint))
         if kept is None:
-            first[(letter.operator_id, fingerprint)] = [letter.pk, 1, letter.received_at]
-            DeadLetter.objects.filter(pk=letter.pk).update(
-                fingerprint=fingerprint, last_seen_at=letter.received_at
-            )
+            first[(letter.operator_id, fingerprint)] = [letter.pk, 1, letter.pk]
+            fingerprinted.append((letter.pk, fingerprint))
+            if len(fingerprinted) >= BATCH:
+                fingerprint_batch()
         else:
             kept[1] += 1
-            kept[2] = letter.received_at
-            DeadLetter.objects.filter(pk=letter.pk).delete()
-    for pk, times_seen, last_seen_at in first.values():
-        if times_seen > 1:
-            DeadLetter.objects.filter(pk=pk).update(times_seen=times_seen, last_seen_at=last_seen_at)
+            kept[2] = letter.pk  # read in order of arrival: the latest so far
+            merged.append(letter.pk)
+    fingerprint_batch()
+    repeated = [kept for kept in first.values() if kept[1] > 1]
+    for start in range(0, len(repeated), BATCH):
+        batch = repeated[start : start + BATCH]
+        cursor.execute(
+            f"UPDATE {table} SET times_seen = v.times_seen, "  # noqa: S608 (fixed names, placeholders)
+            f"last_seen_at = (SELECT latest.received_at FROM {table} AS latest WHERE latest.id = v.latest_id) "
+            f"FROM (SELECT column1 AS id, column2 AS times_seen, column3 AS latest_id "
+            f"FROM (VALUES {_values(len(batch), 3)}) AS v0) AS v WHERE {table}.id = v.id",
+            [value for kept in batch for value in kept],
+        )
+    for start in range(0, len(merged), BATCH):
+        batch = merged[start : start + BATCH]
+        placeholders = ", ".join(["%s"] * len(batch))
+        cursor.execute(f"DELETE FROM {table} WHERE id IN ({placeholders})", batch)  # noqa: S608 (fixed names)
+    cursor.close()
 
 
 class Migration(migrations.Migration):
