@@ -227,6 +227,11 @@ JOBS_LEASE_SECONDS = int(os.environ.get("MUTUALIS_JOBS_LEASE_SECONDS", "300"))
 JOBS_POLL_SECONDS = float(os.environ.get("MUTUALIS_JOBS_POLL_SECONDS", "2"))
 JOBS_KEEP_DONE_DAYS = int(os.environ.get("MUTUALIS_JOBS_KEEP_DONE_DAYS", "14"))
 
+# A request the database's absence made fail answers 503 with Retry-After: this many
+# seconds (mutualis/lib/database_outage.py): a restart or a failover takes seconds to a
+# minute; clients told 30 s neither hammer the server while it comes back nor wait long.
+DATABASE_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("MUTUALIS_DATABASE_UNAVAILABLE_RETRY_AFTER", "30"))
+
 # Forecasts (insights) know the school holidays of this zone (A, B or C): Versailles, and
 # so the reference operator, is in zone C.
 INSIGHTS_SCHOOL_ZONE = os.environ.get("MUTUALIS_SCHOOL_ZONE", "C")
@@ -304,6 +309,12 @@ DATAHUB_NOTIFICATION_ALLOWED_HOSTS = [
 ]
 _allow_private = os.environ.get("MUTUALIS_DATAHUB_NOTIFICATION_ALLOW_PRIVATE", "")
 DATAHUB_NOTIFICATION_ALLOW_PRIVATE = _allow_private.lower() in ("1", "true", "yes")
+
+# Rejected messages (dead letters) are kept this many days after they were last received,
+# then purged daily: long enough to find and fix a device's fault after a holiday, not so
+# long that payloads (which may name people: a room, a badge) are kept for ever (GDPR art.
+# 5(1)(e), storage limitation). 0 keeps them until deleted by hand.
+DATAHUB_DEAD_LETTER_KEEP_DAYS = int(os.environ.get("MUTUALIS_DATAHUB_DEAD_LETTER_KEEP_DAYS", "180"))
 
 # MQTT ingestion (docs/ingestion.md): the broker the `ingest_mqtt` worker subscribes to and
 # the simulator publishes to.
