@@ -48,6 +48,11 @@ class Alerts:
 
 @pytest.fixture
 def alerts(hub: Hub) -> Alerts:
+    return make_alerts(hub)
+
+
+def make_alerts(hub: Hub) -> Alerts:
+    """The `alerts` fixture's cast, for the other test_alerts_* modules' own fixture."""
     roads = SiteKindFactory(code="voirie", name="Voirie et berges")
     riverbank = SiteFactory(member=hub.cast.member_a, kind=roads, name="Berges de la Seine")
     gauge = AssetFactory(site=riverbank, inventory_tag="CRUE-0001")

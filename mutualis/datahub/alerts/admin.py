@@ -18,6 +18,7 @@ from mutualis.servicedesk.models import IncidentType
 
 from .. import smart_data_models as sdm
 from ..models import AlertRule, AlertState
+from .rules import save_rule
 
 
 def _type_choices() -> list[tuple[str, str]]:
@@ -108,6 +109,10 @@ class AlertRuleAdmin(ScopedAdmin):
             field.queryset = Operator.objects.filter(pk=request.scope.operator_id)  # type: ignore[attr-defined]
             field.initial = request.scope.operator_id  # type: ignore[attr-defined]
         return form
+
+    def save_model(self, request: HttpRequest, obj: AlertRule, form: Any, change: bool) -> None:
+        # Through the verb: a deactivated or changed rule ends its alerts in progress.
+        save_rule(rule=obj)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "incident_type":

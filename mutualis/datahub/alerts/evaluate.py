@@ -218,10 +218,12 @@ def _value(entity: dict[str, Any], iri: str) -> tuple[Any, Any] | None:
 
 def _instant(observed: Any, *, now: datetime) -> datetime:
     """When a value was observed (its observedAt, else now): durations count in the
-    sensor's time."""
+    sensor's time. Never later than now, the instant the hub received it: a sensor whose
+    clock runs ahead would otherwise be "beyond since" a moment the sweep never reaches,
+    and its alert would wait for ever."""
     if observed is None:
         return now
     try:
-        return parse_instant(observed, field="observedAt")
+        return min(parse_instant(observed, field="observedAt"), now)
     except NgsiLdError:
         return now

@@ -122,3 +122,13 @@ def clear(state: AlertState, *, value: Any, at: datetime) -> None:
     state.status, state.since, state.last_value, state.pending_since = AlertStatus.NORMAL, at, value, None
     tickets.alert_cleared(state)
     state.save()
+
+
+def end(state: AlertState, *, at: datetime, deactivated: bool) -> None:
+    """The rule was deactivated or changed how it judges (`rules.save_rule`): whatever was
+    in progress is over, and the sensor is judged afresh by the rule as it now is."""
+    was_firing = state.status == AlertStatus.FIRING
+    state.status, state.since, state.pending_since = AlertStatus.NORMAL, at, None
+    if was_firing:
+        tickets.alert_ended(state, deactivated=deactivated)
+    state.save()

@@ -68,6 +68,13 @@ def _locked(rule: AlertRule, entity_pk: int) -> tuple[Entity, AlertState | None]
     return entity, state
 
 
+def locked_state(rule: AlertRule, entity_pk: int) -> AlertState | None:
+    """The rule's state for the entity, read again with the entity locked (call inside a
+    transaction)."""
+    found = _locked(rule, entity_pk)
+    return None if found is None else found[1]
+
+
 def _sweep_pending(rule: AlertRule, *, now: datetime) -> None:
     due = now - timedelta(minutes=rule.for_minutes)
     pending = AlertState.objects.filter(rule=rule, status=AlertStatus.PENDING, pending_since__lte=due)
@@ -83,17 +90,27 @@ def _sweep_pending(rule: AlertRule, *, now: datetime) -> None:
 
 def _last_seen(entity: Entity, iri: str) -> datetime:
     """When the attribute last had news: its default instance's observedAt (else its
-    modifiedAt); an entity that never had it counts from its creation."""
+    modifiedAt); an entity that never had it counts from its creation. An observedAt later
+    than the modifiedAt (a sensor whose clock runs ahead) counts as the modifiedAt: a
+    reading cannot have been observed after the hub received it, and a silence dated from
+    next year would never be found."""
     for instance in entity.attributes.get(iri, ()):
         if "datasetId" in instance:
             continue
-        for key in ("observedAt", "modifiedAt"):
-            if key in instance:
-                try:
-                    return parse_instant(instance[key], field=key)
-                except NgsiLdError:
-                    continue
+        found = [_instant(instance, key) for key in ("observedAt", "modifiedAt")]
+        moments = [moment for moment in found if moment is not None]
+        if moments:
+            return min(moments)
     return entity.created_at
+
+
+def _instant(instance: dict[str, Any], key: str) -> datetime | None:
+    if key not in instance:
+        return None
+    try:
+        return parse_instant(instance[key], field=key)
+    except NgsiLdError:
+        return None
 
 
 def _sweep_silence(rule: AlertRule, *, now: datetime) -> None:

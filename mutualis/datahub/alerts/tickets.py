@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from mutualis.servicedesk.models import TicketChannel, TicketState
+from mutualis.servicedesk.models import Ticket, TicketChannel, TicketState
 from mutualis.servicedesk.services.conversation import add_note
 from mutualis.servicedesk.services.declaring import open_ticket
 from mutualis.servicedesk.services.handling import transition
@@ -30,15 +30,32 @@ from ..models.alerts import AlertRule, Comparison, RuleKind
 logger = logging.getLogger(__name__)
 
 
+def _followed(state: AlertState) -> Ticket | None:
+    """The alert's ticket, or the one it was merged into (a merge closes the duplicate and
+    the other goes on: the staff said both are one incident, so the alert's news goes
+    there). The state is made to point at it."""
+    ticket = state.ticket
+    seen: set[int] = set()
+    while ticket is not None and ticket.merged_into_id is not None and ticket.pk not in seen:
+        seen.add(ticket.pk)
+        ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first()
+    if ticket is not None and ticket is not state.ticket:
+        state.ticket = ticket
+    return ticket
+
+
 def alert_fired(state: AlertState) -> None:
-    """Open the excursion's ticket, unless the previous one is still open (a note then)."""
+    """Open the excursion's ticket, unless the previous one is still open on the sensor's
+    site (a note then): a sensor moved to another site gets a ticket there, for the team
+    that goes there."""
     rule, entity = state.rule, state.entity
     # Tickets are read by the operator's staff and the member: in the product's language,
     # whatever language the process serving the write runs in.
     with translation.override(settings.LANGUAGE_CODE):
-        if state.ticket is not None and state.ticket.state not in _ENDED:
+        ticket = _followed(state)
+        if ticket is not None and ticket.state not in _ENDED and ticket.site_id == entity.site_id:
             add_note(
-                ticket=state.ticket,
+                ticket=ticket,
                 body=_("The alert “%(rule)s” fires again: %(what)s.") % {"rule": rule, "what": _what(state)},
                 by=None,
             )
@@ -69,7 +86,7 @@ def alert_fired(state: AlertState) -> None:
 def alert_cleared(state: AlertState) -> None:
     """Say on the open ticket that values are back to normal, and resolve it if the rule
     says so. An ended ticket is left alone: someone has already dealt with it."""
-    ticket = state.ticket
+    ticket = _followed(state)
     state.problem = ""
     if ticket is None or ticket.state in _ENDED:
         return
@@ -86,6 +103,27 @@ def alert_cleared(state: AlertState) -> None:
         if state.rule.resolve_when_clear:
             ticket.refresh_from_db(fields=["state"])
             state.ticket = transition(ticket=ticket, to=TicketState.RESOLVED, by=None, as_staff=True)
+
+
+def alert_ended(state: AlertState, *, deactivated: bool) -> None:
+    """Say on the open ticket that the alert stopped because its rule changed: the staff
+    should not wait for a "back to normal" note that will not come."""
+    ticket = _followed(state)
+    state.problem = ""
+    if ticket is None or ticket.state in _ENDED:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        if deactivated:
+            body = _(
+                "The alert rule “%(rule)s” was deactivated: this alert is over, whatever the "
+                "values. Check the sensor before resolving the ticket."
+            ) % {"rule": state.rule}
+        else:
+            body = _(
+                "The alert rule “%(rule)s” was changed: this alert is over, and the sensor is "
+                "judged again by the new rule from its next reading."
+            ) % {"rule": state.rule}
+        add_note(ticket=ticket, body=body, by=None)
 
 
 _ENDED = frozenset({TicketState.RESOLVED, TicketState.CLOSED, TicketState.CANCELLED})

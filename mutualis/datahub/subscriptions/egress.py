@@ -33,6 +33,8 @@ import ipaddress
 import re
 import socket
 import ssl
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -293,15 +295,28 @@ def _allowed_targets(host: str, port: int) -> list[_Target]:
 
 class _PinnedConnection(http.client.HTTPConnection):
     """Connects to the addresses checked, never resolving the host again: the host name
-    still goes in the Host header (and, over TLS, in SNI and the certificate check)."""
+    still goes in the Host header (and, over TLS, in SNI and the certificate check).
+
+    The whole exchange must end by `deadline` (time.monotonic()). A socket's timeout
+    bounds each wait only: a receiver answering one byte every few seconds would hold the
+    worker for hours (and, once past the job's time limit, a thread for good), so a timer
+    shuts the socket down at the deadline, which ends any read in progress."""
 
     targets: list[_Target]
+    deadline: float
+    timed_out: bool = False
+    _watchdog: threading.Timer | None = None
+    _closing: tuple[threading.Lock, list[bool]]
 
     def connect(self) -> None:
         errors = []
         for target in self.targets:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                self.timed_out = True
+                break
             sock = socket.socket(target.family, socket.SOCK_STREAM)
-            sock.settimeout(self.timeout)
+            sock.settimeout(min(self.timeout, remaining) if self.timeout is not None else remaining)
             try:
                 sock.connect(target.sockaddr)
             except OSError as exc:
@@ -310,8 +325,43 @@ class _PinnedConnection(http.client.HTTPConnection):
                 continue
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.sock = sock
+            self._watch(sock, self.deadline - time.monotonic())
             return
-        raise ConnectionError("; ".join(errors))
+        raise ConnectionError("; ".join(errors) or "no time left to connect")
+
+    def _watch(self, sock: socket.socket, remaining: float) -> None:
+        # By file descriptor: over TLS, wrapping hands the descriptor to a new socket object
+        # (the plain one is detached), and the handshake is an exchange to bound too.
+        fd = sock.fileno()
+        guard = threading.Lock()
+        self._closing = guard, [False]
+
+        def expire() -> None:
+            with guard:
+                if self._closing[1][0]:
+                    return  # closed meanwhile: the descriptor may belong to another socket now
+                self.timed_out = True
+                view = socket.socket(fileno=fd)
+                try:
+                    view.shutdown(socket.SHUT_RDWR)  # ends any read or write in progress
+                except OSError:
+                    pass
+                finally:
+                    view.detach()  # the descriptor stays its owner's to close
+
+        self._watchdog = threading.Timer(max(remaining, 0), expire)
+        self._watchdog.daemon = True
+        self._watchdog.start()
+
+    def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            guard, closed = self._closing
+            with guard:
+                closed[0] = True
+                super().close()
+            return
+        super().close()
 
 
 class _PinnedTLSConnection(http.client.HTTPSConnection, _PinnedConnection):
@@ -329,7 +379,9 @@ class Answer:
 
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> Answer:
     """POST `body` to `url` through the checks above: Refused, Unreachable, or the answer
-    (a redirection is an answer like any other: it is not followed)."""
+    (a redirection is an answer like any other: it is not followed). `timeout` bounds the
+    whole exchange, from resolving the name to the end of the answer read."""
+    deadline = time.monotonic() + timeout
     host, port, scheme = _host_and_port(url)
     targets = _allowed_targets(host, port)
     connection: _PinnedConnection
@@ -338,14 +390,27 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> A
     else:
         connection = _PinnedConnection(host, port, timeout=timeout)
     connection.targets = targets
+    connection.deadline = deadline
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         connection.request("POST", target, body=body, headers={"User-Agent": USER_AGENT, **headers})
         response = connection.getresponse()
         response.read(MAX_ANSWER_BYTES)
-        return Answer(status=response.status, reason=response.reason, location=response.getheader("Location"))
+        answer = Answer(
+            status=response.status, reason=response.reason, location=response.getheader("Location")
+        )
     except (OSError, http.client.HTTPException) as exc:
+        if connection.timed_out:
+            raise Unreachable(_too_slow(timeout)) from None
         raise Unreachable(f"{type(exc).__name__}: {exc}") from None
     finally:
         connection.close()
+    if connection.timed_out:
+        # Cut off while reading: what was read may be a part of the answer only.
+        raise Unreachable(_too_slow(timeout))
+    return answer
+
+
+def _too_slow(timeout: float) -> str:
+    return f"no complete answer within {timeout:g} s (the whole exchange must end in that time)"
