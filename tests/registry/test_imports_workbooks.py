@@ -73,7 +73,7 @@ def test_a_workbook_is_checked_and_imported_through_the_page(cast: Cast, as_engl
     assert (batch.status, batch.file_name, batch.size) == (ImportStatus.READY, "inventaire.xlsx", len(data))
     page = adam.get(f"/imports/{batch.pk}/").content.decode()
     assert (
-        "read from the sheet “Sites”, the first of its 2 sheets that is not empty; the others were not read"
+        "read from the sheet “Sites”, the first of its 2 sheets that holds a table; the others were not read"
         in page
     )
     assert "Values recorded otherwise than written" in page

@@ -16,7 +16,7 @@ from mutualis.registry.services import IllegalTransition, check_transition
 from .columns import normalize
 from .lookups import MemberIndex, in_chunks
 from .report import Report
-from .rows import CellError, Duplicates, NameIndex, Row, parse_amount, parse_date
+from .rows import CellError, Duplicates, NameIndex, Row, parse_amount
 
 # Words people use for a status in French inventories, beyond the labels of AssetStatus.
 _STATUS_WORDS = {
@@ -128,8 +128,8 @@ class AssetChecker:
         values: dict[str, Any] = {
             "serial_number": row.text("serial_number", max_length=_max_length("serial_number")),
             "label": row.text("label", max_length=_max_length("label")),
-            "acquired_on": row.value("acquired_on", parse_date),
-            "warranty_ends_on": row.value("warranty_ends_on", parse_date),
+            "acquired_on": row.date("acquired_on"),
+            "warranty_ends_on": row.date("warranty_ends_on"),
             "acquisition_cost": row.value("acquisition_cost", parse_amount),
         }
         status = row.value("status", self._parse_status)

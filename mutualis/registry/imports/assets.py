@@ -120,7 +120,15 @@ ASSETS = ImportSpec(
         ),
         Column(
             "acquired_on",
-            ("date_d_achat", "date_achat", "date_acquisition", "date_d_acquisition", "purchase_date"),
+            # "Acquis le": the column of the equipment list's export, so that it imports back.
+            (
+                "date_d_achat",
+                "date_achat",
+                "date_acquisition",
+                "date_d_acquisition",
+                "purchase_date",
+                "acquis_le",
+            ),
             help=gettext_lazy("A date: 2024-09-01 or 01/09/2024."),
         ),
         Column(
@@ -139,6 +147,9 @@ ASSETS = ImportSpec(
             (
                 "cout",
                 "cout_d_acquisition",
+                # The equipment list's export: "Coût d’acquisition (€ HT)", "Acquisition cost (EUR)".
+                "cout_d_acquisition_ht",
+                "acquisition_cost_eur",
                 "cout_acquisition",
                 "prix",
                 "prix_d_achat",

@@ -15,7 +15,9 @@ def normalize(text: str) -> str:
     """Header names and codes compared the way people type them: "Code postal", "code_postal"
     and "CODE-POSTAL" are one name; accents are dropped ("Téléphone" is "telephone")."""
     text = unicodedata.normalize("NFKD", text.strip().lstrip("\ufeff"))
-    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    # Accents dropped, but any other character a separator: the typographic apostrophe that
+    # Excel's and Word's autocorrect put in "Numéro d’inventaire" separates words as "'" does.
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from mutualis.registry.models import Commune, Member, MemberKind, Operator
 
+from .columns import normalize
 from .rows import CellError, zero_padded
 
 T = TypeVar("T")
@@ -41,6 +42,7 @@ class MemberIndex:
         self.operator = operator
         self._by_key: dict[str, Member] = {}
         self._territories: dict[int, dict[str, str]] = {}
+        self._by_name: dict[str, list[Member]] = {}
         members = list(
             Member.objects.filter(operator=operator).select_related("commune", "departement", "epci")
         )
@@ -55,12 +57,25 @@ class MemberIndex:
             for key in keys:
                 if key:
                     self._by_key.setdefault(key.upper(), member)
+            self._by_name.setdefault(normalize(member.name), []).append(member)
 
     def parse(self, text: str) -> Member:
         key = text.replace(" ", "").upper()
         for candidate in (key, zero_padded(key, 2), zero_padded(key, 5), zero_padded(key, 9)):
             if candidate in self._by_key:
                 return self._by_key[candidate]
+        # The member's name, as the pages and the exports write it: an exported list,
+        # corrected in a spreadsheet, imports back.
+        named = self._by_name.get(normalize(text), [])
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise CellError(
+                _(
+                    "%(count)s members are named “%(value)s” (SIREN %(sirens)s): write the SIREN of the one meant."
+                )
+                % {"count": len(named), "value": text, "sirens": ", ".join(m.siren or "?" for m in named)}
+            )
         raise CellError(
             _("No member of %(operator)s has the SIREN or INSEE code “%(value)s”.")
             % {"operator": self.operator, "value": text}

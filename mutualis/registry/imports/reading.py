@@ -25,6 +25,10 @@ from openpyxl.utils import get_column_letter
 from .columns import ImportSpec, normalize
 from .report import CONTROL_CHARACTERS, WHOLE_FILE, Report
 
+# Rows above the header that are looked past, to find it: a title, a date, a blank line
+# left for looks ("Inventaire des sites, mise à jour de mars"). Bounded, so that a file
+# without a header is not read to its end for one.
+MAX_ROWS_ABOVE_HEADER = 10
 DELIMITERS = (";", "\t", ",")  # by preference when a header line counts as many of each
 _SEP_LINE = re.compile(r"^sep=(.)\s*$", re.IGNORECASE)
 # A valid multi-byte UTF-8 sequence: found in a file that is not UTF-8 as a whole, it means
@@ -56,6 +60,34 @@ class Table:
     workbook: bool = False
     # Cells a workbook could not give as text (a formula's error…): line -> [(column, message)].
     cell_problems: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    # Positions of the columns the header leaves without a name: see `check_unnamed_columns`.
+    unnamed: list[int] = field(default_factory=list)
+
+    def label(self, position: int) -> str:
+        """A column as the person sees it: its letter in a workbook (C, AB), its number in a CSV file."""
+        return get_column_letter(position + 1) if self.workbook else str(position + 1)
+
+
+def check_unnamed_columns(table: Table, report: Report) -> None:
+    """Report the columns without a name in the header that hold a value on some row.
+
+    A column both unnamed and empty is left aside, as the empty ones right of the header
+    are: a table drawn from cell B2 of a sheet, or a spacer column between two groups of
+    columns, holds nothing to import. An unnamed column holding values is a problem: its
+    values would be lost without a word."""
+    for position in table.unnamed:
+        if any(position < len(cells) and cells[position].strip() for _line, cells in table.rows):
+            report.add(
+                table.header_line,
+                "",
+                _("Column %(n)s has no name: name it or delete it.") % {"n": table.label(position)},
+            )
+
+
+def names_columns(cells: list[str], spec: ImportSpec) -> bool:
+    """Whether a row is a header: two of its cells at least name columns of `spec` (every kind
+    of file has more than two required columns; a title may happen to be a column's name)."""
+    return sum(1 for cell in cells if cell.strip() and spec.resolve(cell) is not None) >= 2
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -170,11 +202,27 @@ def read_table(data: bytes, spec: ImportSpec, report: Report) -> Table | None:
         return None
     lines = io.StringIO(text, newline="")
     line_no, header_line = 0, ""
+    # (line number, text) of the lines before the header, and what follows the first: if no
+    # line names columns, the first non-blank line is taken as the header and reported.
+    above: list[tuple[int, str]] = []
     for physical in lines:
         line_no += 1
-        if physical.strip():
-            header_line = physical.rstrip("\r\n")
+        if not physical.strip():
+            continue
+        candidate = physical.rstrip("\r\n")
+        if _SEP_LINE.match(candidate) or _header_line_names_columns(candidate, spec):
+            header_line = candidate
             break
+        above.append((line_no, candidate))
+        if len(above) > MAX_ROWS_ABOVE_HEADER:
+            break
+    if not header_line and above:
+        # No header found: the first line is read as the header, and reported as not one.
+        first_line, header_line = above[0]
+        lines = io.StringIO(text, newline="")
+        for _skipped in range(first_line):
+            next(lines)
+        line_no = first_line
     if not header_line:
         report.add(WHOLE_FILE, "", _("The file is empty."))
         return None
@@ -215,10 +263,22 @@ def read_table(data: bytes, spec: ImportSpec, report: Report) -> Table | None:
             break
         if any(c.strip() for c in cells):
             table.rows.append((start, cells))
+    check_unnamed_columns(table, report)
     report.rows = len(table.rows)
     if not table.rows and report.ok:
         report.add(WHOLE_FILE, "", _("The file has a header line but no rows."))
     return table
+
+
+def _header_line_names_columns(line: str, spec: ImportSpec) -> bool:
+    delimiter = detect_delimiter(line)
+    if delimiter is None:
+        return False
+    try:
+        cells = next(csv.reader([line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return False
+    return names_columns(cells, spec)
 
 
 def too_big_message(size: int) -> str:
@@ -245,11 +305,8 @@ def read_header(
     while width and not header[width - 1].strip():
         width -= 1
     table = Table(width=width, header_line=line, workbook=workbook)
+    label = table.label
     usable = True
-
-    def label(position: int) -> str:
-        # In a workbook, columns as the spreadsheet names them: C, AB.
-        return get_column_letter(position + 1) if workbook else str(position + 1)
 
     if not separator_found and spec.resolve(header[0]) is None:
         report.add(
@@ -275,9 +332,7 @@ def read_header(
         written = cell.strip().lstrip("\ufeff")
         name = spec.resolve(written)
         if not written:
-            report.add(
-                line, "", _("Column %(n)s has no name: name it or delete it.") % {"n": label(position)}
-            )
+            table.unnamed.append(position)
         elif name is None:
             report.add(line, written, _unknown_column_message(written, spec))
         elif name in table.positions:
@@ -312,6 +367,12 @@ def read_header(
         for message in spec.header_rules(set(table.positions)):
             report.add(line, "", message)
             usable = False
+    if not usable:
+        # The rows will not be read: whether the unnamed columns hold values is unknown.
+        for position in table.unnamed:
+            report.add(
+                line, "", _("Column %(n)s has no name: name it or delete it.") % {"n": label(position)}
+            )
     return table if usable else None
 
 

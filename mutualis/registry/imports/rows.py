@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable, Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Generic, TypeVar
 
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .columns import normalize
@@ -90,6 +91,35 @@ class Row:
             )
             return ""
         return value
+
+    def date(self, column: str) -> dt.date | None:
+        """A date; a spreadsheet's serial number of a date (45550 for 15/09/2024: a date cell
+        that lost its date format, or was pasted as a value) is read as that date, and the
+        reading listed among the values recorded otherwise than written."""
+        raw = self.text(column)
+        if (day := spreadsheet_serial_date(raw)) is not None:
+            self.report.add_note(
+                self.line,
+                self.names.get(column, column),
+                _(
+                    "“%(written)s” is recorded as %(recorded)s: it is a date as spreadsheets store it, "
+                    "as a number of days. In the spreadsheet, format the column as dates to see them."
+                )
+                % {"written": raw, "recorded": formats.date_format(day, "SHORT_DATE_FORMAT")},
+            )
+            return day
+        if (day := short_year_date(raw)) is not None:
+            self.report.add_note(
+                self.line,
+                self.names.get(column, column),
+                _(
+                    "“%(written)s” is recorded as %(recorded)s: the year had two digits. In the spreadsheet, "
+                    "format the column as dates with a four-digit year to be sure of the century."
+                )
+                % {"written": raw, "recorded": formats.date_format(day, "SHORT_DATE_FORMAT")},
+            )
+            return day
+        return self.value(column, parse_date)
 
     def value(
         self, column: str, parse: Callable[[str], T], *, required: bool = False, max_length: int | None = None
@@ -166,6 +196,42 @@ _DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # Spreadsheets export date cells with a midnight time; it carries no information.
 _MIDNIGHT = re.compile(r"[ T]00:00(:00)?$")
+
+
+# Spreadsheets store a date as a number of days since 1899-12-30 (Excel's 1900 date system,
+# ECMA-376 Part 1, §18.17.4.1; LibreOffice's default too). Only five-digit numbers from
+# 1970-01-01 to 2100-12-31 are read as dates: a year (2024) or an amount is not one.
+_SPREADSHEET_EPOCH = dt.date(1899, 12, 30)
+_SERIAL_DATES = range(25_569, 73_415 + 1)
+
+
+def spreadsheet_serial_date(text: str) -> dt.date | None:
+    """The date a spreadsheet's serial number `text` stands for (45550: 2024-09-15), or None."""
+    if len(text) != 5 or not text.isdigit() or int(text) not in _SERIAL_DATES:
+        return None
+    return _SPREADSHEET_EPOCH + dt.timedelta(days=int(text))
+
+
+# 15/09/24: LibreOffice's short date in French, which its CSV export writes as shown.
+_DATE_FR_SHORT = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2})$")
+# A two-digit year is taken within this many years ahead of today, else in the past
+# century: equipment is bought in the past, and its warranty ends at most a few years ahead.
+_SHORT_YEAR_AHEAD = 20
+
+
+def short_year_date(text: str, *, today: dt.date | None = None) -> dt.date | None:
+    """The date of a French date with a two-digit year (15/09/24: 2024-09-15), or None."""
+    if not (match := _DATE_FR_SHORT.match(text)):
+        return None
+    day, month, short = (int(g) for g in match.groups())
+    this_year = (today or timezone.localdate()).year
+    year = this_year - this_year % 100 + short
+    if year > this_year + _SHORT_YEAR_AHEAD:
+        year -= 100
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
 
 
 def parse_date(text: str) -> dt.date:

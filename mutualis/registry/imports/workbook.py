@@ -30,10 +30,18 @@ from typing import Any
 from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from .columns import ImportSpec
-from .reading import Table, UnreadableFileError, read_header
+from .reading import (
+    MAX_ROWS_ABOVE_HEADER,
+    Table,
+    UnreadableFileError,
+    check_unnamed_columns,
+    names_columns,
+    read_header,
+)
 from .report import WHOLE_FILE, Report
 
 logger = logging.getLogger(__name__)
@@ -251,10 +259,18 @@ class _SheetReader:
         # What the cells read would weigh as CSV: each cell's text and its separator.
         self.budget = settings.IMPORT_MAX_BYTES
         self.empty = True
+        # The sheet's first non-empty row, when no row of its first ones names columns: the
+        # sheet holds no table (a notice), or its header is wrong; `read_header` says which.
+        self.first_row: tuple[int, list[str]] | None = None
 
     def read(self, ws_values: Any, ws_formulas: Any) -> Table | None:
-        """The table, or None when the header is unusable or the sheet empty (`self.empty`)."""
+        """The table, or None when the header is unusable, not found (`self.first_row`), or
+        the sheet empty (`self.empty`).
+
+        The header is the first row naming columns: rows above it (a title, group headings
+        over merged cells) are passed over, up to MAX_ROWS_ABOVE_HEADER."""
         table: Table | None = None
+        above = 0
         for number, values, formulas in _rows(ws_values, ws_formulas):
             texts, problems = self._texts(values, formulas)
             self.budget -= sum(len(t) for t in texts) + len(texts)
@@ -271,6 +287,14 @@ class _SheetReader:
                 continue  # blank lines, above the header or between rows
             if table is None:
                 self.empty = False
+                if not names_columns(texts, self.spec):
+                    if self.first_row is None:
+                        self.first_row = (number, texts)
+                    above += 1
+                    if above > MAX_ROWS_ABOVE_HEADER:
+                        return None
+                    continue
+                self.first_row = None
                 table = read_header(texts, number, self.spec, self.report, workbook=True)
                 if table is None:
                     return None
@@ -281,6 +305,8 @@ class _SheetReader:
             if named:
                 table.cell_problems[number] = named
             table.rows.append((number, texts))
+        if table is not None:
+            check_unnamed_columns(table, self.report)
         return table
 
     def _texts(
@@ -334,9 +360,45 @@ def read_workbook(data: bytes, spec: ImportSpec, report: Report) -> Table | None
             workbook.close()
 
 
+class _UnsizedWorksheet(ReadOnlyWorksheet):
+    """A streamed sheet whose size is not looked up when the workbook is opened.
+
+    openpyxl's read-only sheet looks for the size a sheet declares (its <dimension>) as
+    soon as the workbook is opened, for every sheet; a sheet that declares none (files
+    written by openpyxl's write-only mode, or by our own exports, `mutualis.lib.xlsx`) is
+    then parsed whole for nothing: a quarter of the time it took to read 30,000 rows
+    (4.1 s of CPU time, 3.1 s without; docs/imports.md, "Time"). The size is not needed:
+    `_rows` resets it anyway, as it may be wrong."""
+
+    def _get_size(self) -> None:
+        self._min_column = self._min_row = 1
+        self._max_column = self._max_row = None
+
+
+class _StreamingReader(ExcelReader):
+    """openpyxl's reader in read-only mode, making `_UnsizedWorksheet`s (the read-only
+    branch of openpyxl 3.1's `read_worksheets`)."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files:
+                continue
+            if "chartsheet" in rel.Type:
+                # Kept in the sheets' order: defined names point to sheets by position.
+                # The stubs type the first argument as a Chartsheet; openpyxl passes this same ChildSheet.
+                self.read_chartsheet(sheet, rel)  # type: ignore[arg-type]
+                continue
+            worksheet = _UnsizedWorksheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state or "visible"
+            # As openpyxl does: `Workbook._add_sheet` refuses read-only sheets; the stubs omit `_sheets`.
+            self.wb._sheets.append(worksheet)  # type: ignore[attr-defined]
+
+
 def _open(data: bytes, *, data_only: bool) -> Any:
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only, keep_links=False)
+        reader = _StreamingReader(io.BytesIO(data), read_only=True, data_only=data_only, keep_links=False)
+        reader.read()
+        return reader.wb
     except Exception as exc:
         # A file from anyone: a damaged one fails in many ways (KeyError, XML errors,
         # TypeError…); the person gets one clear message rather than an error page.
@@ -351,10 +413,16 @@ def _read_first_sheet(workbooks: list[Any], spec: ImportSpec, report: Report) ->
         ws for ws in sheets if ws.sheet_state != "visible"
     ]
     report.sheet_count = len(sheets)
+    # The first non-empty sheet, with its first row, in case no sheet has a header.
+    first: tuple[str, tuple[int, list[str]]] | None = None
     for ws in ordered:
         reader = _SheetReader(spec, report)
         table = reader.read(ws, workbooks[1][ws.title] if len(workbooks) > 1 else None)
         if reader.empty:
+            continue
+        if reader.first_row is not None:
+            # No header on this sheet (a notice, a summary): the table may be on the next one.
+            first = first or (ws.title, reader.first_row)
             continue
         report.sheet = ws.title
         if table is not None:
@@ -362,5 +430,10 @@ def _read_first_sheet(workbooks: list[Any], spec: ImportSpec, report: Report) ->
             if not table.rows and report.ok:
                 report.add(WHOLE_FILE, "", _("The sheet has a header line but no rows."))
         return table
+    if first is not None:
+        # Reported on the first non-empty sheet, as if its first row were the header.
+        report.sheet, (number, texts) = first
+        read_header(texts, number, spec, report, workbook=True)
+        return None
     report.add(WHOLE_FILE, "", _("The workbook is empty: none of its sheets holds a value."))
     return None
