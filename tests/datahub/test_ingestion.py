@@ -155,6 +155,40 @@ def test_a_late_observation_is_kept_in_history_without_rolling_the_state_back(hu
     assert Entity.objects.get(pk=sensor.pk).attributes[PM25][0]["value"] == 20.0
 
 
+def test_a_reading_stamped_ahead_of_the_clock_is_refused_and_does_not_freeze_the_state(hub: Hub) -> None:
+    """A device whose clock jumped to next year: its reading would have stayed the current
+    value, every true reading after it older, the alert rules never judging them again."""
+    sensor = make_sensor(hub.tenant_a)
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    report = ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[message(hub.tenant_a, reading(99.0, at="2027-11-23T10:00:00Z"))],
+        now=now,
+    )
+    assert (report.observations, report.rejected) == (0, 1)
+    letter = DeadLetter.objects.get()
+    assert letter.reason == "future_time"
+    assert "365 days ahead of the hub's clock" in letter.detail
+    assert "NTP" in letter.detail
+    # A clock a few minutes fast is a clock, not a fault; and the true readings go on.
+    report = ingest_messages(
+        operator_id=hub.cast.operator.pk,
+        messages=[message(hub.tenant_a, reading(12.0, at="2026-11-23T10:05:00Z"))],
+        now=now,
+    )
+    assert (report.observations, report.rejected) == (1, 0)
+    assert Entity.objects.get(pk=sensor.pk).attributes[PM25][0]["value"] == 12.0
+    assert [v for _t, v in history(sensor)] == [12.0]
+
+
+def test_http_ingestion_names_a_reading_from_the_future(hub: Hub, ngsi) -> None:
+    make_sensor(hub.tenant_a)
+    response = post(ngsi, hub.alice_rw, [reading(1.0, at="2099-01-01T00:00:00Z"), reading(2.0)])
+    body = response.json()
+    assert [e["reason"] for e in body["errors"]] == ["future_time"]
+    assert DeadLetter.objects.get().reason == "future_time"
+
+
 def test_rejected_messages_become_dead_letters_and_good_ones_are_still_written(hub: Hub) -> None:
     sensor = make_sensor(hub.tenant_a)
     report = ingest_messages(

@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.db import connection
@@ -145,6 +145,34 @@ def reading_from_object(item: Any) -> Reading:
             # The history keeps numbers as doubles: an integer beyond ±1.8e308 has none.
             raise Rejected("bad_value", f"The value of {name!r} is too large a number (beyond ±1.8e308).")
     return Reading(sensor=sensor.strip(), observed_at=observed_at, values=values)
+
+
+# How far ahead of the hub's clock a reading may be stamped. A device's clock a few minutes
+# fast is common and harmless; beyond this it is wrong, and the reading would do harm: the
+# current value is the latest by observedAt, so one reading stamped next year would keep
+# every true reading after it out of the sensor's state (and of its alert rules) until then.
+MAX_AHEAD = timedelta(minutes=10)
+
+
+def check_not_ahead(reading: Reading, now: datetime) -> Reading:
+    """`reading`, unless its time is further ahead of `now` (when the hub received it) than
+    a clock can drift: refused as `future_time`, saying by how much."""
+    ahead = reading.observed_at - now
+    if ahead > MAX_AHEAD:
+        raise Rejected(
+            "future_time",
+            f"observedAt {format_instant(reading.observed_at)} is {_duration(ahead)} ahead of the hub's "
+            f"clock ({format_instant(now)}): set the device's clock (NTP) and send the reading again.",
+        )
+    return reading
+
+
+def _duration(delta: timedelta) -> str:
+    if delta >= timedelta(days=2):
+        return f"{delta.days} days"
+    if delta >= timedelta(hours=2):
+        return f"{int(delta.total_seconds() // 3600)} hours"
+    return f"{int(delta.total_seconds() // 60)} minutes"
 
 
 def _fits_a_double(value: int) -> bool:

@@ -39,7 +39,15 @@ from mutualis.datahub.bulk import collector_held
 from mutualis.datahub.models import DeadLetter, IngestionSource, Tenant
 from mutualis.datahub.models.tenants import DEFAULT_TENANT
 
-from .compact import Reading, Rejected, load_json, parse_compact, parse_entities, readings_to_fragments
+from .compact import (
+    Reading,
+    Rejected,
+    check_not_ahead,
+    load_json,
+    parse_compact,
+    parse_entities,
+    readings_to_fragments,
+)
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +267,11 @@ def _ingest(operator_id: int, messages: list[Message], now: datetime) -> IngestR
             try:
                 if message.kind == OBSERVATIONS:
                     for item in parse_compact(message.payload):
+                        if not isinstance(item, Rejected):
+                            try:
+                                item = check_not_ahead(item, now)
+                            except Rejected as ahead:
+                                item = ahead
                         if isinstance(item, Rejected):
                             refuse(index, message, tenant, item, _text(message.payload))
                         else:
