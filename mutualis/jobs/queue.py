@@ -130,7 +130,10 @@ def _claim_compare_and_set(*, worker: str, now: datetime, lease: timedelta) -> J
 
 
 def _held_by(job: Job, worker: str) -> JobQuerySet:
-    return Job.objects.filter(pk=job.pk, locked_by=worker)
+    """The job if it is still in the attempt `worker` claimed. The attempt number fences
+    the record of an attempt that ended late (timed out, or past its lease) from a later
+    claim of the same job, even one by the same worker name."""
+    return Job.objects.filter(pk=job.pk, locked_by=worker, attempts=job.attempts)
 
 
 def finish(job: Job, *, worker: str, now: datetime) -> bool:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -21,6 +23,8 @@ class Task:
     func: Callable[..., Any]
     max_attempts: int
     retry_delay: timedelta
+    # None: the platform's default, JOBS_TIME_LIMIT_SECONDS, read when the job runs.
+    time_limit: timedelta | None = None
 
     @property
     def path(self) -> str:
@@ -30,15 +34,30 @@ class Task:
         """Exponential backoff: the wait after failed attempt n is retry_delay × 2^(n-1)."""
         return self.retry_delay * 2 ** max(attempt - 1, 0)
 
+    def limit(self) -> timedelta:
+        """How long one attempt may run in a worker before it is timed out (docs/jobs.md)."""
+        return self.time_limit if self.time_limit is not None else default_time_limit()
+
+
+def default_time_limit() -> timedelta:
+    return timedelta(seconds=settings.JOBS_TIME_LIMIT_SECONDS)
+
 
 _tasks: dict[str, Task] = {}
 _periodic: dict[str, timedelta] = {}
 
 
 def task(
-    name: str, *, max_attempts: int = 5, retry_delay: timedelta = timedelta(seconds=30)
+    name: str,
+    *,
+    max_attempts: int = 5,
+    retry_delay: timedelta = timedelta(seconds=30),
+    time_limit: timedelta | None = None,
 ) -> Callable[[F], F]:
     """Register `func(**kwargs)` as the task `name`; `enqueue(name, **kwargs)` runs it later.
+
+    `time_limit` is how long one attempt may run in a worker (default JOBS_TIME_LIMIT_SECONDS):
+    past it the attempt is timed out, and retried like a failure while attempts remain.
 
     Declaring the same function again (a module imported twice, or `@task` stacked over
     `@periodic`) updates its options; another function under a taken name is an error, so
@@ -48,9 +67,13 @@ def task(
         raise ValueError("max_attempts must be at least 1.")
     if retry_delay < timedelta(0):
         raise ValueError("retry_delay cannot be negative.")
+    if time_limit is not None and time_limit <= timedelta(0):
+        raise ValueError("time_limit must be positive.")
 
     def register(func: F) -> F:
-        declared = Task(name=name, func=func, max_attempts=max_attempts, retry_delay=retry_delay)
+        declared = Task(
+            name=name, func=func, max_attempts=max_attempts, retry_delay=retry_delay, time_limit=time_limit
+        )
         existing = _tasks.get(name)
         if existing is not None and existing.path != declared.path:
             raise ValueError(f"The task name {name!r} is already used by {existing.path}.")

@@ -226,6 +226,14 @@ LOGGING = {
 JOBS_LEASE_SECONDS = int(os.environ.get("MUTUALIS_JOBS_LEASE_SECONDS", "300"))
 JOBS_POLL_SECONDS = float(os.environ.get("MUTUALIS_JOBS_POLL_SECONDS", "2"))
 JOBS_KEEP_DONE_DAYS = int(os.environ.get("MUTUALIS_JOBS_KEEP_DONE_DAYS", "14"))
+# A job running longer than its task's time limit (this default unless the task declares
+# one) is timed out and retried: a blocked socket or a lock wait would otherwise hold a
+# worker thread, and the job, for good. Ten minutes is twice the lease, far beyond an email
+# or a sweep, enough for a yearly PDF report. Python cannot stop a thread: a worker with
+# more than JOBS_MAX_ABANDONED_THREADS timed-out threads still hung exits, for its
+# supervisor to start a fresh process.
+JOBS_TIME_LIMIT_SECONDS = float(os.environ.get("MUTUALIS_JOBS_TIME_LIMIT_SECONDS", "600"))
+JOBS_MAX_ABANDONED_THREADS = int(os.environ.get("MUTUALIS_JOBS_MAX_ABANDONED_THREADS", "4"))
 
 # A request the database's absence made fail answers 503 with Retry-After: this many
 # seconds (mutualis/lib/database_outage.py): a restart or a failover takes seconds to a

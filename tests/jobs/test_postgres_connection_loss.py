@@ -9,12 +9,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from mutualis.jobs import Job, JobState, enqueue, runner, task
 from mutualis.jobs.runner import Worker
 
 from .conftest import Calls
+from .running import Running, wait_for
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -31,40 +32,6 @@ def end_the_other_sessions() -> int:
         )
         (ended,) = cursor.fetchone()
     return int(ended)
-
-
-def wait_for(condition, *, timeout: float = 20, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"Timed out after {timeout} s waiting for {what}.")
-
-
-class Running:
-    """A worker in a thread of the test, with its own connections."""
-
-    def __init__(self, worker: Worker):
-        self.worker = worker
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        try:
-            self.worker.run()
-        except BaseException as error:
-            self.error = error
-        finally:
-            connections.close_all()
-
-    def __enter__(self) -> Running:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.worker.stop()
-        self.thread.join(20)
 
 
 @pytest.fixture

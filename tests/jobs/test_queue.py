@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mutualis.jobs import Job, JobState, enqueue, enqueue_many, run_pending, task
-from mutualis.jobs.queue import claim_next, finish, purge_done, recover_expired
+from mutualis.jobs.queue import claim_next, fail, finish, purge_done, recover_expired
 from mutualis.registry.models import Operator
 from tests.factories import OperatorFactory
 
@@ -226,3 +226,25 @@ def test_the_purge_runs_daily_by_itself(calls: Calls) -> None:
     assert run_pending(now=start + dt.timedelta(days=1)).scheduled == 1
     assert Job.objects.get(name="jobs.purge_done").state == JobState.DONE
     assert list(Job.objects.values_list("name", flat=True)) == ["jobs.purge_done"]
+
+
+def test_the_late_record_of_an_attempt_does_not_overwrite_a_later_attempt(calls: Calls) -> None:
+    """A hung attempt timed out, the job claimed again under the same worker name: the
+    first attempt's late success must not end the second one."""
+    enqueue("tests.record")
+    now = timezone.now()
+    lease = dt.timedelta(minutes=5)
+    first = claim_next(worker="w-1", now=now, lease=lease)
+    assert first is not None
+    assert (
+        fail(first, worker="w-1", now=now, error="JobTimeout", retry_delay=dt.timedelta(0)) == JobState.QUEUED
+    )
+    second = claim_next(worker="w-1", now=now, lease=lease)
+    assert second is not None
+    assert second.attempts == 2
+
+    assert finish(first, worker="w-1", now=now) is False
+    assert fail(first, worker="w-1", now=now, error="late", retry_delay=dt.timedelta(0)) is None
+    second.refresh_from_db()
+    assert (second.state, second.attempts, second.last_error) == (JobState.RUNNING, 2, "JobTimeout")
+    assert finish(second, worker="w-1", now=now) is True

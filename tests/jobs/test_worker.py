@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -16,7 +17,9 @@ from mutualis.jobs.runner import Worker
 from .conftest import Calls
 from .factories import JobFactory
 
-pytestmark = pytest.mark.django_db
+# The worker runs jobs in threads of their own, with their own connections: they see only
+# committed rows. Only the queue's tables are written, so only they are emptied after each test.
+pytestmark = pytest.mark.django_db(transaction=True, available_apps=["mutualis.jobs"])
 
 
 def test_worker_once_runs_what_is_due_and_exits(calls: Calls) -> None:
@@ -40,11 +43,22 @@ def test_worker_logs_each_job(calls: Calls, caplog: pytest.LogCaptureFixture) ->
     assert f"Job {job.pk} tests.boom failed (attempt 1/3), will retry." in caplog.text
 
 
-def test_worker_stops_after_the_current_job_on_sigterm(calls: Calls) -> None:
+def test_worker_stops_after_the_current_job_on_sigterm(calls: Calls, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The job runs in a serving thread; the signal is handled in the main thread.
+    handled = threading.Event()
+    stop = Worker.stop
+
+    def stop_and_tell(self: Worker) -> None:
+        stop(self)
+        handled.set()
+
+    monkeypatch.setattr(Worker, "stop", stop_and_tell)
+
     @task("tests.deploy_in_progress")
     def deploy_in_progress() -> None:
         # systemd stops the worker while this job runs.
         os.kill(os.getpid(), signal.SIGTERM)
+        assert handled.wait(10)
         calls.add({"finished": True})
 
     first = enqueue("tests.deploy_in_progress")
