@@ -255,6 +255,33 @@ def test_the_equipment_list_exported_imports_back_unchanged(cast: Cast, as_user)
     )
 
 
+@pytest.mark.parametrize(("language", "fmt"), [("fr", "xlsx"), ("fr", "csv"), ("en", "xlsx")])
+def test_the_sites_list_exported_imports_back_unchanged(cast: Cast, as_user, language: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """The export writes the commune's name beside its INSEE code and the count of
+    equipment: both are passed over with a note, every site found unchanged."""
+    for site in Site.objects.filter(operator=cast.operator, code=""):
+        site.code = f"S{site.pk}"
+        site.save(update_fields=["code"])
+    cast.adam.language = language
+    cast.adam.save(update_fields=["language"])
+    adam = as_user(cast.adam)
+    with translation.override(language):
+        exported = adam.get(f"/sites/?export={fmt}")
+        data = b"".join(exported.streaming_content) if exported.streaming else exported.content
+        if fmt == "csv":  # the export as it is written: the name beside the code, the count
+            assert "Commune;Code INSEE" in data.decode("utf-8-sig").splitlines()[0]
+        upload(adam, data, kind="sites", mode="update", name=f"sites.{fmt}")
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportStatus.READY, batch.report["errors"]
+    assert (
+        batch.report["rows"]
+        == batch.report["unchanged"]
+        == Site.objects.filter(operator=cast.operator).count()
+    )
+    notes = " ".join(note["message"] for note in batch.report["notes"])
+    assert ("was not read" if language == "en" else "n’a pas été lue") in notes, notes
+
+
 def test_two_members_of_the_same_name_are_told_apart_by_siren(cast: Cast, english: None) -> None:
     MemberFactory(operator=cast.operator, establishment=True, name="Collège Jean Mermoz", siren="190000001")
     MemberFactory(operator=cast.operator, establishment=True, name="Collège Jean Mermoz", siren="190000002")

@@ -158,7 +158,7 @@ def test_missing_required_columns_are_named_with_their_other_names(cast: Cast) -
         (
             1,
             "commune",
-            "The required column “commune” is missing. It may also be called: code_insee, insee, code_commune.",
+            "The required column “commune” is missing. It may also be called: code_insee, insee, insee_code, code_commune.",
         ),
     ]
     assert not report.rows_checked

@@ -48,6 +48,11 @@ class ImportSpec:
     # Header rules beyond single required columns (e.g. "site_id, or member and site"):
     # given the columns present, the messages to report.
     header_rules: Callable[[set[str]], list[str]] | None = None
+    # Header names (normalized) an export of the list writes that are not to be read, so
+    # that an exported list imports back: mapped to None, always passed over (a figure
+    # Mutualis works out, such as a count of equipment); mapped to a column, passed over
+    # when another header names that column (the commune's name beside its INSEE code).
+    read_over: dict[str, str | None] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

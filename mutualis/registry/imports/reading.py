@@ -15,6 +15,7 @@ import csv
 import difflib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -289,6 +290,45 @@ def too_big_message(size: int) -> str:
     }
 
 
+def _read_over(
+    spec: ImportSpec, header: list[str], position: int, line: int, label: Callable[[int], str], report: Report
+) -> bool:
+    """Whether the header cell at `position` is one the import passes over (`spec.read_over`),
+    said in a note: a column an export writes beside what the import reads."""
+    written = header[position].strip().lstrip("\ufeff")
+    key = normalize(written)
+    if key not in spec.read_over:
+        return False
+    instead = spec.read_over[key]
+    if instead is None:
+        report.add_note(
+            line,
+            written,
+            _(
+                "Column %(column)s (“%(name)s”) is worked out by Mutualis (an export writes it): it was not read."
+            )
+            % {"column": label(position), "name": written},
+        )
+        return True
+    for other, cell in enumerate(header):
+        if other != position and normalize(cell) != key and spec.resolve(cell) == instead:
+            report.add_note(
+                line,
+                written,
+                _(
+                    "Column %(column)s (“%(name)s”) was not read: column %(other)s (“%(other_name)s”) gives it."
+                )
+                % {
+                    "column": label(position),
+                    "name": written,
+                    "other": label(other),
+                    "other_name": cell.strip(),
+                },
+            )
+            return True
+    return False
+
+
 def read_header(
     header: list[str],
     line: int,
@@ -331,6 +371,8 @@ def read_header(
     for position, cell in enumerate(header[:width]):
         written = cell.strip().lstrip("\ufeff")
         name = spec.resolve(written)
+        if written and _read_over(spec, header[:width], position, line, label, report):
+            continue
         if not written:
             table.unnamed.append(position)
         elif name is None:

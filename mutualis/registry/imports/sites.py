@@ -67,7 +67,7 @@ SITES = ImportSpec(
         ),
         Column(
             "commune",
-            ("code_insee", "insee", "code_commune"),
+            ("code_insee", "insee", "insee_code", "code_commune"),
             required=True,
             help=gettext_lazy(
                 "The INSEE code of the commune (not its postal code), e.g. 78646. It must be a commune "
@@ -97,6 +97,9 @@ SITES = ImportSpec(
 78;college;Collège Hoche;0781234A;1 rue Hoche;78000;78646;48,8065;2,1310;;
 """
     ),
+    # What the sites' export (registry.views.SITE_COLUMNS) writes beside the columns read
+    # here, in French and in English: the count of equipment, the commune's name.
+    read_over={"equipements": None, "equipment": None, "commune": "commune"},
 )
 
 # Column -> Site field set from it; an optional column absent from the file leaves the field as it is.
