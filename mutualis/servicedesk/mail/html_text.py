@@ -53,6 +53,10 @@ _PARAGRAPHS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul",
 _SKIPPED = frozenset({"head", "style", "script", "template", "noscript", "title", "object", "svg"})
 _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "base", "source"})
 _SPACES = re.compile(r"[ \t\r\n\f\u200b]+")
+# At most this many "> " before a quoted line: a thread rarely goes deeper, and each line
+# carrying its full depth made a message of nested <blockquote>s grow as the square of its
+# size (13 bytes each: a 1 MB message written out as gigabytes of text).
+MAX_QUOTE_PREFIX = 20
 
 
 class _Converter(HTMLParser):
@@ -60,6 +64,12 @@ class _Converter(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.lines: list[str] = []  # finished lines, without the quote prefix yet
         self.current: list[str] = []
+        # What the checks made at each piece of text need to know of the current line,
+        # kept as it is written: joining the line for each piece made a long line of
+        # many small elements quadratic (a 2 MB message held the mail server's call, and
+        # its database row, for hours).
+        self.current_last = ""  # the current line's last character
+        self.current_has_text = False  # whether it holds anything but white space
         self.skipping = 0
         self.pre = 0
         self.quote = 0
@@ -81,6 +91,8 @@ class _Converter(HTMLParser):
         if text or always:
             self.lines.append(self._prefix(self.indent + text if text else ""))
         self.current = []
+        self.current_last = ""
+        self.current_has_text = False
         self.indent = ""
         if blank:
             self.lines.append(self._prefix(""))
@@ -88,12 +100,19 @@ class _Converter(HTMLParser):
     def _prefix(self, text: str) -> str:
         if not self.quote:
             return text
-        return ("> " * self.quote + text).rstrip() if text else ">" * self.quote
+        depth = min(self.quote, MAX_QUOTE_PREFIX)
+        return ("> " * depth + text).rstrip() if text else ">" * depth
 
     def _write(self, text: str) -> None:
         if self.link_text:
             self.link_text[-1] += text
-        self.current.append(text)
+        self._append(text)
+
+    def _append(self, text: str) -> None:
+        if text:
+            self.current.append(text)
+            self.current_last = text[-1]
+            self.current_has_text = self.current_has_text or not text.isspace()
 
     # Parser events ------------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -125,7 +144,7 @@ class _Converter(HTMLParser):
             else:
                 self._write("- ")
         elif tag in ("td", "th"):
-            if self._line_text().strip():
+            if self.current_has_text:
                 self._write("  ")
         elif tag == "a":
             href = dict(attrs).get("href") or ""
@@ -149,7 +168,7 @@ class _Converter(HTMLParser):
                 self.link_text[-1] += text
             shown = href.removeprefix("mailto:")
             if href and not href.startswith(("#", "javascript:", "cid:")) and shown not in (text, ""):
-                self.current.append(f" ({shown})")
+                self._append(f" ({shown})")
             return
         if tag in _BLOCKS:
             self._break()
@@ -173,9 +192,9 @@ class _Converter(HTMLParser):
                 self._write(part)
             return
         text = _SPACES.sub(" ", data.replace("\xa0", " "))
-        if not text.strip() and not self._line_text():
+        if not text.strip() and not self.current:
             return
-        if self._line_text().endswith(" ") and text.startswith(" "):
+        if self.current_last == " " and text.startswith(" "):
             text = text[1:]
         self._write(text)
 

@@ -17,6 +17,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from . import identity
 from .html_text import html_to_text
@@ -277,8 +278,23 @@ def _html_source(message: EmailMessage) -> str:
     return decode_text(payload if isinstance(payload, bytes) else b"", part.get_content_charset())
 
 
+def _headers_too_long(raw: bytes) -> bool:
+    """Whether the header block does not end within HEADER_BYTES. The standard library
+    reads address headers slowly (a quarter of a millisecond per address): a To header of
+    megabytes would hold processing for many minutes. Mail servers cut headers long before
+    (Postfix: header_size_limit, 100 KB), so only a forged message is refused here."""
+    head = raw[: HEADER_BYTES + 4]
+    ends = [i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0]
+    return min(ends) > HEADER_BYTES if ends else len(raw) > HEADER_BYTES
+
+
 def parse(raw: bytes) -> ParsedMail:
     """Read the whole message; MalformedMailError when it is not a readable email."""
+    if _headers_too_long(raw):
+        raise MalformedMailError(
+            _("The header block is over %(size)d KB: the message is not read.")
+            % {"size": HEADER_BYTES // 1024}
+        )
     try:
         message = _PARSER.parsebytes(raw)
         if not isinstance(message, EmailMessage):  # pragma: no cover - policy.default makes EmailMessage
@@ -292,7 +308,7 @@ def parse(raw: bytes) -> ParsedMail:
     except Exception as exc:  # any failure of the library: an unreadable message
         raise MalformedMailError(f"{type(exc).__name__}: {exc}") from exc
     if not headers.from_address:
-        raise MalformedMailError("no sender address (From)")
+        raise MalformedMailError(_("The message has no sender address (From)."))
     cleaned = strip_quoted(body_text(text))
     return ParsedMail(
         message=message,
@@ -313,14 +329,14 @@ def automatic(message: Message, subject: str) -> str | None:
         return f"Auto-Submitted: {auto_submitted}"
     for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"):
         if message.get(name) is not None:
-            return f"{name}: {_header(message, name) or '(present)'}"
+            return f"{name}: {_header(message, name) or _('(present)')}"
     precedence = _header(message, "Precedence").lower()
     if precedence in _BULK_PRECEDENCE:
         return f"Precedence: {precedence}"
     if _header(message, "Return-Path").replace(" ", "") == "<>":
-        return "Return-Path: <> (a delivery report)"
+        return "Return-Path: <> " + _("(a delivery report)")
     if message.get_content_type() == "multipart/report":
-        return "Content-Type: multipart/report (a delivery report)"
+        return "Content-Type: multipart/report " + _("(a delivery report)")
     # The weaker sign: anchored at the start of the subject, after any "Re:".
     if _AUTO_SUBJECT.match(_PREFIX.sub("", subject)):
         return f"Subject: {subject[:120]}"
@@ -335,13 +351,13 @@ def _our_addresses() -> set[str]:
 def loop(message: Message, headers: HeaderSummary) -> str | None:
     """Why the message looks like one of ours coming back, or None."""
     if identity.is_ours(headers.message_id):
-        return f"Message-ID {headers.message_id} was made by the service desk"
+        return _("Message-ID %(id)s was made by the service desk.") % {"id": headers.message_id}
     if message.get("X-Mutualis-Ticket") is not None:
-        return "X-Mutualis-Ticket header (sent by the service desk)"
+        return _("X-Mutualis-Ticket header: sent by the service desk.")
     local, _at, domain = settings.SERVICEDESK_ADDRESS.lower().rpartition("@")
     address = headers.from_address
     if address in _our_addresses() or (address.startswith(f"{local}+") and address.endswith(f"@{domain}")):
-        return f"From: {address} is the service desk's own address"
+        return _("From: %(address)s is the service desk's own address.") % {"address": address}
     return None
 
 
