@@ -3,7 +3,8 @@ production, the console in development).
 
 The job is `servicedesk.send_email`; the jobs queue retries it with exponential backoff
 when the mail server refuses or cannot be reached, and the email keeps each failure
-(`attempts`, `last_error`) for the back-office. A retried email keeps its Message-ID, so
+(`attempts`, `last_error`) for the back-office. A recipient refused for good (a 5yz
+reply to RCPT: no such mailbox) is not tried again. A retried email keeps its Message-ID, so
 a message the server took although the connection broke arrives twice at worst, and a
 mail client shows it once.
 """
@@ -73,10 +74,31 @@ def send_email(*, email_id: int) -> None:
     email = OutboundEmail.objects.select_related("ticket").get(pk=email_id)
     try:
         get_connection(fail_silently=False).send_messages([build_message(email)])
+    except smtplib.SMTPRecipientsRefused as exc:
+        if not _permanently_refused(exc):
+            _failed(email, exc)
+            raise
+        # RFC 5321 §4.2.1: after a 5yz reply "the SMTP client SHOULD NOT repeat the exact
+        # request". The mailbox does not exist or takes no mail (a person who left): eight
+        # more attempts over two hours would change nothing but the relay's opinion of us.
+        _failed(email, exc)
+        logger.warning("Email %s to %s refused for good, not retried: %s", email.pk, email.to, exc)
+        return
     except (OSError, smtplib.SMTPException) as exc:
-        OutboundEmail.objects.filter(pk=email.pk).update(
-            state=OutboundState.FAILED, last_error=f"{type(exc).__name__}: {exc}"
-        )
+        _failed(email, exc)
         logger.warning("Email %s to %s not sent (attempt %s): %s", email.pk, email.to, email.attempts, exc)
         raise
     OutboundEmail.objects.filter(pk=email.pk).update(state=OutboundState.SENT, sent_at=timezone.now())
+
+
+def _failed(email: OutboundEmail, exc: Exception) -> None:
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        state=OutboundState.FAILED, last_error=f"{type(exc).__name__}: {exc}"
+    )
+
+
+def _permanently_refused(exc: smtplib.SMTPRecipientsRefused) -> bool:
+    """Whether the relay refused every recipient with a permanent reply (5yz, RFC 5321
+    §4.2.1); a 4yz (mailbox full, greylisting) is worth trying again."""
+    codes = [code for code, _message in exc.recipients.values()]
+    return bool(codes) and all(500 <= code < 600 for code in codes)

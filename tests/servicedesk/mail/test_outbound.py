@@ -467,3 +467,49 @@ def test_a_mail_server_down_loses_nothing_the_job_retries(
     assert sorted(r.message["Message-ID"] for r in collector.received) == sorted(
         emails.values_list("message_id", flat=True)
     )
+
+
+@dataclass
+class RefusingCollector(Collector):
+    """A relay that refuses one mailbox, for good (550) or for now (452)."""
+
+    refused: str = ""
+    reply: str = "550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        if address == self.refused:
+            return self.reply.format(address=address)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("reply", "retried"),
+    [
+        ("550 5.1.1 <{address}>: Recipient address rejected: User unknown", False),
+        ("452 4.2.2 <{address}>: Mailbox full", True),
+    ],
+)
+def test_a_mailbox_refused_for_good_is_not_tried_again(
+    cast: Cast, desk: Desk, settings: Any, reply: str, retried: bool
+) -> None:
+    """RFC 5321 §4.2.1: after a 5yz reply the client should not repeat the request; a 4yz
+    is temporary and retried. The others' emails leave either way."""
+    collector = RefusingCollector(refused=cast.alice.email, reply=reply)
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        ticket = declare(cast, desk)
+        run_pending()
+    finally:
+        controller.stop()
+    assert [r.rcpt_tos for r in collector.received] == [[desk.tess.email]]
+    refused = OutboundEmail.objects.get(ticket=ticket, recipient=cast.alice)
+    assert (refused.state, refused.attempts) == (OutboundState.FAILED, 1)
+    assert reply.split()[0] in refused.last_error
+    job = Job.objects.get(name="servicedesk.send_email", kwargs__email_id=refused.pk)
+    assert job.state == (JobState.QUEUED if retried else JobState.DONE)
