@@ -265,3 +265,13 @@ def test_any_series_exports_as_xlsx_too(cast: Cast, scene: Scene, as_user) -> No
     assert rows[0][1] == "Air de la mairie"
     assert {row[2] for row in rows[1:]} == {15}
     assert {row[1] for row in rows[1:]} <= {8.0, 9.0, 10.0, None}
+
+
+def test_the_counts_read_as_sentences_when_nothing_needs_attention(cast: Cast, scene: Scene, as_user) -> None:
+    # "0 est à surveiller" read as a count of nothing; the sentence says none instead.
+    client = as_user(cast.olivia)
+    with translation.override("fr"):
+        page = client.get(f"/territory/member/{cast.member_b.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    text = " ".join(html.unescape(page.content.decode()).split())
+    assert "1 capteur. Aucun n’est à surveiller." in text
+    assert "0 est à surveiller" not in text
