@@ -9,19 +9,22 @@ decoding the picture (no loss of quality, and a photo is stored as sent otherwis
 what the picture needs to be shown right: its colour profile, which way up it is (the EXIF
 orientation, written back alone) and how an animation loops.
 
-HEIC photos are not kept at all (`MetadataNotRemovableError`): see `without_metadata`.
+HEIC photos are not handled here: photo_reencoding turns them into JPEG.
 
 Structures followed: JPEG markers (ITU-T T.81 B.1, B.2.4), the EXIF APP1 segment and its
 TIFF header (CIPA DC-008 4.5, 4.6), PNG chunks (PNG 2nd ed. 5.3, 11.3), WebP's RIFF
 container (RFC 9649 2.7), GIF89a's blocks (GIF89a specification, sections 17 to 27). A file
-whose structure cannot be followed is kept unchanged: what could be dropped is then not
-known.
+whose structure cannot be followed is not kept as sent, since what could be dropped is then
+not known, metadata with the place included: it is decoded and written again from its
+pixels (photo_reencoding), or refused when it cannot be decoded either.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
+
+from .photo_reencoding import reencoded
 
 ORIENTATION_TAG = 0x0112
 _SOI, _EOI, _SOS, _APP0, _APP1, _APP2, _APP14, _COM = 0xD8, 0xD9, 0xDA, 0xE0, 0xE1, 0xE2, 0xEE, 0xFE
@@ -40,38 +43,23 @@ _GIF_KEPT_APPLICATIONS = frozenset({b"NETSCAPE2.0", b"ANIMEXTS1.0", b"ICCRGBG101
 
 
 class _UnfollowableError(Exception):
-    """The file's structure is not what its kind says: it is kept as it came."""
-
-
-class MetadataNotRemovableError(Exception):
-    """A kind of photo whose metadata cannot be taken out here: the file is refused."""
-
-
-# HEIC (an iPhone's own format) keeps EXIF, with the GPS position, as an item of its ISOBMFF
-# container (ISO/IEC 23008-12). It is refused rather than cleaned. That item could be blanked
-# in place without decoding the picture, but Pillow cannot decode HEVC (it needs a plugin
-# and a patented codec), so neither that the result still opens nor that nothing else in it
-# tells the place (XMP items, other writers' boxes) could be checked. And a kept HEIC photo
-# would be a file few can look at: no browser but Safari shows it, Windows opens it only
-# with a paid extension. iPhones send JPEG from a web form by themselves (a Mac's Safari too
-# when the form does not list HEIC): the refusal meets only a file copied to a computer, or
-# sent by e-mail or the API, and says how to send it as JPEG.
-_NOT_REMOVABLE = frozenset({"image/heic"})
+    """The file's structure is not what its kind says: its blocks cannot be sorted."""
 
 
 def without_metadata(content_type: str, data: bytes) -> bytes:
     """`data` without its metadata blocks, for the kinds of photo that carry them in a
-    structure followed here; any other content is returned unchanged. A kind whose
-    metadata cannot be taken out raises MetadataNotRemovableError."""
-    if content_type in _NOT_REMOVABLE:
-        raise MetadataNotRemovableError(content_type)
+    structure followed here; any other content (not a photo) is returned unchanged. A photo
+    whose structure cannot be followed is decoded and written again without them, or
+    refused: photo_reencoding.PhotoUnreadableError, PhotoTooLargeError."""
+    if content_type == "image/heic":
+        raise ValueError("a HEIC photo is converted to JPEG: photo_reencoding.heic_as_jpeg")
     strip = {"image/jpeg": _jpeg, "image/png": _png, "image/webp": _webp, "image/gif": _gif}.get(content_type)
     if strip is None:
         return data
     try:
         return strip(data)
     except _UnfollowableError:
-        return data
+        return reencoded(content_type, data)
 
 
 def orientation(tiff: bytes) -> int | None:

@@ -16,8 +16,9 @@ from mutualis.servicedesk.models import IncidentType, Ticket
 from tests.conftest import Cast
 from tests.servicedesk.conftest import Desk
 from tests.servicedesk.factories import CategoryFactory, IncidentTypeFactory
+from tests.servicedesk.pages import png_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()  # a real picture: a photo that cannot be decoded is refused
 # A Windows program: "MZ" and NUL bytes in its header.
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 120
 

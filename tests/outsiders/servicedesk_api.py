@@ -13,13 +13,14 @@ from mutualis.servicedesk.attachments import check_uploads
 from mutualis.servicedesk.models import Attachment, Comment, Team, Ticket
 from tests.conftest import Cast
 from tests.servicedesk.factories import CategoryFactory, IncidentTypeFactory, TeamFactory
+from tests.servicedesk.pages import png_bytes
 
 from . import Case, Check, Extra
 
 # Names of our own, so that other parts' builders may create theirs in the same operator.
 TITLE = "Plus d'internet à la mairie (API)"
 TEAM = "Réseaux et télécoms (API)"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()  # a real picture: a photo that cannot be decoded is refused
 
 
 def _ticket(cast: Cast) -> Ticket:

@@ -14,12 +14,13 @@ from mutualis.servicedesk import services
 from mutualis.servicedesk.attachments import check_uploads
 from mutualis.servicedesk.models import Attachment, Category, IncidentType, Ticket
 from tests.conftest import Cast
+from tests.servicedesk.pages import png_bytes
 
 from . import Case, Check, Extra
 
 TITLE = "Écran de la salle du conseil"
 TYPE_NAME = "Écran du conseil municipal"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()  # a real picture: a photo that cannot be decoded is refused
 OUTSIDERS = ("charlie", "oscar")
 
 

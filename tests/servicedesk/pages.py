@@ -10,6 +10,7 @@ import io
 import struct
 import zlib
 
+import pillow_heif
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -71,15 +72,34 @@ def jpeg_with_location() -> bytes:
     return data[:2] + b"\xff\xfe\x00\x14Rue de la Paroisse" + data[2:]
 
 
+XMP_WITH_PLACE = b"<x:xmpmeta><exif:GPSLatitude>48,48.28N</exif:GPSLatitude></x:xmpmeta>"
+RED = (255, 0, 0)
+
+
 def heic_with_location() -> bytes:
-    """An iPhone's HEIC photo, as far as this project can make one: its ISOBMFF file type
-    box, then its EXIF (with the place) where the container keeps its items' data."""
+    """An iPhone's HEIC photo, made with pillow-heif: a 64×48 picture whose top left corner
+    (as the sensor saw it) is red, taken with the phone held upright: its EXIF says so
+    (orientation 6) and the container's rotation property (irot) too, as an iPhone writes
+    them. The EXIF also holds the device and the place; an XMP item the place again."""
+    shot = Image.new("RGB", (64, 48), "white")
+    shot.paste(RED, (0, 0, 16, 12))
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(shot).save(buffer, exif=phone_exif().tobytes(), xmp=XMP_WITH_PLACE, quality=90)
+    return buffer.getvalue()
 
-    def box(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", 8 + len(body)) + kind + body
 
-    exif = b"\x00\x00\x00\x06" + b"Exif\x00\x00" + phone_exif().tobytes()  # HEIF's Exif item
-    return box(b"ftyp", b"heic\x00\x00\x00\x00mif1heic") + box(b"mdat", exif + b"\x00" * 64)
+def shown_upright(photo: Image.Image) -> bool:
+    """The picture of heic_with_location as the phone showed it: turned a quarter clockwise,
+    48×64, its red corner at the top right."""
+    rgb = photo.convert("RGB")
+    return (
+        rgb.size == (48, 64) and _near(rgb.getpixel((44, 3)), RED) and _near(rgb.getpixel((3, 3)), (255,) * 3)
+    )
+
+
+def _near(pixel: object, colour: tuple[int, ...]) -> bool:
+    """Equal to `colour` but for what lossy compression changes (a few levels)."""
+    return isinstance(pixel, tuple) and all(abs(a - b) <= 12 for a, b in zip(pixel, colour, strict=True))
 
 
 def photo(name: str = "ecran.png") -> SimpleUploadedFile:

@@ -2,8 +2,11 @@
 
 import hashlib
 import io
+import struct
 import zipfile
+import zlib
 
+import pillow_heif
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,7 +15,16 @@ from PIL import Image, PngImagePlugin
 from mutualis.servicedesk.attachments import check_upload, check_uploads, clean_name
 from mutualis.servicedesk.photo_metadata import without_metadata
 
-from .pages import GPS_IFD, ORIENTATION, heic_with_location, jpeg_with_location, phone_exif, picture
+from .pages import (
+    GPS_IFD,
+    ORIENTATION,
+    XMP_WITH_PLACE,
+    heic_with_location,
+    jpeg_with_location,
+    phone_exif,
+    picture,
+    shown_upright,
+)
 
 MB = 1_000_000
 
@@ -25,6 +37,12 @@ def office(names: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def saved(image_format: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, image_format)
+    return buffer.getvalue()
+
+
 DOCX = office({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
 ODS = office({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"})
 
@@ -32,9 +50,10 @@ ODS = office({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "co
 @pytest.mark.parametrize(
     ("name", "data", "content_type"),
     [
-        ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 32, "image/jpeg"),
-        ("capture.PNG", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "image/png"),
-        ("anime.gif", b"GIF89a" + b"\x00" * 32, "image/gif"),
+        ("photo.jpg", saved("JPEG"), "image/jpeg"),
+        ("capture.PNG", saved("PNG"), "image/png"),
+        ("anime.gif", saved("GIF"), "image/gif"),
+        ("photo.webp", saved("WEBP"), "image/webp"),
         ("devis.pdf", b"%PDF-1.7\n%...", "application/pdf"),
         ("rapport.docx", DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         ("tableau.ods", ODS, "application/vnd.oasis.opendocument.spreadsheet"),
@@ -153,10 +172,85 @@ def test_png_and_webp_lose_their_exif_texts_and_xmp() -> None:
         assert pixels(kept) == pixels(sent)
 
 
-def test_a_photo_whose_structure_cannot_be_followed_is_kept_as_sent() -> None:
-    odd = b"\xff\xd8\xff\xe0" + b"\x00" * 32  # a length of zero: not a JPEG one can walk through
-    assert check_upload(SimpleUploadedFile("photo.jpg", odd), max_bytes=MB).data == odd
+def test_a_photo_whose_blocks_cannot_be_followed_is_saved_again_from_its_pixels() -> None:
+    """Two stray bytes after its EXIF: a decoder reads on, the blocks cannot be sorted. It
+    was kept as sent, the place with it; it is now written again from its pixels alone."""
+    sent = jpeg_with_location()
+    app1 = sent.index(b"\xff\xe1")
+    (length,) = struct.unpack(">H", sent[app1 + 2 : app1 + 4])
+    odd = sent[: app1 + 2 + length] + b"\x00\x00" + sent[app1 + 2 + length :]
+    assert Image.open(io.BytesIO(odd)).getexif().get_ifd(GPS_IFD)  # the place, readable
+    kept = check_upload(SimpleUploadedFile("photo.jpg", odd), max_bytes=MB).data
+    image = Image.open(io.BytesIO(kept))
+    assert image.format == "JPEG"
+    assert dict(image.getexif()) == {}  # no place, no device; the orientation applied:
+    assert image.size == (48, 64)
+    assert b"Fairphone" not in kept
+    assert b"Rue de la Paroisse" not in kept
     assert without_metadata("application/pdf", b"%PDF-1.7 /GPS") == b"%PDF-1.7 /GPS"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "kind"),
+    [
+        ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 32, "JPEG"),  # a length of zero
+        ("capture.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "PNG"),
+        ("anime.gif", b"GIF89a" + b"\x00" * 32, "GIF"),
+        ("IMG_2041.HEIC", heic_with_location()[:-40], "HEIC"),  # cut short
+    ],
+)
+def test_a_photo_that_cannot_be_decoded_is_refused_saying_what_to_do(
+    name: str, data: bytes, kind: str
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        check_upload(SimpleUploadedFile(name, data), max_bytes=MB)
+    assert error.value.code == "unreadable"
+    assert error.value.messages[0] == (
+        f"« {name} » ne peut pas être lu comme une photo {kind} : il est peut-être abîmé ou "
+        "incomplet. Ouvrez-le sur votre appareil et enregistrez-le de nouveau (ou faites-en une "
+        "capture d’écran), puis joignez le nouveau fichier."
+    )
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A few bytes of PNG whose header announces a picture of width × height, and whose
+    chunks then stop short: what a decompression bomb looks like until it is decoded."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    ihdr = struct.pack(">I", len(header)) + b"IHDR" + header + struct.pack(">I", zlib.crc32(b"IHDR" + header))
+    return b"\x89PNG\r\n\x1a\n" + ihdr + b"\x00\x00\x10\x00IDAT" + b"\x78\x9c" * 8
+
+
+def heic_declaring(width: int, height: int) -> bytes:
+    """A real HEIC photo of 64×64 pixels whose image size property (ispe) announces
+    width × height."""
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", (64, 64), "white")).save(buffer, quality=50)
+    ispe = b"ispe\x00\x00\x00\x00"
+    data = buffer.getvalue()
+    assert data.count(ispe + struct.pack(">II", 64, 64)) == 1
+    return data.replace(ispe + struct.pack(">II", 64, 64), ispe + struct.pack(">II", width, height))
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        # 81 megapixels: just over the limit, under Pillow's own (89.5).
+        ("plan.png", png_declaring(9000, 9000)),
+        # 400 megapixels, over what Pillow refuses to open.
+        ("plan.png", png_declaring(20000, 20000)),
+        ("IMG_2041.HEIC", heic_declaring(12000, 9000)),
+    ],
+)
+def test_a_picture_of_too_many_pixels_is_refused_before_it_is_decoded(name: str, data: bytes) -> None:
+    assert len(data) < 2000
+    with pytest.raises(ValidationError) as error:
+        check_upload(SimpleUploadedFile(name, data), max_bytes=MB)
+    assert error.value.code == "too_many_pixels"
+    assert error.value.messages[0] == (
+        f"« {name} » est une image de plus de 80 mégapixels, plus que ce qui peut être lu ici. "
+        "Envoyez-en une copie de plus faible résolution (les téléphones proposent une taille "
+        "réduite quand on partage une photo par e-mail)."
+    )
 
 
 def frames(data: bytes) -> list[bytes]:
@@ -199,16 +293,33 @@ def test_a_gif_loses_its_comments_and_xmp_not_its_frames_or_loop() -> None:
     assert frames(kept) == frames(sent)
 
 
-def test_a_heic_photo_is_refused_with_how_to_send_it_as_jpeg() -> None:
-    """Its EXIF (the place) cannot be taken out without decoding it: it is not kept, and
-    the person is told what to do, whatever the file is named."""
-    for name in ("IMG_2041.HEIC", "IMG_2041.jpg"):
-        with pytest.raises(ValidationError) as error:
-            check_upload(SimpleUploadedFile(name, heic_with_location()), max_bytes=MB)
-        assert error.value.code == "heic"
-        message = error.value.messages[0]
-        assert message.startswith(
-            f"« {name} » est une photo HEIC : l’endroit où elle a été prise ne peut pas"
-        )
-        assert "Envoyez-la en JPEG" in message
-        assert "« Le plus compatible »" in message
+@pytest.mark.parametrize("name", ["IMG_2041.HEIC", "IMG_2041.heif", "IMG_2041.jpg"])
+def test_a_heic_photo_is_kept_as_a_jpeg_the_right_way_up_without_its_metadata(name: str) -> None:
+    """An iPhone's own format, which few computers open: kept as JPEG, named .jpg, turned
+    as the phone showed it, with nothing of its EXIF (the place, the device) or XMP."""
+    sent = heic_with_location()
+    assert b"Fairphone" in sent
+    assert XMP_WITH_PLACE in sent
+    checked = check_upload(SimpleUploadedFile(name, sent), max_bytes=MB)
+    assert (checked.name, checked.kind.content_type, checked.converted_from) == (
+        "IMG_2041.jpg",
+        "image/jpeg",
+        name,
+    )
+    kept = checked.data
+    image = Image.open(io.BytesIO(kept))
+    assert image.format == "JPEG"
+    assert dict(image.getexif()) == {}
+    assert "xmp" not in image.info
+    assert shown_upright(image)
+    for said in (b"Fairphone", b"48,48.28N", b"Exif"):
+        assert said not in kept
+    assert checked.sha256 == hashlib.sha256(kept).hexdigest()
+
+
+def test_a_heic_photo_named_as_another_kind_is_refused_as_disguised() -> None:
+    with pytest.raises(ValidationError) as error:
+        check_upload(SimpleUploadedFile("devis.pdf", heic_with_location()), max_bytes=MB)
+    assert error.value.messages[0].startswith(
+        "« devis.pdf » n’est pas un vrai fichier PDF : son contenu est un fichier HEIC."
+    )

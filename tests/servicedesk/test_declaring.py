@@ -11,10 +11,11 @@ from mutualis.servicedesk.models import Attachment, Ticket, TicketEvent
 from tests.conftest import Cast
 
 from .conftest import Desk
+from .pages import png_bytes
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()  # a real picture: a photo that cannot be decoded is refused
 
 
 def declare(cast: Cast, desk: Desk, **extra):  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from .pages import (
     photo,
     png_bytes,
     program_named_pdf,
+    shown_upright,
 )
 
 pytestmark = pytest.mark.django_db
@@ -345,15 +346,39 @@ def test_a_gif_is_kept_without_its_comment(cast: Cast, desk: Desk, as_user) -> N
     assert (attachment.content_type, attachment.size) == ("image/gif", len(kept))
 
 
-def test_a_heic_photo_is_refused_saying_how_to_send_it(cast: Cast, desk: Desk, as_user) -> None:
+def test_a_heic_photo_is_kept_as_a_jpeg_and_the_timeline_says_so(cast: Cast, desk: Desk, as_user) -> None:
+    """An iPhone's photo copied to a computer is sent as HEIC: the ticket keeps it as a JPEG
+    anyone can open, upright, without where it was taken, and says it was converted."""
     client = in_english(as_user, cast.alice)
     form = client.get(form_url(desk)).content.decode()
     assert 'accept=".csv,' in form
-    assert ".heic" not in form  # so that a Mac's Safari sends the photo as JPEG
+    assert ".heic" not in form  # so that Safari converts the photo itself, sparing the server
     sent = SimpleUploadedFile("IMG_2041.HEIC", heic_with_location(), "image/heic")
-    page = client.post(form_url(desk), answers(desk, files=[sent])).content.decode()
-    assert "“IMG_2041.HEIC” is a HEIC photo: where it was taken cannot be removed from it here" in page
-    assert "Settings &gt; Camera &gt; Formats &gt; Most Compatible." in page
+    response = client.post(form_url(desk), answers(desk, files=[sent]))
+    ticket = Ticket.objects.get()
+    attachment = ticket.attachments.get()
+    assert (attachment.name, attachment.content_type) == ("IMG_2041.jpg", "image/jpeg")
+    served = client.get(response["Location"] + f"files/{attachment.pk}/")
+    kept = b"".join(served.streaming_content)  # type: ignore[attr-defined]
+    assert served["Content-Type"] == "image/jpeg"
+    photo_kept = Image.open(io.BytesIO(kept))
+    assert dict(photo_kept.getexif()) == {}
+    assert b"Fairphone" not in kept
+    assert shown_upright(photo_kept)
+    assert attachment.size == len(kept)
+    page = client.get(response["Location"]).content.decode()
+    assert "File attached: IMG_2041.jpg (the HEIC photo “IMG_2041.HEIC”, converted to JPEG)." in page
+    for outsider in (cast.charlie, cast.oscar):
+        assert as_user(outsider).get(f"/tickets/{ticket.number}/files/{attachment.pk}/").status_code == 404
+
+
+def test_a_damaged_heic_photo_is_refused_saying_what_to_do(cast: Cast, desk: Desk, as_user) -> None:
+    client = in_english(as_user, cast.alice)
+    sent = SimpleUploadedFile("IMG_2041.HEIC", heic_with_location()[:-40], "image/heic")
+    response = client.post(form_url(desk), answers(desk, files=[sent]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "“IMG_2041.HEIC” cannot be read as a HEIC photo: it may be damaged or cut short." in page
     nothing_written()
 
 

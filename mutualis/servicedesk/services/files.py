@@ -41,6 +41,8 @@ def keep_files(
             by=by,
             new=str(attachment.pk),
             new_label=checked.name,
+            # A converted photo's name as sent: the timeline says it was converted.
+            old_label=checked.converted_from,
             public=not internal,
         )
         kept.append(attachment)

@@ -55,6 +55,11 @@ def event_text(event: TicketEvent) -> str:
             "number": event.new_value,
             "title": new,
         }
+    if kind == K.ATTACHMENT and old:
+        return _("File attached: %(name)s (the HEIC photo “%(sent)s”, converted to JPEG).") % {
+            "name": new,
+            "sent": old,
+        }
     if kind == K.ATTACHMENT:
         return _("File attached: %(name)s.") % {"name": new}
     if kind == K.RATED:
