@@ -4,11 +4,13 @@ with the error of each failed attempt, and may queue failed jobs again ("retry n
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -43,17 +45,45 @@ class TaskNameFilter(admin.SimpleListFilter):
         return queryset.filter(name=self.value()) if self.value() else queryset
 
 
+class TimedOutFilter(admin.SimpleListFilter):
+    """Jobs one of whose attempts ran past its task's time limit, recently or ever: a task
+    that keeps timing out shows apart from its other failures."""
+
+    title = _("timed out")
+    parameter_name = "timed_out"
+    RECENT = timedelta(hours=24)
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("recent", _("In the last 24 hours")), ("ever", _("Ever"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Job]) -> QuerySet[Job]:
+        if self.value() == "recent":
+            return queryset.filter(timeouts__gt=0, last_timed_out_at__gte=timezone.now() - self.RECENT)
+        if self.value() == "ever":
+            return queryset.filter(timeouts__gt=0)
+        return queryset
+
+
 @admin.register(Job)
 class JobAdmin(OperatorAdminOnly):
-    list_display = ["pk", "name", "state", "attempts_display", "run_at", "finished_at", "error_summary"]
+    list_display = [
+        "pk",
+        "name",
+        "state",
+        "attempts_display",
+        "timeouts",
+        "run_at",
+        "finished_at",
+        "error_summary",
+    ]
     list_display_links = ["pk", "name"]
-    list_filter = ["state", TaskNameFilter]
+    list_filter = ["state", TaskNameFilter, TimedOutFilter]
     search_fields = ["name"]
     ordering = ["-pk"]
     actions = ["retry_failed"]
     fieldsets = [
-        (None, {"fields": ["name", "state", "operator", "arguments", "attempts_display"]}),
-        (_("When"), {"fields": ["created_at", "run_at", "started_at", "finished_at"]}),
+        (None, {"fields": ["name", "state", "operator", "arguments", "attempts_display", "timeouts"]}),
+        (_("When"), {"fields": ["created_at", "run_at", "started_at", "finished_at", "last_timed_out_at"]}),
         (_("Worker"), {"fields": ["locked_by", "locked_until"]}),
         (_("Last error"), {"fields": ["error"]}),
     ]

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,10 @@ class JobQuerySet(models.QuerySet["Job"]):
         """Queued jobs whose time has come, oldest first: the order workers take them in."""
         return self.filter(state=JobState.QUEUED, run_at__lte=now).order_by("run_at", "pk")
 
+    def timed_out(self) -> JobQuerySet:
+        """Jobs one of whose attempts ran past its task's time limit (docs/jobs.md)."""
+        return self.filter(timeouts__gt=0)
+
     def lease_expired(self, now: datetime) -> JobQuerySet:
         """Running jobs whose worker stopped renewing its lease: it died or hung."""
         return self.filter(state=JobState.RUNNING, locked_until__lt=now)
@@ -88,6 +93,12 @@ class Job(models.Model):
         blank=True,
         help_text=_("A running job whose worker has not renewed this lease is queued again."),
     )
+    timeouts = models.PositiveIntegerField(
+        _("attempts timed out"),
+        default=0,
+        help_text=_("Attempts stopped by the task's time limit, kept after a retry or a later success."),
+    )
+    last_timed_out_at = models.DateTimeField(_("last timed out at"), null=True, blank=True)
     last_error = models.TextField(
         _("last error"),
         blank=True,
@@ -108,6 +119,11 @@ class Job(models.Model):
             # a second per worker; lease recovery reads `state = 'running'`, the purge
             # `state = 'done'`. One index serves the three and the back-office's state filter.
             models.Index(fields=["state", "run_at"], name="jobs_job_state_run_at"),
+            # `jobs_status` counts timed-out jobs per task; they are few among the done jobs
+            # kept, so a partial index holds only them.
+            models.Index(
+                fields=["name", "last_timed_out_at"], condition=Q(timeouts__gt=0), name="jobs_job_timed_out"
+            ),
         ]
 
     def __str__(self) -> str:

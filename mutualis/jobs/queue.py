@@ -144,20 +144,22 @@ def finish(job: Job, *, worker: str, now: datetime) -> bool:
     )
 
 
-def fail(job: Job, *, worker: str, now: datetime, error: str, retry_delay: timedelta) -> str | None:
+def fail(
+    job: Job, *, worker: str, now: datetime, error: str, retry_delay: timedelta, timed_out: bool = False
+) -> str | None:
     """Record a failed attempt: queued again after retry_delay × 2^(attempt-1) while
-    attempts remain, else failed for good with its traceback. Returns the new state, or None
-    when the job was no longer ours."""
+    attempts remain, else failed for good with its traceback. An attempt stopped by its time
+    limit (`timed_out`) is counted on the job too, for `jobs_status` and the back-office.
+    Returns the new state, or None when the job was no longer ours."""
     held = _held_by(job, worker)
+    changes: dict[str, Any] = {"locked_until": None, "last_error": error}
+    if timed_out:
+        changes.update(timeouts=F("timeouts") + 1, last_timed_out_at=now)
     if job.attempts >= job.max_attempts:
-        moved = _move(
-            held, JobState.RUNNING, JobState.FAILED, finished_at=now, locked_until=None, last_error=error
-        )
+        moved = _move(held, JobState.RUNNING, JobState.FAILED, finished_at=now, **changes)
         return JobState.FAILED if moved else None
     delay = retry_delay * 2 ** (job.attempts - 1)
-    moved = _move(
-        held, JobState.RUNNING, JobState.QUEUED, run_at=now + delay, locked_until=None, last_error=error
-    )
+    moved = _move(held, JobState.RUNNING, JobState.QUEUED, run_at=now + delay, **changes)
     return JobState.QUEUED if moved else None
 
 

@@ -7,6 +7,7 @@ as Django's admin imports `admin.py`. Nothing here touches the database.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,12 +36,51 @@ class Task:
         return self.retry_delay * 2 ** max(attempt - 1, 0)
 
     def limit(self) -> timedelta:
-        """How long one attempt may run in a worker before it is timed out (docs/jobs.md)."""
+        """How long one attempt may run in a worker before it is timed out (docs/jobs.md):
+        the operator's JOBS_TIME_LIMITS for this task, else the task's own `time_limit`,
+        else JOBS_TIME_LIMIT_SECONDS."""
+        configured = configured_time_limits().get(self.name)
+        if configured is not None:
+            return configured
         return self.time_limit if self.time_limit is not None else default_time_limit()
 
 
 def default_time_limit() -> timedelta:
     return timedelta(seconds=settings.JOBS_TIME_LIMIT_SECONDS)
+
+
+class TimeLimitsError(ValueError):
+    """JOBS_TIME_LIMITS cannot be read; the message names the entry and what to write."""
+
+
+def _seconds(name: str, value: object) -> timedelta:
+    """A limit of JOBS_TIME_LIMITS: seconds as a number, or as text from the environment."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError  # True would read as 1 s
+        seconds = float(value) if isinstance(value, str | int | float) else math.nan
+    except (TypeError, ValueError):
+        seconds = math.nan
+    try:
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ValueError
+        return timedelta(seconds=seconds)
+    except (ValueError, OverflowError):  # OverflowError: beyond timedelta's 999,999,999 days
+        raise TimeLimitsError(
+            f"JOBS_TIME_LIMITS gives the task {name!r} the limit {value!r}, which is not a number of "
+            "seconds greater than 0."
+        ) from None
+
+
+def configured_time_limits() -> dict[str, timedelta]:
+    """JOBS_TIME_LIMITS, task name: limit (TimeLimitsError if an entry cannot be read; the
+    system check `jobs.E001` reports that at start)."""
+    configured = getattr(settings, "JOBS_TIME_LIMITS", None) or {}
+    if not isinstance(configured, dict):
+        raise TimeLimitsError(
+            f"JOBS_TIME_LIMITS must map task names to seconds, not be a {type(configured).__name__}."
+        )
+    return {str(name): _seconds(str(name), value) for name, value in configured.items()}
 
 
 _tasks: dict[str, Task] = {}

@@ -507,7 +507,12 @@ class Worker:
         try:
             outcome = _recorded(
                 lambda: fail(
-                    job, worker=run.worker, now=timezone.now(), error=error, retry_delay=run.retry_delay
+                    job,
+                    worker=run.worker,
+                    now=timezone.now(),
+                    error=error,
+                    retry_delay=run.retry_delay,
+                    timed_out=True,
                 )
             )
         except Exception:

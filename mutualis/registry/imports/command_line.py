@@ -15,7 +15,7 @@ from mutualis.registry.models import ImportBatch, ImportKind, ImportMode, Import
 
 from .batches import apply_batch, create_batch
 from .reading import too_big_message
-from .report import Report
+from .report import Report, number
 
 
 def operator_for(slug: str | None) -> Operator:
@@ -123,18 +123,18 @@ class ImportCommand(BaseCommand):
         elif report.sheet:
             self.stdout.write(
                 _("Read from the sheet “%(sheet)s” (sheets in the workbook: %(count)s).")
-                % {"sheet": report.sheet, "count": report.sheet_count}
+                % {"sheet": report.sheet, "count": number(report.sheet_count)}
             )
         counts = _(
             "Rows: %(rows)s; to create: %(create)s; to update: %(update)s; unchanged: %(unchanged)s"
         ) % {
-            "rows": report.rows,
-            "create": report.to_create,
-            "update": report.to_update,
-            "unchanged": report.unchanged,
+            "rows": number(report.rows),
+            "create": number(report.to_create),
+            "update": number(report.to_update),
+            "unchanged": number(report.unchanged),
         }
         if batch.kind == ImportKind.ASSETS:
-            counts += _("; new models: %(models)s") % {"models": report.new_models}
+            counts += _("; new models: %(models)s") % {"models": number(report.new_models)}
         self.stdout.write(counts + ".")
         for note in report.notes:
             self.stdout.write(str(note))
@@ -149,4 +149,4 @@ class ImportCommand(BaseCommand):
             "%(count)s problem found: nothing was imported (import #%(id)s).",
             "%(count)s problems found: nothing was imported (import #%(id)s).",
             count,
-        ) % {"count": count, "id": batch.pk}
+        ) % {"count": number(count), "id": batch.pk}

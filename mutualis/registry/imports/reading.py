@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from .columns import ImportSpec, normalize
-from .report import CONTROL_CHARACTERS, WHOLE_FILE, Report
+from .report import CONTROL_CHARACTERS, WHOLE_FILE, Report, number
 
 # Rows above the header that are looked past, to find it: a title, a date, a blank line
 # left for looks ("Inventaire des sites, mise à jour de mars"). Bounded, so that a file
@@ -172,7 +172,7 @@ def _csv_error_message(exc: csv.Error) -> str:
         )
     if "field larger than field limit" in text:
         return _("A value is longer than %(limit)s characters: a quote is probably missing.") % {
-            "limit": csv.field_size_limit()
+            "limit": number(csv.field_size_limit())
         }
     return _("This line is not valid CSV (%(reason)s). Nothing after it was checked.") % {"reason": text}
 
@@ -461,7 +461,7 @@ def row_values(line: int, cells: list[str], table: Table, report: Report) -> dic
                 "This row has %(count)s cells but the header has %(width)s: is there a separator inside "
                 "a value that should be quoted? First extra value: “%(extra)s”."
             )
-            % {"count": count, "width": table.width, "extra": extra.strip()[:60]},
+            % {"count": number(count), "width": number(table.width), "extra": extra.strip()[:60]},
         )
         return None
     if count < table.width:
@@ -469,7 +469,7 @@ def row_values(line: int, cells: list[str], table: Table, report: Report) -> dic
             line,
             "",
             _("This row has %(count)s cells but the header has %(width)s: a separator is missing.")
-            % {"count": count, "width": table.width},
+            % {"count": number(count), "width": number(table.width)},
         )
         return None
     values = {name: _clean(cells[position]) for name, position in table.positions.items()}

@@ -21,6 +21,12 @@ WHOLE_FILE = 0
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def number(count: int) -> str:
+    """A count as the reader's language writes it: 30 000 in French, 30,000 in English.
+    Line numbers are not counts: they are written as editors and spreadsheets show them."""
+    return formats.number_format(count, force_grouping=True)
+
+
 def visible(text: str) -> str:
     """`text` with each control character replaced by U+FFFD, the sign of a character that
     cannot be shown."""
@@ -174,11 +180,11 @@ class Report:
         """ "1 created, 0 updated, 12 unchanged", each word agreeing with its number in French."""
         return _("%(created)s, %(updated)s, %(unchanged)s") % {
             "created": ngettext("%(count)s created", "%(count)s created", self.to_create)
-            % {"count": self.to_create},
+            % {"count": number(self.to_create)},
             "updated": ngettext("%(count)s updated", "%(count)s updated", self.to_update)
-            % {"count": self.to_update},
+            % {"count": number(self.to_update)},
             "unchanged": ngettext("%(count)s unchanged", "%(count)s unchanged", self.unchanged)
-            % {"count": self.unchanged},
+            % {"count": number(self.unchanged)},
         }
 
     def delimiter_name(self) -> str:

@@ -20,7 +20,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .columns import normalize
-from .report import Report
+from .report import Report, number
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -87,7 +87,7 @@ class Row:
             self.fail(
                 column,
                 _("At most %(max)s characters; this one has %(length)s.")
-                % {"max": max_length, "length": len(value)},
+                % {"max": number(max_length), "length": number(len(value))},
             )
             return ""
         return value
@@ -95,8 +95,13 @@ class Row:
     def date(self, column: str) -> dt.date | None:
         """A date; a spreadsheet's serial number of a date (45550 for 15/09/2024: a date cell
         that lost its date format, or was pasted as a value) is read as that date, and the
-        reading listed among the values recorded otherwise than written."""
-        raw = self.text(column)
+        reading listed among the values recorded otherwise than written.
+
+        A date with a time of day (a date-and-time cell, 01/03/2024 14:30) is read as its
+        date: at midnight, the time a spreadsheet gives a plain date, silently; at any other
+        time with a note, for the time is not recorded and the person may have meant it."""
+        written = self.text(column)
+        raw, time_of_day = split_time_of_day(written)
         if (day := spreadsheet_serial_date(raw)) is not None:
             self.report.add_note(
                 self.line,
@@ -107,8 +112,7 @@ class Row:
                 )
                 % {"written": raw, "recorded": formats.date_format(day, "SHORT_DATE_FORMAT")},
             )
-            return day
-        if (day := short_year_date(raw)) is not None:
+        elif (day := short_year_date(raw)) is not None:
             self.report.add_note(
                 self.line,
                 self.names.get(column, column),
@@ -118,8 +122,27 @@ class Row:
                 )
                 % {"written": raw, "recorded": formats.date_format(day, "SHORT_DATE_FORMAT")},
             )
-            return day
-        return self.value(column, parse_date)
+        elif raw:
+            try:
+                day = parse_date(raw)
+            except CellError as exc:
+                self.fail(column, exc.message)
+                return None
+        if day is not None and time_of_day:
+            self.report.add_note(
+                self.line,
+                self.names.get(column, column),
+                _(
+                    "“%(written)s” is recorded as %(recorded)s: this column holds dates only, so the time "
+                    "(%(time)s) was left out."
+                )
+                % {
+                    "written": written,
+                    "recorded": formats.date_format(day, "SHORT_DATE_FORMAT"),
+                    "time": time_of_day,
+                },
+            )
+        return day
 
     def value(
         self, column: str, parse: Callable[[str], T], *, required: bool = False, max_length: int | None = None
@@ -196,6 +219,22 @@ _DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # Spreadsheets export date cells with a midnight time; it carries no information.
 _MIDNIGHT = re.compile(r"[ T]00:00(:00)?$")
+# A date followed by a time of day (ISO 8601 §4.3.2 allows "T" or, by agreement, a space
+# between them): a date-and-time cell of a workbook, read as "2024-03-01 14:30", or its CSV
+# export, "01/03/2024 14:30:00".
+_TIME_OF_DAY = re.compile(
+    r"^(?P<date>\S+)(?:T| +)(?P<time>(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?)$"
+)
+
+
+def split_time_of_day(text: str) -> tuple[str, str]:
+    """(date, time of day) of a date written with a time; the time is "" when there is none
+    or it is midnight (00:00, the time a spreadsheet gives a plain date)."""
+    match = _TIME_OF_DAY.match(text)
+    if match is None:
+        return text, ""
+    time_of_day = match["time"]
+    return match["date"], "" if not time_of_day.strip("0:.,") else time_of_day
 
 
 # Spreadsheets store a date as a number of days since 1899-12-30 (Excel's 1900 date system,

@@ -19,19 +19,19 @@ import datetime as dt
 import io
 import logging
 import math
-import re
 import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator
-from itertools import zip_longest
 from typing import Any
 
 from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
+from openpyxl.cell.read_only import EMPTY_CELL, ReadOnlyCell
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from .columns import ImportSpec
 from .reading import (
@@ -55,9 +55,6 @@ _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 UNZIPPED_FACTOR = 10
 # Excel keeps 15 significant digits: a longer integer has lost its last digits already.
 _EXACT_DIGITS = 15
-# A formula's element in a sheet's XML, with or without a namespace prefix: <f>, <x:f t="shared"/>.
-_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
-_READ_CHUNK = 1 << 20
 # What a damaged zip archive raises (a bad header, a bad checksum, a truncated part).
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError)
 
@@ -140,24 +137,6 @@ def _damaged() -> UnreadableFileError:
     )
 
 
-def _has_formulas(archive: zipfile.ZipFile) -> bool:
-    """Whether a sheet holds a formula: only then is the sheet read a second time, for the
-    formulas whose value was never saved. The XML is scanned unzipped by chunks."""
-    try:
-        for info in archive.infolist():
-            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-                continue
-            with archive.open(info) as part:
-                tail = b""
-                while chunk := part.read(_READ_CHUNK):
-                    if _FORMULA_ELEMENT.search(tail + chunk):
-                        return True
-                    tail = chunk[-32:]
-    except _ZIP_ERRORS as exc:
-        raise _damaged() from exc
-    return False
-
-
 class _CellError(Exception):
     """A cell whose value cannot be given as text; the message says what to do."""
 
@@ -216,39 +195,61 @@ def _cell_text(cell: Any) -> str:
     return str(value)
 
 
-def _rows(ws_values: Any, ws_formulas: Any) -> Iterator[tuple[int, tuple[Any, ...], tuple[Any, ...]]]:
-    """(row number, cells with values, cells with formulas) for every row of the sheet.
+class _ValuesParser(WorkSheetParser):
+    """openpyxl's sheet parser reading saved values (`data_only`), which also gives the
+    formula of a cell whose value was never saved, as data type "f".
 
-    The dimension a workbook declares may be wrong (some programs write "A1"): it is reset,
-    so that each row is as long as its last cell."""
-    ws_values.reset_dimensions()
-    formula_rows: Iterator[Any] = iter(())
-    if ws_formulas is not None:
-        ws_formulas.reset_dimensions()
-        formula_rows = ws_formulas.iter_rows()
-    rows = enumerate(zip_longest(ws_values.iter_rows(), formula_rows, fillvalue=()), start=1)
-    while True:
-        try:
-            number, (values, formulas) = next(rows)
-        except StopIteration:
-            return
-        except Exception as exc:
-            # The sheet is parsed as it is read: damaged XML fails here, in many ways.
-            logger.warning("Unreadable sheet in a workbook", exc_info=True)
-            raise _damaged() from exc
-        yield number, values, formulas
+    One parse of the sheet serves both: openpyxl reads either values or formulas, and a
+    second parse for the formulas cost as much again (docs/imports.md, "Time")."""
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        cell: dict[str, Any] = super().parse_cell(element)
+        formula = element.find(FORMULA_TAG)
+        if formula is None:
+            return cell
+        if formula.get("t") == "shared" and formula.text and formula.get("si") not in self.shared_formulae:
+            # The first cell of a shared formula holds its text, the others refer to it by
+            # number (ECMA-376 Part 1, §18.3.1.40): keep it, saved value or not, for a later
+            # cell of the group whose value is missing.
+            self.parse_formula(element)
+        # "str" with no value: the formula's saved value is an empty text (=IF(A2="";"";…)).
+        if cell["value"] is None and cell["data_type"] != "str":
+            cell["data_type"], cell["value"] = "f", self.parse_formula(element)
+        return cell
 
 
-def _formula_without_value(cell: Any, formulas: tuple[Any, ...], position: int) -> str | None:
-    """The formula of an empty `cell` (at `position`) whose value was never saved."""
-    if position >= len(formulas) or cell.data_type == "str":
-        # "str": the formula's saved value is an empty text (=IF(A2="";"";…)).
-        return None
-    cell = formulas[position]
-    if getattr(cell, "data_type", None) != "f":
-        return None
-    formula = cell.value
-    return str(getattr(formula, "text", formula))
+def _rows(ws: Any) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, cells) for every row of the sheet holding a cell, each row as long as
+    its last cell: the size a workbook declares may be wrong (some programs write "A1")."""
+    workbook = ws.parent
+    try:
+        source = ws._get_source()
+    except _ZIP_ERRORS as exc:
+        raise _damaged() from exc
+    with source:
+        parser = _ValuesParser(
+            source,
+            ws._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        rows = parser.parse()
+        while True:
+            try:
+                number, parsed = next(rows)
+                # Cells come left to right; a damaged file may say otherwise.
+                cells: list[Any] = [EMPTY_CELL] * max((cell["column"] for cell in parsed), default=0)
+                for cell in parsed:
+                    cells[cell["column"] - 1] = ReadOnlyCell(ws, **cell)
+            except StopIteration:
+                return
+            except Exception as exc:
+                # The sheet is parsed as it is read: damaged XML fails here, in many ways.
+                logger.warning("Unreadable sheet in a workbook", exc_info=True)
+                raise _damaged() from exc
+            yield number, cells
 
 
 class _SheetReader:
@@ -263,7 +264,7 @@ class _SheetReader:
         # sheet holds no table (a notice), or its header is wrong; `read_header` says which.
         self.first_row: tuple[int, list[str]] | None = None
 
-    def read(self, ws_values: Any, ws_formulas: Any) -> Table | None:
+    def read(self, ws: Any) -> Table | None:
         """The table, or None when the header is unusable, not found (`self.first_row`), or
         the sheet empty (`self.empty`).
 
@@ -271,8 +272,8 @@ class _SheetReader:
         over merged cells) are passed over, up to MAX_ROWS_ABOVE_HEADER."""
         table: Table | None = None
         above = 0
-        for number, values, formulas in _rows(ws_values, ws_formulas):
-            texts, problems = self._texts(values, formulas)
+        for number, cells in _rows(ws):
+            texts, problems = self._texts(cells)
             self.budget -= sum(len(t) for t in texts) + len(texts)
             if self.budget < 0:
                 raise UnreadableFileError(
@@ -309,18 +310,13 @@ class _SheetReader:
             check_unnamed_columns(table, self.report)
         return table
 
-    def _texts(
-        self, values: tuple[Any, ...], formulas: tuple[Any, ...]
-    ) -> tuple[list[str], list[tuple[int, str]]]:
+    def _texts(self, cells: list[Any]) -> tuple[list[str], list[tuple[int, str]]]:
         texts: list[str] = []
         problems: list[tuple[int, str]] = []
-        for position, cell in enumerate(values):
-            try:
-                text = _cell_text(cell)
-            except _CellError as exc:
-                problems.append((position, str(exc)))
-                text = ""
-            if not text and (formula := _formula_without_value(cell, formulas, position)) is not None:
+        for position, cell in enumerate(cells):
+            text = ""
+            if cell.data_type == "f":
+                formula = str(getattr(cell.value, "text", cell.value))
                 problems.append(
                     (
                         position,
@@ -332,6 +328,11 @@ class _SheetReader:
                         % {"formula": formula if formula.startswith("=") else f"={formula}"},
                     )
                 )
+            else:
+                try:
+                    text = _cell_text(cell)
+                except _CellError as exc:
+                    problems.append((position, str(exc)))
             texts.append(text)
         return texts, problems
 
@@ -339,24 +340,21 @@ class _SheetReader:
 def read_workbook(data: bytes, spec: ImportSpec, report: Report) -> Table | None:
     """The first non-empty sheet of an .xlsx workbook as a Table (see `reading.read_table`);
     None, with the problem in `report`, when it cannot be read."""
-    workbooks: list[Any] = []
+    workbook: Any = None
     try:
-        with _check_archive(data) as archive:
-            formulas = _has_formulas(archive)
+        _check_archive(data).close()
         # openpyxl warns of what it leaves aside (data validation, unknown extensions, a
         # date out of range, which then reads as #VALUE!): nothing a person importing can
         # act on. The warnings filter is process-wide for the duration of the reading.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            workbooks.append(_open(data, data_only=True))
-            if formulas:
-                workbooks.append(_open(data, data_only=False))
-            return _read_first_sheet(workbooks, spec, report)
+            workbook = _open(data)
+            return _read_first_sheet(workbook, spec, report)
     except UnreadableFileError as exc:
         report.add(exc.line, "", exc.message)
         return None
     finally:
-        for workbook in workbooks:
+        if workbook is not None:
             workbook.close()
 
 
@@ -394,9 +392,9 @@ class _StreamingReader(ExcelReader):
             self.wb._sheets.append(worksheet)  # type: ignore[attr-defined]
 
 
-def _open(data: bytes, *, data_only: bool) -> Any:
+def _open(data: bytes) -> Any:
     try:
-        reader = _StreamingReader(io.BytesIO(data), read_only=True, data_only=data_only, keep_links=False)
+        reader = _StreamingReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
         reader.read()
         return reader.wb
     except Exception as exc:
@@ -406,8 +404,8 @@ def _open(data: bytes, *, data_only: bool) -> Any:
         raise _damaged() from exc
 
 
-def _read_first_sheet(workbooks: list[Any], spec: ImportSpec, report: Report) -> Table | None:
-    sheets = workbooks[0].worksheets
+def _read_first_sheet(workbook: Any, spec: ImportSpec, report: Report) -> Table | None:
+    sheets = workbook.worksheets
     # Hidden sheets (the lists behind drop-downs, old versions) come after the visible ones.
     ordered = [ws for ws in sheets if ws.sheet_state == "visible"] + [
         ws for ws in sheets if ws.sheet_state != "visible"
@@ -417,7 +415,7 @@ def _read_first_sheet(workbooks: list[Any], spec: ImportSpec, report: Report) ->
     first: tuple[str, tuple[int, list[str]]] | None = None
     for ws in ordered:
         reader = _SheetReader(spec, report)
-        table = reader.read(ws, workbooks[1][ws.title] if len(workbooks) > 1 else None)
+        table = reader.read(ws)
         if reader.empty:
             continue
         if reader.first_row is not None:
