@@ -2,10 +2,18 @@
 
 `make messages` adds new strings to the catalogue untranslated; this test fails until
 someone translates them, so English never leaks into the French interface unnoticed.
+A string never marked for translation escapes the catalogue: the model fields the
+back-office shows are checked for a label of their own.
 """
 
 import re
 from pathlib import Path
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import translation
 
 CATALOGUE = Path(__file__).resolve().parents[1] / "mutualis" / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
@@ -53,3 +61,69 @@ def test_placeholders_survive_translation() -> None:
             if key.startswith("msgstr") and set(PLACEHOLDER.findall(text)) - counts != source - counts:
                 mismatched.append(f"{key}: {fields['msgid']}")
     assert mismatched == []
+
+
+# Labels spelled the same in French and English, or codes: not a forgotten translation.
+SAME_IN_BOTH_LANGUAGES = {
+    "code",
+    "commune",
+    "département",
+    "description",
+    "document",
+    "EPCI",
+    "ID",
+    "message",
+    "Message-ID",
+    "mode",
+    "notification",
+    "parent",
+    "population",
+    "position",
+    "SHA-256",
+    "SIREN",
+    "site",
+    "source",
+    "ticket",
+    "type",
+    "types",
+    "URL",
+    "version",
+}
+# Left to the alert rules' owners, who are changing mutualis/datahub/alerts at the moment.
+KNOWN_UNTRANSLATED = {("AlertState", "rule")}
+
+
+def _shown_field_names(model_admin: Any) -> set[str]:
+    names: set[str] = set()
+    for attribute in ("list_display", "readonly_fields", "fields", "list_filter", "search_fields"):
+        for item in getattr(model_admin, attribute, None) or []:
+            name = item if isinstance(item, str) else item[0] if isinstance(item, tuple | list) else None
+            if isinstance(name, str):
+                names.add(name.lstrip("=^@").split("__")[0])
+    if model_admin.fieldsets:
+        names |= set(flatten_fieldsets(model_admin.fieldsets))
+    return names
+
+
+def test_every_model_field_the_back_office_shows_has_a_french_label() -> None:
+    """A field without a verbose_name is labelled by Django with its English name ("Operator",
+    "Take charge warn at" on a ticket's page): every field a back-office page shows (columns,
+    filters, forms, read-only fields) must have a label that French translates."""
+    untranslated = []
+    for model, model_admin in admin.site._registry.items():
+        if not model.__module__.startswith("mutualis."):
+            continue
+        for name in sorted(_shown_field_names(model_admin)):
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue  # a method or a property: labelled by its own description
+            if not hasattr(field, "verbose_name") or (model.__name__, name) in KNOWN_UNTRANSLATED:
+                continue
+            with translation.override("en"):
+                english = str(field.verbose_name)
+            with translation.override("fr"):
+                french = str(field.verbose_name)
+            if english == french and french not in SAME_IN_BOTH_LANGUAGES:
+                untranslated.append(f"{model.__name__}.{name}: {french}")
+    assert untranslated == []

@@ -22,6 +22,12 @@ class ReadOnlyScopedAdmin(ScopedAdmin):
     def _allows(self, request: HttpRequest, action: str) -> bool:
         return action == "view" and super()._allows(request, "view")
 
+    # The `tenant` foreign keys have no label of their own: Django would head the column
+    # with the field's English name, "Tenant". The glossary's word instead.
+    @admin.display(description=_("data hub tenant"), ordering="tenant__name")
+    def tenant_shown(self, obj: Entity | Subscription | DeadLetter) -> Tenant | None:
+        return obj.tenant
+
 
 def _pretty(value: Any, name: str) -> str:
     # Long JSON lines scroll sideways inside the <pre> (a phone, a long IRI): it takes the
@@ -43,14 +49,14 @@ class TenantAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(Entity)
 class EntityAdmin(ReadOnlyScopedAdmin):
-    list_display = ["entity_id", "type", "tenant", "site", "asset", "modified_at"]
+    list_display = ["entity_id", "type", "tenant_shown", "site", "asset", "modified_at"]
     list_filter = ["type"]
     search_fields = ["entity_id"]
     list_select_related = ["tenant", "site", "asset__asset_type"]
     ordering = ["entity_id"]
     fields = [
         "entity_id",
-        "tenant",
+        "tenant_shown",
         "types",
         "site",
         "asset",
@@ -58,7 +64,7 @@ class EntityAdmin(ReadOnlyScopedAdmin):
         "modified_at",
         "attributes_display",
     ]
-    readonly_fields = ["attributes_display"]
+    readonly_fields = ["tenant_shown", "attributes_display"]
 
     @admin.display(description=_("attributes"))
     def attributes_display(self, obj: Entity) -> str:
@@ -70,7 +76,7 @@ class SubscriptionAdmin(ReadOnlyScopedAdmin):
     list_display = [
         "subscription_id",
         "name",
-        "tenant",
+        "tenant_shown",
         "status",
         "times_sent",
         "times_failed",
@@ -82,7 +88,7 @@ class SubscriptionAdmin(ReadOnlyScopedAdmin):
     fields = [
         "subscription_id",
         "name",
-        "tenant",
+        "tenant_shown",
         "status",
         "endpoint",
         "throttling",
@@ -95,7 +101,7 @@ class SubscriptionAdmin(ReadOnlyScopedAdmin):
         "last_failure_reason",
         "definition_display",
     ]
-    readonly_fields = ["definition_display"]
+    readonly_fields = ["tenant_shown", "definition_display"]
 
     @admin.display(description=_("definition"))
     def definition_display(self, obj: Subscription) -> str:
@@ -127,7 +133,7 @@ class DeadLetterAdmin(ReadOnlyScopedAdmin):
         "received_at",
         "reason",
         "source",
-        "tenant",
+        "tenant_shown",
         "topic",
         "detail",
         "times_seen",
@@ -145,9 +151,10 @@ class DeadLetterAdmin(ReadOnlyScopedAdmin):
         "times_seen",
         "last_seen_at",
         "source",
-        "tenant",
+        "tenant_shown",
         "topic",
         "reason",
         "detail",
         "payload",
     ]
+    readonly_fields = ["tenant_shown"]

@@ -21,6 +21,7 @@ from django.db.models import Model, QuerySet
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import formats, timezone, translation
 from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 
 from mutualis.lib import xlsx
 
@@ -66,7 +67,7 @@ def choice(header: Any, model: type[Model], path: str) -> Column:
 
 
 def export_queryset(
-    columns: list[Column], rows: QuerySet[Any], *, filename: str, fmt: str, chunk_size: int = 2000
+    columns: list[Column], rows: QuerySet[Any], *, title: Any, fmt: str, chunk_size: int = 2000
 ) -> HttpResponse:
     """`export_response` of a QuerySet, read as plain values of the fields its columns
     show, a chunk at a time: no model instance is built (measured on the demo's 37,360
@@ -75,7 +76,7 @@ def export_queryset(
     if not all(column.fields for column in columns):
         raise ValueError("Every column of a QuerySet's export names the fields it reads.")
     return export_response(
-        columns, rows.values(*wanted).iterator(chunk_size=chunk_size), filename=filename, fmt=fmt
+        columns, rows.values(*wanted).iterator(chunk_size=chunk_size), title=title, fmt=fmt
     )
 
 
@@ -125,13 +126,22 @@ def csv_rows(columns: list[Column], rows: Iterable[Any]) -> Iterator[str]:
         yield writer.writerow([_csv_text(c.value(row)) for c in columns])
 
 
-def export_response(columns: list[Column], rows: Iterable[Any], *, filename: str, fmt: str) -> HttpResponse:
-    """A download of `rows` in `fmt` ("csv" or "xlsx")."""
+def export_response(
+    columns: list[Column], rows: Iterable[Any], *, fmt: str, title: Any = None, filename: str = ""
+) -> HttpResponse:
+    """A download of `rows` in `fmt` ("csv" or "xlsx").
+
+    `title` (a str or a lazy translation) names the spreadsheet's sheet and, made a slug,
+    the file, in the reader's language like the headers: "Équipements" gives the sheet
+    "Équipements" in equipements-2026-05-31.xlsx, not an English "equipment" tab on a French
+    page. `filename` is a fixed stem, for a caller without a title."""
+    name = str(title) if title is not None else filename
+    stem = slugify(name) or filename or "export"
     stamp = timezone.localdate().isoformat()
     if fmt == "xlsx":
-        return _xlsx_response(columns, rows, filename=f"{filename}-{stamp}.xlsx", title=filename)
+        return _xlsx_response(columns, rows, filename=f"{stem}-{stamp}.xlsx", title=name)
     streaming = StreamingHttpResponse(csv_rows(columns, rows), content_type="text/csv; charset=utf-8")
-    streaming["Content-Disposition"] = content_disposition_header(True, f"{filename}-{stamp}.csv")
+    streaming["Content-Disposition"] = content_disposition_header(True, f"{stem}-{stamp}.csv")
     return streaming  # type: ignore[return-value]
 
 

@@ -236,9 +236,9 @@ class LoginAttempt(models.Model):
         RESET = "reset", _("password reset request")
 
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.LOGIN)
-    email = models.CharField(max_length=254)
-    address = models.GenericIPAddressField(null=True)
-    at = models.DateTimeField(default=timezone.now)
+    email = models.CharField(_("email address"), max_length=254)
+    address = models.GenericIPAddressField(_("IP address"), null=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
         verbose_name = _("failed login")
@@ -278,9 +278,11 @@ class ApiToken(models.Model):
     Only a SHA-256 digest of the secret is stored; the clear token is shown once.
     """
 
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="api_tokens")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("membership")
+    )
     name = models.CharField(_("name"), max_length=100)
-    key_id = models.CharField(max_length=16, unique=True, editable=False)
+    key_id = models.CharField(_("key identifier"), max_length=16, unique=True, editable=False)
     digest = models.CharField(max_length=64, editable=False)
     can_write = models.BooleanField(_("can write"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

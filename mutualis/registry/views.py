@@ -61,7 +61,7 @@ def member_list(request: ScopedRequest) -> HttpResponse:
     asked = export_request(request, form)
     if asked.fmt:
         return export_response(
-            MEMBER_COLUMNS, members.iterator(chunk_size=1000), filename="members", fmt=asked.fmt
+            MEMBER_COLUMNS, members.iterator(chunk_size=1000), title=_("Members"), fmt=asked.fmt
         )
     return render(
         request,
@@ -120,7 +120,7 @@ def site_list(request: ScopedRequest) -> HttpResponse:
     ).order_by("name", "pk")
     asked = export_request(request, form)
     if asked.fmt:
-        return export_queryset(SITE_COLUMNS, sites, filename="sites", fmt=asked.fmt, chunk_size=1000)
+        return export_queryset(SITE_COLUMNS, sites, title=_("Sites"), fmt=asked.fmt, chunk_size=1000)
     return render(
         request,
         "registry/site_list.html",
@@ -175,7 +175,7 @@ def asset_list(request: ScopedRequest) -> HttpResponse:
     ).order_by("inventory_tag", "pk")
     asked = export_request(request, form)
     if asked.fmt:
-        return export_queryset(ASSET_COLUMNS, assets, filename="equipment", fmt=asked.fmt)
+        return export_queryset(ASSET_COLUMNS, assets, title=_("Equipment"), fmt=asked.fmt)
     return render(
         request,
         "registry/asset_list.html",

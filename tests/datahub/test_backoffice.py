@@ -75,3 +75,13 @@ def test_an_entitys_attributes_scroll_from_the_keyboard(hub: Hub, as_user) -> No
     # An outsider does not reach it.
     response = as_user(hub.cast.oscar).get(f"/backoffice/datahub/entity/{entity.pk}/change/", follow=True)
     assert "<pre" not in response.content.decode()
+
+
+def test_the_entitys_data_space_is_labelled_in_french(hub: Hub, as_user) -> None:
+    entity = _entity(hub)
+    client = as_user(hub.cast.adam)
+    listing = client.get("/backoffice/datahub/entity/").content.decode()
+    page = client.get(f"/backoffice/datahub/entity/{entity.pk}/change/").content.decode()
+    for html in (listing, page):
+        assert "Espace de données" in html
+        assert "Tenant" not in html

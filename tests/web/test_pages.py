@@ -119,9 +119,9 @@ def test_xlsx_export_keeps_dates_numbers_and_formula_like_text_as_they_are(cast:
     )
     response = as_user(cast.alice).get("/equipment/?export=xlsx")
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith('attachment; filename="equipment-')
+    assert response["Content-Disposition"].startswith('attachment; filename="equipements-')
     sheet = load_workbook(io.BytesIO(response.getvalue())).active
-    assert sheet.title == "equipment"
+    assert sheet.title == "Équipements"
     header = [cell.value for cell in sheet[1]]
     assert header[0] == gettext("Inventory tag") == "Numéro d’inventaire"
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}

@@ -153,13 +153,13 @@ def sensor_page(request: ScopedRequest, sensor: Sensor, now: dt.datetime) -> Htt
     if fmt in EXPORT_FORMATS:
         # The page offers two downloads: its table of latest readings, and the series.
         if request.GET.get("table") == latest.name:
-            columns, rows, filename = latest.columns, latest.rows, f"sensor-{sensor.pk}-latest"
-        elif chosen is not None:
-            filename = f"sensor-{sensor.pk}-{chosen.name}"
+            columns, rows, title = latest.columns, latest.rows, f"{sensor.name} – {latest.title}"
+        elif chart is not None:
+            title = chart.title
         else:
             raise Http404
         export_columns = [Column(header, itemgetter(i)) for i, header in enumerate(columns)]
-        return export_response(export_columns, rows, filename=filename, fmt=fmt)
+        return export_response(export_columns, rows, title=title, fmt=fmt)
     return render(
         request,
         "datahub/territory/sensor.html",

@@ -32,13 +32,13 @@ from .selectors import Sensor, State, communes_visible, load_sensors, thresholds
 from .sensor_page import sensor_page
 
 
-def _export(found: dict[str, presentation.Table | Chart], name: str, fmt: str, prefix: str) -> HttpResponse:
+def _export(found: dict[str, presentation.Table | Chart], name: str, fmt: str, place: str) -> HttpResponse:
     target = found.get(name)
     if target is None:
         raise Http404
     # A table and a chart's data alike: headers and rows.
     columns = [Column(header, itemgetter(i)) for i, header in enumerate(target.columns)]
-    return export_response(columns, target.rows, filename=f"{prefix}-{name}", fmt=fmt)
+    return export_response(columns, target.rows, title=f"{place} – {target.title}", fmt=fmt)
 
 
 def _commune_points(communes: list[Commune], sensors: list[Sensor], *, link: bool) -> list[mapview.Point]:
@@ -80,7 +80,6 @@ def _dashboard(
     rows: QuerySet[Entity],
     title: str,
     communes: list[Commune],
-    prefix: str,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     scope = request.scope
@@ -105,7 +104,7 @@ def _dashboard(
     found = presentation.exportable(board_sections, [sensor_table])
     fmt = request.GET.get("export", "")
     if fmt in EXPORT_FORMATS:
-        return _export(found, request.GET.get("table", ""), fmt, prefix)
+        return _export(found, request.GET.get("table", ""), fmt, title)
     kinds = sorted({s.sdm.name for s in sensors}, key=lambda k: list(mapview.SHAPES).index(k))
     territory_map = mapview.draw_for_screens(
         title=_("Map of %(place)s") % {"place": title},
@@ -190,7 +189,7 @@ def _overview(request: ScopedRequest) -> HttpResponse:
     fmt = request.GET.get("export", "")
     if fmt in EXPORT_FORMATS:
         tables = {t.name: t for t in (commune_table, member_table, attention_table)}
-        return _export(tables, request.GET.get("table", ""), fmt, "territory")  # type: ignore[arg-type]
+        return _export(tables, request.GET.get("table", ""), fmt, _("Territory"))  # type: ignore[arg-type]
     territory_map = mapview.draw_for_screens(
         title=_("Map of the communes with sensors"),
         communes=_commune_points(communes, sensors, link=True),
@@ -217,7 +216,6 @@ def _member_dashboard(request: ScopedRequest, member: Member) -> HttpResponse:
         rows=rows,
         title=member.name,
         communes=communes,
-        prefix=f"territory-member-{member.pk}",
         extra={"member": member},
     )
 
@@ -238,7 +236,6 @@ def commune(request: ScopedRequest, code: str) -> HttpResponse:
         rows=rows,
         title=place.name,
         communes=[place],
-        prefix=f"territory-{place.code}",
         extra={"commune": place},
     )
 

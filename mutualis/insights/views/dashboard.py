@@ -93,12 +93,13 @@ def export(data: PanelData, table: str, fmt: str) -> HttpResponse:
             Column(_("Value"), lambda f: f.value),
             Column(_("Unit"), lambda f: f.unit),
         ]
-        return export_response(columns, data.facts, filename=f"insights-{data.name}-figures", fmt=fmt)
+        return export_response(
+            columns, data.facts, title=_("%(title)s: key figures") % {"title": data.title}, fmt=fmt
+        )
     try:
         chart = data.charts[int(table or 0)]
     except (ValueError, IndexError) as exc:
         raise Http404 from exc
     chart_columns = [Column(header, itemgetter(i)) for i, header in enumerate(chart.columns)]
     rows: list[Any] = chart.rows
-    suffix = f"-{int(table)}" if table and table != "0" else ""
-    return export_response(chart_columns, rows, filename=f"insights-{data.name}{suffix}", fmt=fmt)
+    return export_response(chart_columns, rows, title=chart.title, fmt=fmt)

@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -38,6 +39,13 @@ from ..models import AssetRisk, ForecastBatch, ForecastRun
 CHART_HISTORY_WEEKS = 52
 ASSETS_PER_PAGE = 50
 TABLES = ("summary", "weekly", "monthly", "backtest")
+# Each export's sheet and file are named as the page's download links name them.
+TABLE_TITLES = {
+    "summary": gettext_lazy("Forecasts"),
+    "weekly": gettext_lazy("weekly forecasts"),
+    "monthly": gettext_lazy("monthly forecasts"),
+    "backtest": gettext_lazy("backtest points"),
+}
 
 
 def _week_label(iso: str) -> str:
@@ -144,7 +152,7 @@ def _export(request: ScopedRequest, runs: list[ForecastRun]) -> HttpResponse | N
         rows = [(run, p) for run in runs for p in run.backtest.get("rows", [])]
     else:
         columns, rows = _summary_columns(), runs
-    return export_response(columns, rows, filename=f"forecast-{table}", fmt=fmt)
+    return export_response(columns, rows, title=capfirst(TABLE_TITLES[table]), fmt=fmt)
 
 
 @operator_staff_only
@@ -251,7 +259,10 @@ def assets_page(request: ScopedRequest) -> HttpResponse:
     asked = export_request(request, form)
     if asked.fmt:
         return export_response(
-            _asset_columns(), risks.iterator(chunk_size=1000), filename="assets-at-risk", fmt=asked.fmt
+            _asset_columns(),
+            risks.iterator(chunk_size=1000),
+            title=_("Equipment likely to fail soon"),
+            fmt=asked.fmt,
         )
     page = Paginator(risks, ASSETS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -237,6 +237,13 @@ TABLES: dict[str, str] = {
     "sites": Grouping.SITE,
     "models": Grouping.MODEL,
 }
+# Each export's sheet and file are named as the page heads its table.
+TABLE_TITLES = {
+    "assets": gettext_lazy("Recurring equipment"),
+    "sites": gettext_lazy("Recurring sites"),
+    "models": gettext_lazy("Recurring models"),
+    "rates": gettext_lazy("Models with an abnormal failure rate"),
+}
 
 
 def _page_number(value: str | None) -> int:
@@ -290,7 +297,7 @@ def recurring_page(request: ScopedRequest) -> HttpResponse:
             rows = table_of(grouping, limit=EXPORT_LIMIT, tickets_per_row=TICKETS_PER_ROW).rows
         else:
             raise Http404
-        return export_response(columns, rows, filename=f"recurring-{table}", fmt=asked.fmt)
+        return export_response(columns, rows, title=TABLE_TITLES[table], fmt=asked.fmt)
 
     params = request.GET.copy()
     for name in ("export", "table"):

@@ -129,17 +129,24 @@ class OutboundEmail(models.Model):
     before the first email left (assigned, then in progress) make one up-to-date email."""
 
     # No index of its own: outbound_email_state starts with it.
-    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+", db_index=False)
+    operator = models.ForeignKey(
+        Operator, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("operator")
+    )
     # No index of its own: outbound_email_pending starts with it.
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="outbound_emails", db_index=False
     )
     event = models.CharField(_("notification"), max_length=20, choices=NotificationEvent.choices)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recipient"),
     )
     to = models.EmailField(_("to"))
-    language = models.CharField(max_length=8, default="fr")
+    language = models.CharField(_("language"), max_length=8, default="fr")
     subject = models.CharField(_("subject"), max_length=250)
     body = models.TextField(_("text"))
     context = models.JSONField(default=dict, blank=True)

@@ -319,7 +319,12 @@ class SlaBreach(models.Model):
         indexes = [models.Index(fields=["due_at"], name="sla_breach_due")]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.target} {self.due_at:%Y-%m-%d %H:%M}"
+        # Read in the back-office's breadcrumb and lists: the deadline in words, not its code.
+        return _("Deadline to %(deadline)s, ticket %(ticket)s, due %(due)s") % {
+            "deadline": self.get_target_display(),
+            "ticket": self.ticket_id,
+            "due": formats.date_format(timezone.localtime(self.due_at), "SHORT_DATETIME_FORMAT"),
+        }
 
 
 class ServiceLevelRevision(models.Model):

@@ -122,7 +122,12 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 class Ticket(FastChoiceDisplay, models.Model):
     # No index of its own: ticket_operator_state_id starts with it.
     operator = models.ForeignKey(
-        Operator, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+        Operator,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,
+        verbose_name=_("operator"),
     )
     # The number people quote ("numéro"), not a count ("nombre"): the plain msgid "number" is
     # the form field kind, translated as a count.
@@ -213,10 +218,17 @@ class Ticket(FastChoiceDisplay, models.Model):
     resolve_due = models.DateTimeField(_("resolve before"), null=True, blank=True)
     # When the sweep warns that a deadline is near (the deadline itself without a warning),
     # and the deadline it last warned about: warned once, unless the deadline moves.
-    take_charge_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
-    resolve_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
-    take_charge_warned_for = models.DateTimeField(null=True, blank=True, editable=False)
-    resolve_warned_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # Labelled: the back-office shows them (read-only) on a ticket's page.
+    take_charge_warn_at = models.DateTimeField(
+        _("take-charge warning due"), null=True, blank=True, editable=False
+    )
+    resolve_warn_at = models.DateTimeField(_("resolution warning due"), null=True, blank=True, editable=False)
+    take_charge_warned_for = models.DateTimeField(
+        _("take-charge deadline warned about"), null=True, blank=True, editable=False
+    )
+    resolve_warned_for = models.DateTimeField(
+        _("resolution deadline warned about"), null=True, blank=True, editable=False
+    )
     sla_paused_at = models.DateTimeField(_("clock stopped since"), null=True, blank=True)
     sla_paused_time = models.DurationField(_("business time stopped"), default=timedelta, editable=False)
     # Search: normalised public text (title, description, answers, public replies) and

@@ -109,4 +109,4 @@ def export(tickets: QuerySet[Ticket], fmt: str) -> HttpResponse:
     streamed in chunks so a list of a million tickets does not sit in memory; read as the
     values its columns show, not the description, answers and search texts, most of a
     ticket row's bytes."""
-    return export_queryset(TICKET_COLUMNS, tickets.order_by("-pk"), filename="tickets", fmt=fmt)
+    return export_queryset(TICKET_COLUMNS, tickets.order_by("-pk"), title=_("Requests"), fmt=fmt)

@@ -135,7 +135,7 @@ def results_page(request: ScopedRequest) -> HttpResponse:
     found = results(scope, start, end, team)
     asked = export_request(request, form)
     if asked.fmt:
-        return export_response(EXPORT_COLUMNS, export_rows(found), filename="satisfaction", fmt=asked.fmt)
+        return export_response(EXPORT_COLUMNS, export_rows(found), title=_("Satisfaction"), fmt=asked.fmt)
     params = request.GET.copy()
     params.pop("export", None)
     return render(
