@@ -179,9 +179,9 @@ def _value(measure: Measure, level: int) -> float:
 def end_of_data(config: Config) -> dt.datetime:
     """The history ends at midnight UTC of the day before the run's reference date: the
     writes the run times come after it, at instants of their own (hub_cases.Slots), and
-    the hub refuses a sensor reading stamped more than ten minutes ahead of its clock
-    (ingestion.compact.MAX_AHEAD). Midnight of the reference date itself, a Paris date,
-    may still be an hour or two away in UTC."""
+    the hub refuses a reading stamped more than ten minutes ahead of its clock, through
+    NGSI-LD and compact readings alike (ngsild.timestamps.MAX_AHEAD). Midnight of the
+    reference date itself, a Paris date, may still be an hour or two away in UTC."""
     return dt.datetime.combine(config.today - dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
 
 

@@ -65,8 +65,9 @@ def test_temporal_queries_refuse_an_instant_out_of_range(
 
 
 def test_the_ends_of_the_range_are_accepted(alice, sensor: Entity) -> None:  # noqa: F811
+    # Through the temporal API, which keeps values ahead of the clock (forecasts) as history;
+    # /entities refuses them (test_future_observations).
     for instant in ["1900-01-01T00:00:00Z", "2199-12-31T23:59:59Z"]:
-        assert (
-            alice.patch(f"entities/{SENSOR_ID}/attrs", {"temperature": prop(1.0, instant)}).status_code == 204
-        )
+        added = alice.post(f"temporal/entities/{SENSOR_ID}/attrs", {"temperature": [prop(1.0, instant)]})
+        assert added.status_code == 204, added.content
         assert alice.get(PATH, timerel="after", timeAt=instant).status_code == 200

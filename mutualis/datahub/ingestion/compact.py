@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from django.db import connection
@@ -36,7 +36,7 @@ from mutualis.datahub.ngsild.normalize import (
     entity_from_payload,
     validate_name,
 )
-from mutualis.datahub.ngsild.timestamps import format_instant, parse_instant
+from mutualis.datahub.ngsild.timestamps import AheadOfClock, ahead_of_clock, format_instant, parse_instant
 from mutualis.datahub.smart_data_models import sdm_type
 from mutualis.lib.storable_text import is_storable
 
@@ -147,32 +147,13 @@ def reading_from_object(item: Any) -> Reading:
     return Reading(sensor=sensor.strip(), observed_at=observed_at, values=values)
 
 
-# How far ahead of the hub's clock a reading may be stamped. A device's clock a few minutes
-# fast is common and harmless; beyond this it is wrong, and the reading would do harm: the
-# current value is the latest by observedAt, so one reading stamped next year would keep
-# every true reading after it out of the sensor's state (and of its alert rules) until then.
-MAX_AHEAD = timedelta(minutes=10)
-
-
 def check_not_ahead(reading: Reading, now: datetime) -> Reading:
     """`reading`, unless its time is further ahead of `now` (when the hub received it) than
-    a clock can drift: refused as `future_time`, saying by how much."""
-    ahead = reading.observed_at - now
-    if ahead > MAX_AHEAD:
-        raise Rejected(
-            "future_time",
-            f"observedAt {format_instant(reading.observed_at)} is {_duration(ahead)} ahead of the hub's "
-            f"clock ({format_instant(now)}): set the device's clock (NTP) and send the reading again.",
-        )
+    a clock can drift (`timestamps.MAX_AHEAD`): refused as `future_time`, saying by how much."""
+    ahead = ahead_of_clock(reading.observed_at, now)
+    if ahead is not None:
+        raise Rejected("future_time", f"{ahead}: set the device's clock (NTP) and send the reading again.")
     return reading
-
-
-def _duration(delta: timedelta) -> str:
-    if delta >= timedelta(days=2):
-        return f"{delta.days} days"
-    if delta >= timedelta(hours=2):
-        return f"{int(delta.total_seconds() // 3600)} hours"
-    return f"{int(delta.total_seconds() // 60)} minutes"
 
 
 def _fits_a_double(value: int) -> bool:
@@ -383,6 +364,8 @@ def parse_entities(payload: bytes | str, *, now: datetime) -> list[dict[str, Any
                 raise Rejected("not_an_object", "An entity must be a JSON object.")
             ctx = active_context(item["@context"]) if "@context" in item else core_context()
             out.append(entity_from_payload({k: v for k, v in item.items() if k != "@context"}, ctx, now=now))
+        except AheadOfClock as error:
+            out.append(Rejected("future_time", error.detail))
         except NgsiLdError as error:
             out.append(Rejected("bad_entity", error.detail))
         except Rejected as rejected:

@@ -4,6 +4,12 @@ Accepts the normalized representation (NGSI-LD 4.5.1) and the concise one (4.5.x
 every attribute name is checked (4.6.2) and expanded through the request's @context once,
 here; every error is a BadRequestData whose detail names the attribute path and the
 problem, so that a client can fix its payload without guessing.
+
+An observedAt more than `timestamps.MAX_AHEAD` ahead of `now` (when the hub received the
+payload) is refused (`AheadOfClock`): received now, a value cannot have been observed later
+(4.8), and kept, it would stay the current value of an observed attribute until its time
+came. Only the temporal API (`future=True`) takes such values: a temporal representation
+(4.5.7) may hold a forecast, kept as history.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from mutualis.lib.json_input import MAX_DEPTH, too_deep
 
 from .errors import BadRequestData
 from .geo import validate_geometry
-from .timestamps import format_instant, parse_instant
+from .timestamps import AheadOfClock, ahead_of_clock, format_instant, horizon, parse_instant
 
 # 5.2: the URI that stands for "delete this" in merge and partial update payloads.
 NGSI_LD_NULL = "urn:ngsi-ld:null"
@@ -199,11 +205,21 @@ def attributes_from_payload(
 
 
 def attribute_from_payload(
-    attr_iri: str, value: object, ctx: TermContext, *, now: datetime, partial: bool = False
+    attr_iri: str,
+    value: object,
+    ctx: TermContext,
+    *,
+    now: datetime,
+    partial: bool = False,
+    future: bool = False,
 ) -> list[dict[str, Any]]:
-    """One attribute (the body of PATCH /entities/{id}/attrs/{attrId}, 5.6.4): its instances."""
+    """One attribute (the body of PATCH /entities/{id}/attrs/{attrId}, 5.6.4): its instances.
+    `future`: an observedAt may lie ahead of `now` (instances of a temporal representation,
+    4.5.7, kept as history: see the module's docstring)."""
     bounded(attr_iri, field="attrId")
-    return _attribute(ctx.compact_iri(attr_iri), attr_iri, value, ctx, now=now, partial=partial)
+    return _attribute(
+        ctx.compact_iri(attr_iri), attr_iri, value, ctx, now=now, partial=partial, future=future
+    )
 
 
 def looks_like_geometry(value: object) -> bool:
@@ -244,10 +260,11 @@ def _canonical_instant(text: str) -> str | None:
         return None
 
 
-def _plain_property(raw: dict[str, Any], iri: str, stamp: str) -> dict[str, Any] | None:
+def _plain_property(raw: dict[str, Any], iri: str, stamp: str, latest: str) -> dict[str, Any] | None:
     """The instance of a plain Property (a number or text with observedAt and unitCode),
     built without the general checks it cannot fail; None for anything else, which takes
-    the general path (`_instance`), errors included."""
+    the general path (`_instance`), errors included. `latest`: the latest observedAt
+    allowed, as the hub writes instants (`timestamps.horizon`)."""
     if raw.get("type") != "Property" or not raw.keys() <= _PLAIN_MEMBERS or iri in GEO_ATTRIBUTE_IRIS:
         return None
     value = raw.get("value")
@@ -258,7 +275,7 @@ def _plain_property(raw: dict[str, Any], iri: str, stamp: str) -> dict[str, Any]
     for member, given in raw.items():
         if member == "observedAt":
             observed = _canonical_instant(given) if type(given) is str else None
-            if observed is None:
+            if observed is None or observed > latest:
                 return None
             instance["observedAt"] = observed
         elif member == "unitCode":
@@ -276,6 +293,7 @@ def _attributes(
     attrs: dict[str, list[dict[str, Any]]] = {}
     names: dict[str, str] = {}
     stamp = _stamp(now)
+    latest = horizon(now)
     for name, raw in payload.items():
         if name in ENTITY_MEMBERS:
             continue
@@ -297,7 +315,7 @@ def _attributes(
         if iri in names:
             raise BadRequestData(f"Attributes {names[iri]!r} and {name!r} are the same attribute ({iri}).")
         names[iri] = name
-        plain = _plain_property(raw, iri, stamp) if type(raw) is dict else None
+        plain = _plain_property(raw, iri, stamp, latest) if type(raw) is dict else None
         attrs[iri] = (
             [plain] if plain is not None else _attribute(name, iri, raw, ctx, now=now, partial=partial)
         )
@@ -305,15 +323,22 @@ def _attributes(
 
 
 def _attribute(
-    name: str, iri: str, raw: object, ctx: TermContext, *, now: datetime, partial: bool
+    name: str,
+    iri: str,
+    raw: object,
+    ctx: TermContext,
+    *,
+    now: datetime,
+    partial: bool,
+    future: bool = False,
 ) -> list[dict[str, Any]]:
     if isinstance(raw, list) and is_instance_list(raw):
         instances = [
-            _instance(f"{name}[{index}]", iri, item, ctx, now=now, partial=partial, top=True)
+            _instance(f"{name}[{index}]", iri, item, ctx, now=now, partial=partial, top=True, future=future)
             for index, item in enumerate(raw)
         ]
     else:
-        instances = [_instance(name, iri, raw, ctx, now=now, partial=partial, top=True)]
+        instances = [_instance(name, iri, raw, ctx, now=now, partial=partial, top=True, future=future)]
     # 4.5.5: one instance per datasetId, and one default instance at most.
     seen: set[str | None] = set()
     for instance in instances:
@@ -326,7 +351,15 @@ def _attribute(
 
 
 def _instance(
-    path: str, iri: str, raw: object, ctx: TermContext, *, now: datetime, partial: bool, top: bool
+    path: str,
+    iri: str,
+    raw: object,
+    ctx: TermContext,
+    *,
+    now: datetime,
+    partial: bool,
+    top: bool,
+    future: bool,
 ) -> dict[str, Any]:
     if raw is None:
         raise BadRequestData(
@@ -395,9 +428,15 @@ def _instance(
         if member in ("type", value_member) or member in SYSTEM_MEMBERS:
             continue
         if member == "observedAt":
-            instance[member] = format_instant(
-                parse_instant(raw_value, field=f"Attribute {path!r}: observedAt")
-            )
+            observed = parse_instant(raw_value, field=f"Attribute {path!r}: observedAt")
+            ahead = None if future else ahead_of_clock(observed, now)
+            if ahead is not None:
+                raise AheadOfClock(
+                    f"Attribute {path!r}: {ahead}. A value is not observed after the hub receives "
+                    "it: set the sender's clock (NTP), or send a forecast through the temporal API "
+                    "(POST /ngsi-ld/v1/temporal/entities), which keeps it as history."
+                )
+            instance[member] = format_instant(observed)
         elif member == "unitCode":
             if not isinstance(raw_value, str) or not raw_value:
                 raise BadRequestData(
@@ -429,7 +468,7 @@ def _instance(
             if sub_iri in instance:
                 raise BadRequestData(f"Attribute {sub_path!r} is given twice (as {sub_iri}).")
             instance[sub_iri] = _instance(
-                sub_path, sub_iri, raw_value, ctx, now=now, partial=partial, top=False
+                sub_path, sub_iri, raw_value, ctx, now=now, partial=partial, top=False, future=future
             )
     if top:
         # 4.8: system attributes come from the broker's clock only.

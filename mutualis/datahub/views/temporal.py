@@ -7,6 +7,7 @@ history is read by `mutualis.datahub.temporal`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpResponse
@@ -18,7 +19,7 @@ from mutualis.datahub.models import Entity
 from mutualis.datahub.ngsild.errors import BadRequestData, ResourceNotFound
 from mutualis.datahub.ngsild.http import NgsiRequest, json_response, methods, ngsild_view, no_content
 from mutualis.datahub.ngsild.normalize import attribute_from_payload, types_from_payload, validate_entity_id
-from mutualis.datahub.ngsild.timestamps import parse_instant
+from mutualis.datahub.ngsild.timestamps import ahead_of_clock, parse_instant
 
 from .batch import _query_from_body
 from .entities import count_headers, page_params, query_from_params
@@ -118,7 +119,9 @@ def delete_temporal_entity(nr: NgsiRequest, entity_id: str) -> HttpResponse:
 
 def _temporal_attributes(payload: dict[str, Any], nr: NgsiRequest) -> dict[str, list[dict[str, Any]]]:
     """The attributes of a temporal payload (4.5.7): each an instance or a list of instances,
-    in any order, several per datasetId (one per observation)."""
+    in any order, several per datasetId (one per observation). An observedAt ahead of the
+    clock is taken here, unlike on /entities: a temporal representation may hold a forecast
+    (a value that "became valid", 4.8, later), kept as history (see `_latest`)."""
     now = timezone.now()
     attrs: dict[str, list[dict[str, Any]]] = {}
     for name, value in payload.items():
@@ -131,30 +134,40 @@ def _temporal_attributes(payload: dict[str, Any], nr: NgsiRequest) -> dict[str, 
         for item in items:
             if isinstance(item, dict):
                 item = {key: member for key, member in item.items() if key != "instanceId"}
-            attrs.setdefault(iri, []).extend(attribute_from_payload(iri, item, nr.ctx, now=now))
+            attrs.setdefault(iri, []).extend(attribute_from_payload(iri, item, nr.ctx, now=now, future=True))
     if not attrs:
         raise BadRequestData("The temporal entity has no attribute to add.")
     return attrs
 
 
 def _latest(attrs: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """The most recent instance per attribute and datasetId: the entity's current state."""
+    """The current instance per attribute and datasetId: the entity's current state."""
+    now = timezone.now()
     latest: dict[str, list[dict[str, Any]]] = {}
     for iri, instances in attrs.items():
         by_dataset: dict[str, dict[str, Any]] = {}
         for instance in instances:
             key = instance.get("datasetId") or ""
             known = by_dataset.get(key)
-            if known is None or _moment(instance) >= _moment(known):
+            if known is None or _rank(instance, now) >= _rank(known, now):
                 by_dataset[key] = instance
         latest[iri] = list(by_dataset.values())
     return latest
 
 
-def _moment(instance: dict[str, Any]) -> str:
-    stamp = instance.get("observedAt") or instance.get("modifiedAt") or ""
-    # Normalized to compare instants, not strings written with different precisions.
-    return parse_instant(stamp, field="observedAt").isoformat() if stamp else ""
+def _rank(instance: dict[str, Any], now: datetime) -> tuple[bool, float]:
+    """How an instance ranks to be the current one: the latest already observed; where
+    every one lies ahead of the clock (forecasts only), the nearest. A forecast made current
+    would show as the state, and no true reading could replace it (compact readings keep
+    the latest observedAt, `services.batch._observe`) until its time came."""
+    stamp = instance.get("observedAt") or instance.get("modifiedAt")
+    if not stamp:
+        return True, float("-inf")
+    # Parsed to compare instants, not strings written with different precisions.
+    moment = parse_instant(stamp, field="observedAt")
+    if ahead_of_clock(moment, now) is None:
+        return True, moment.timestamp()
+    return False, -moment.timestamp()
 
 
 def _add_instances(nr: NgsiRequest, row: Entity, attrs: dict[str, list[dict[str, Any]]]) -> None:
