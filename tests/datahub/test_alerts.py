@@ -287,6 +287,8 @@ def test_an_out_of_service_charger_opens_one_ticket(alerts: Alerts) -> None:
     [ticket] = _tickets(alerts)
     assert list(ticket.assets.all()) == [charger_asset]
     _observe(alerts, charger, sdm.STATUS_IRI, "working", T0 + timedelta(minutes=30))
+    assert not ticket.comments.exists()  # a state rule has no hysteresis: working for 15 minutes first
+    _observe(alerts, charger, sdm.STATUS_IRI, "working", T0 + timedelta(minutes=45))
     assert ticket.comments.count() == 1
 
 
@@ -337,7 +339,11 @@ def test_pm25_daily_mean_above_the_who_guideline(alerts: Alerts) -> None:
     assert "20 µg/m³" in ticket.title
     _observe(alerts, station, PM25, 5.0, T0 + timedelta(hours=4))
     alert_sweep(now=T0 + timedelta(hours=26))  # only 10 and 5 µg/m³ in the last 24 h
+    # No return-to-normal value: the mean must stay within for a quarter of an hour.
+    assert AlertState.objects.get().status == AlertStatus.FIRING
+    alert_sweep(now=T0 + timedelta(hours=26, minutes=15))
     assert AlertState.objects.get().status == AlertStatus.NORMAL
+    assert ticket.comments.count() == 1
 
 
 def test_a_sensor_without_a_site_fires_without_a_ticket(alerts: Alerts) -> None:

@@ -4,6 +4,7 @@ apart two readings of one message refused for the same reason."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,6 +27,16 @@ def _migrate(targets):  # type: ignore[no-untyped-def]
     executor.loader.build_graph()
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture(autouse=True)
+def _latest_schema_after() -> Iterator[None]:
+    """AFTER is not the latest migration once another is added: the tests that follow need
+    the schema whole (a column of 0011 missing made them fail with "does not exist")."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_letters_kept_twice_are_merged(hub: Hub) -> None:

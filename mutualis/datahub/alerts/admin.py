@@ -124,7 +124,9 @@ class AlertRuleAdmin(ScopedAdmin):
 class AlertStateAdmin(ReadOnlyAdmin, ScopedAdmin):
     """Where each sensor stands for each rule; written by the evaluation only."""
 
-    list_display = ["rule", "entity", "status", "since", "last_value", "ticket", "problem"]
+    # How many times an alert came back while waiting to end (a wavering sensor: to check
+    # or to give a return-to-normal value), beside where it stands.
+    list_display = ["rule", "entity", "status", "since", "last_value", "flaps", "ticket", "problem"]
     list_filter = ["status", ("rule", ScopedRelatedFilter)]
     search_fields = ["entity__entity_id", "rule__name"]
     list_select_related = ["rule", "entity", "ticket"]

@@ -67,7 +67,7 @@ def on_changes(tenant: Tenant, changes: list[Change], *, now: datetime) -> None:
     for change in changes:
         entity = change.entity
         if entity is None:
-            continue  # deleted: its states go with it (cascade)
+            continue  # deleted: told before the rows went (on_deleting), states gone with them
         for type_iri in entity["type"]:
             by_attribute = watched.get(type_iri)
             if by_attribute is None:
@@ -77,6 +77,25 @@ def on_changes(tenant: Tenant, changes: list[Change], *, now: datetime) -> None:
                     hits.append((rule, entity))
     if hits:
         _evaluate(tenant, hits, now=now)
+
+
+def on_deleting(entities: list[Entity], *, now: datetime) -> None:
+    """The delete verbs call this with the entity rows they locked, before deleting them.
+
+    The states go with their entity (cascade), so a firing alert can never clear: its open
+    ticket is told so. One query for the whole batch (the firing states with a ticket);
+    a note only where there is one to write."""
+    if not entities:
+        return
+    by_pk = {entity.pk: entity for entity in entities}
+    firing = (
+        AlertState.objects.filter(entity_id__in=by_pk, status=AlertStatus.FIRING)
+        .exclude(ticket=None)
+        .select_related("rule", "ticket")
+    )
+    for state in firing:
+        state.entity = by_pk[state.entity_id]
+        machine.sensor_deleted(state, at=now)
 
 
 def _evaluate(tenant: Tenant, hits: list[tuple[AlertRule, dict[str, Any]]], *, now: datetime) -> None:
@@ -165,7 +184,7 @@ class _Writes:
     """The states a batch moved without a ticket, written at its end in two statements
     (one INSERT of the new, one UPDATE of the others) rather than one per reading."""
 
-    FIELDS = ("status", "since", "pending_since", "last_value")
+    FIELDS = ("status", "since", "pending_since", "last_value", "clearing_since", "flaps")
 
     def __init__(self) -> None:
         self.states: dict[int, AlertState] = {}
@@ -189,15 +208,19 @@ class _Writes:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} AS s SET status = v.status, since = v.since,"  # noqa: S608 (the model's own table)
-                " pending_since = v.pending_since, last_value = v.last_value"
-                " FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::timestamptz[], %s::jsonb[])"
-                " AS v(id, status, since, pending_since, last_value) WHERE s.id = v.id",
+                " pending_since = v.pending_since, last_value = v.last_value,"
+                " clearing_since = v.clearing_since, flaps = v.flaps"
+                " FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::timestamptz[], %s::jsonb[],"
+                " %s::timestamptz[], %s::integer[])"
+                " AS v(id, status, since, pending_since, last_value, clearing_since, flaps) WHERE s.id = v.id",
                 [
                     [state.pk for state in moved],
                     [state.status for state in moved],
                     [state.since for state in moved],
                     [state.pending_since for state in moved],
                     [None if state.last_value is None else json.dumps(state.last_value) for state in moved],
+                    [state.clearing_since for state in moved],
+                    [state.flaps for state in moved],
                 ],
             )
 

@@ -1,9 +1,18 @@
 """The life of one rule for one sensor: normal → pending → firing → normal.
 
 Both the write path (`evaluate.on_changes`) and the periodic job (`sweep`) move states
-through `observe`, `fire` and `clear` only, so that the transitions are declared once. A
-state row is written only when its status changes: a sensor that stays normal, or stays
-firing, costs no write per reading.
+through `observe`, `fire`, `clear` and `recover` only, so that the transitions are
+declared once. A state row is written only when it moves: a sensor that stays normal, or
+stays firing, costs no write per reading.
+
+Flapping. A rule with a return-to-normal value (`clear_value`) has its hysteresis in the
+value. One without (a threshold alone, a state rule) would end its alert at the first
+value back within and raise it again at the next one beyond: a sensor hovering around
+the threshold wrote "back to normal" then "fires again" on the ticket every reading. Such
+an alert ends only once values have stayed back within for `RECOVERY` (hysteresis in
+time, as Prometheus's `keep_firing_for` or a Zabbix recovery expression over a period);
+a value beyond before that is the same alert going on: counted (`flaps`), no note. The
+return to normal, when it comes, is noted once with that count.
 """
 
 from __future__ import annotations
@@ -61,6 +70,21 @@ def is_clear(rule: AlertRule, value: Any) -> bool | None:
     return number >= limit
 
 
+# How long the values of a rule without hysteresis must stay back to normal before its
+# alert ends. Several times a sensor's usual reading period (a few minutes), so that a
+# value hovering around the threshold cannot end it between two readings; short
+# enough that a real return to normal reaches the ticket within the quarter hour.
+RECOVERY = timedelta(minutes=15)
+
+
+def recovers_in_time(rule: AlertRule) -> bool:
+    """Whether a firing alert of the rule ends only after `RECOVERY` back to normal: the
+    rules without hysteresis in the value."""
+    if rule.kind == RuleKind.STATE:
+        return True
+    return rule.kind == RuleKind.THRESHOLD and rule.clear_value is None
+
+
 # How a state is written: (state, the fields changed, or None for the whole row).
 Save = Callable[[AlertState, list[str] | None], None]
 
@@ -81,12 +105,12 @@ def observe(
     """A new value of the watched attribute (or a daily mean). Returns the state, created
     when the value first goes beyond, or None while everything is normal.
 
-    `save` writes the moves that open or note nothing (beyond → pending, pending → normal):
-    the write path gathers them to write a batch's in two statements; firing and clearing
+    `save` writes the moves that open or note nothing (beyond → pending, pending → normal,
+    a firing alert without hysteresis back within or beyond again, `_while_firing`): the
+    write path gathers them to write a batch's in two statements; firing and clearing
     always save at once, with their ticket."""
     if state is not None and state.status == AlertStatus.FIRING:
-        if is_clear(rule, value):
-            clear(state, value=value, at=at)
+        _while_firing(rule, state, value, at=at, save=save)
         return state
     beyond = is_beyond(rule, value)
     if beyond is None:
@@ -112,15 +136,52 @@ def observe(
     return state
 
 
+def _while_firing(rule: AlertRule, state: AlertState, value: Any, *, at: datetime, save: Save) -> None:
+    within = is_clear(rule, value)
+    if within is None:
+        return
+    if not recovers_in_time(rule):
+        if within:
+            clear(state, value=value, at=at)
+        return
+    if not within:
+        if state.clearing_since is not None:
+            # Beyond again before the delay: the same alert goes on, counted, not noted.
+            state.clearing_since, state.last_value = None, value
+            state.flaps += 1
+            save(state, ["clearing_since", "flaps", "last_value"])
+        return
+    if state.clearing_since is None:
+        state.clearing_since, state.last_value = at, value
+        save(state, ["clearing_since", "last_value"])
+    elif at - state.clearing_since >= RECOVERY:
+        clear(state, value=value, at=state.clearing_since)
+
+
+def recover(state: AlertState, *, now: datetime) -> None:
+    """The sweep: a firing alert back to normal since `clearing_since` with no reading
+    since ends once `RECOVERY` has passed (values are taken to stay as last reported)."""
+    if (
+        state.status == AlertStatus.FIRING
+        and state.clearing_since is not None
+        and now - state.clearing_since >= RECOVERY
+    ):
+        clear(state, value=state.last_value, at=state.clearing_since)
+
+
 def fire(state: AlertState, *, value: Any, at: datetime) -> None:
     state.status, state.since, state.last_value = AlertStatus.FIRING, at, value
+    state.clearing_since, state.flaps = None, 0
     tickets.alert_fired(state)
     state.save()
 
 
 def clear(state: AlertState, *, value: Any, at: datetime) -> None:
+    """Back to normal; `flaps` is kept until the next firing, for the note and the
+    back-office."""
     state.status, state.since, state.last_value, state.pending_since = AlertStatus.NORMAL, at, value, None
-    tickets.alert_cleared(state)
+    state.clearing_since = None
+    tickets.alert_cleared(state, recovery=RECOVERY)
     state.save()
 
 
@@ -129,6 +190,16 @@ def end(state: AlertState, *, at: datetime, deactivated: bool) -> None:
     in progress is over, and the sensor is judged afresh by the rule as it now is."""
     was_firing = state.status == AlertStatus.FIRING
     state.status, state.since, state.pending_since = AlertStatus.NORMAL, at, None
+    state.clearing_since = None
     if was_firing:
         tickets.alert_ended(state, deactivated=deactivated)
     state.save()
+
+
+def sensor_deleted(state: AlertState, *, at: datetime) -> None:
+    """The sensor is being deleted, and this state with it (`evaluate.on_deleting`): a
+    firing alert's open ticket is told that no return to normal will ever come. Nothing
+    is written to the state, which goes with its entity: a sensor created again under
+    the same id starts normal and is judged afresh."""
+    if state.status == AlertStatus.FIRING:
+        tickets.sensor_deleted(state, at=at)

@@ -3,6 +3,7 @@
 - silence rules: no data on the attribute for N minutes fires (data again ends it, on the
   write path or here);
 - pending threshold and state rules whose `for_minutes` has elapsed without a new reading;
+- firing alerts of rules without hysteresis back to normal for `machine.RECOVERY`;
 - daily means (PM2.5 against the WHO 24-hour guideline), from the history.
 
 Each transition locks its entity row first, as the write verbs do, so that a batch of
@@ -45,6 +46,8 @@ def alert_sweep(*, now: datetime | None = None) -> None:
             _sweep_daily_mean(rule, now=now)
         else:
             _sweep_pending(rule, now=now)
+        if machine.recovers_in_time(rule):
+            _sweep_recovered(rule, now=now)
 
 
 def _sensors(rule: AlertRule) -> Any:
@@ -86,6 +89,19 @@ def _sweep_pending(rule: AlertRule, *, now: datetime) -> None:
             _, state = found
             if state is not None and state.status == AlertStatus.PENDING:
                 machine.fire(state, value=state.last_value, at=now)
+
+
+def _sweep_recovered(rule: AlertRule, *, now: datetime) -> None:
+    """Firing alerts of a rule without hysteresis whose values have been back to normal
+    for `machine.RECOVERY` with no reading since (a sensor reporting rarely, or one that
+    stopped after its last normal value)."""
+    due = now - machine.RECOVERY
+    recovered = AlertState.objects.filter(rule=rule, status=AlertStatus.FIRING, clearing_since__lte=due)
+    for entity_pk in recovered.values_list("entity_id", flat=True):
+        with transaction.atomic():
+            state = locked_state(rule, entity_pk)
+            if state is not None:
+                machine.recover(state, now=now)
 
 
 def _last_seen(entity: Entity, iri: str) -> datetime:

@@ -9,7 +9,7 @@ keeps the reason (`AlertState.problem`) for the operator, and the log says it.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mutualis.servicedesk.models import Ticket, TicketChannel, TicketState
 from mutualis.servicedesk.services.conversation import add_note
@@ -83,9 +84,10 @@ def alert_fired(state: AlertState) -> None:
         state.problem = ""
 
 
-def alert_cleared(state: AlertState) -> None:
+def alert_cleared(state: AlertState, *, recovery: timedelta) -> None:
     """Say on the open ticket that values are back to normal, and resolve it if the rule
-    says so. An ended ticket is left alone: someone has already dealt with it."""
+    says so. An ended ticket is left alone: someone has already dealt with it. `recovery`:
+    how long values had to stay normal, for a rule without hysteresis (machine.RECOVERY)."""
     ticket = _followed(state)
     state.problem = ""
     if ticket is None or ticket.state in _ENDED:
@@ -99,6 +101,13 @@ def alert_cleared(state: AlertState) -> None:
                 "value": _value(state.rule, state.last_value),
                 "when": _when(state.since),
             }
+        if state.flaps:
+            # The returns beyond were not noted one by one (machine.RECOVERY): say how many.
+            body += " " + ngettext(
+                "The alert came back %(count)s time before values stayed normal for %(minutes)s minutes.",
+                "The alert came back %(count)s times before values stayed normal for %(minutes)s minutes.",
+                state.flaps,
+            ) % {"count": state.flaps, "minutes": int(recovery.total_seconds() // 60)}
         add_note(ticket=ticket, body=body, by=None)
         if state.rule.resolve_when_clear:
             ticket.refresh_from_db(fields=["state"])
@@ -123,6 +132,23 @@ def alert_ended(state: AlertState, *, deactivated: bool) -> None:
                 "The alert rule “%(rule)s” was changed: this alert is over, and the sensor is "
                 "judged again by the new rule from its next reading."
             ) % {"rule": state.rule}
+        add_note(ticket=ticket, body=body, by=None)
+
+
+def sensor_deleted(state: AlertState, *, at: datetime) -> None:
+    """Say on the open ticket that the sensor was deleted: its alert can no longer clear by
+    itself (no reading will come), so the technician checks on site and resolves the
+    ticket by hand. Not resolved here even when the rule resolves on a return to normal:
+    nobody saw the values come back."""
+    ticket = _followed(state)
+    if ticket is None or ticket.state in _ENDED:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _(
+            "The sensor %(sensor)s was deleted from the data hub (%(when)s): the alert “%(rule)s” "
+            "can no longer clear by itself. Check on site before resolving the ticket. A sensor "
+            "created again under the same id is watched afresh: its next excursion opens a new ticket."
+        ) % {"sensor": _sensor(state.entity), "when": _when(at), "rule": state.rule}
         add_note(ticket=ticket, body=body, by=None)
 
 

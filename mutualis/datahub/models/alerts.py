@@ -7,6 +7,10 @@ A rule watches one attribute of one Smart Data Models type for the operator's se
       ▲                  │                                            │
       └──back within─────┘            └──past `clear_value` (hysteresis)┘──▶ normal
 
+Without hysteresis (no `clear_value`, or a state rule), a firing alert back within ends
+only once values have stayed so for `RECOVERY`; a return beyond before is counted
+(`flaps`), not noted (`mutualis.datahub.alerts.machine`).
+
 A firing rule opens one service-desk ticket for the sensor's site and asset.
 """
 
@@ -70,7 +74,8 @@ class AlertRule(models.Model):
         blank=True,
         help_text=_(
             "Hysteresis: once fired, the alert ends only when the value goes back past this "
-            "value (below it for an “above” rule). Empty: the threshold itself."
+            "value (below it for an “above” rule). Empty: when the value has stayed back within "
+            "the threshold for 15 minutes."
         ),
     )
     aggregation = models.CharField(
@@ -142,8 +147,9 @@ class AlertStateQuerySet(models.QuerySet["AlertState"]):
 
 
 class AlertState(models.Model):
-    """Where one rule stands for one sensor. Written only on a change of status (and the
-    value that caused it), not on every reading."""
+    """Where one rule stands for one sensor. Written only when it moves (a change of
+    status, or a firing alert without hysteresis crossing back and forth), not on every
+    reading."""
 
     # No index of its own: datahub_alert_state_status starts with it.
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="states", db_index=False)
@@ -155,6 +161,15 @@ class AlertState(models.Model):
     # When the value first went beyond the threshold, for `for_minutes`.
     pending_since = models.DateTimeField(_("beyond since"), null=True, blank=True)
     last_value = models.JSONField(_("last value"), null=True, blank=True)
+    # A firing alert of a rule without hysteresis (no `clear_value`, or a state rule) ends
+    # only once values have stayed back to normal for `machine.RECOVERY`: since when they
+    # are, and how many times they went back beyond meanwhile (no note for those).
+    clearing_since = models.DateTimeField(_("back to normal since"), null=True, blank=True)
+    flaps = models.PositiveIntegerField(
+        _("returns while firing"),
+        default=0,
+        help_text=_("How many times the alert came back before values stayed normal long enough."),
+    )
     ticket = models.ForeignKey(
         Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("ticket")
     )

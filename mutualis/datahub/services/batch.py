@@ -20,11 +20,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import history
+from ..alerts import evaluate as alerts
 from ..bulk import collector_held
 from ..models import Entity, Tenant
 from ..ngsild import merge
 from ..ngsild.errors import AlreadyExists, NgsiLdError, ResourceNotFound
-from ..ngsild.timestamps import format_instant
+from ..ngsild.timestamps import format_instant, horizon
 from ..selectors import entity_from_row
 from ..subscriptions.notify import Change, entities_changed
 from . import readings, rows
@@ -232,18 +233,26 @@ def _observe(
 ) -> tuple[dict[str, Any], set[str], Attrs]:
     """Observations from sensors: every instance goes to the history; the current state of
     an attribute (per datasetId) takes the new instance only if it was observed later than
-    the one it holds, so that a late or redelivered reading never rolls the state back."""
+    the one it holds, so that a late or redelivered reading never rolls the state back.
+
+    Unless the one it holds was observed more than `timestamps.MAX_AHEAD` ahead of `now`
+    (a value written before the hub refused them, or a forecast the temporal API made
+    current): later than any true reading, it would keep them all out of the state until
+    its time came."""
     # Copy-on-write (see merge): untouched attributes stay shared with `current`.
     attrs = dict(current["attrs"])
     changed: set[str] = set()
     stamp = _stamp(now)
+    # Instants as the hub writes them (fixed width, UTC): compared as text, in order.
+    latest = horizon(now)
     for iri, instances in new["attrs"].items():
         held_list = attrs.get(iri)
         if len(instances) == 1 and held_list is not None and len(held_list) == 1:
             # The usual reading: one value for the attribute's one instance.
             instance, old = instances[0], held_list[0]
             if old.get("datasetId") == instance.get("datasetId"):
-                if (old.get("observedAt") or "") <= (instance.get("observedAt") or ""):
+                held_at = old.get("observedAt") or ""
+                if held_at <= (instance.get("observedAt") or "") or held_at > latest:
                     attrs[iri] = [{**instance, "modifiedAt": stamp, "createdAt": old.get("createdAt", stamp)}]
                     changed.add(iri)
                 continue
@@ -251,7 +260,7 @@ def _observe(
         for instance in instances:
             key = instance.get("datasetId")
             previous = held.get(key)
-            if previous is not None and (previous.get("observedAt") or "") > (
+            if previous is not None and latest >= (previous.get("observedAt") or "") > (
                 instance.get("observedAt") or ""
             ):
                 continue
@@ -305,6 +314,7 @@ def delete_entities(*, tenant: Tenant, ids: list[str], now: datetime | None = No
             elif eid not in found:
                 result.add_error(eid, ResourceNotFound(f"Entity {eid} does not exist."))
         if found:
+            alerts.on_deleting(list(found.values()), now=now)  # before their alert states go (cascade)
             history.delete_history(entity_pks=[row.pk for row in found.values()])
             Entity.objects.filter(pk__in=[row.pk for row in found.values()]).delete()
             changes = [

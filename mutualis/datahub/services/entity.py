@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import history
+from ..alerts import evaluate as alerts
 from ..models import Entity, Tenant
 from ..ngsild import merge
 from ..ngsild.errors import AlreadyExists, BadRequestData, ResourceNotFound
@@ -255,6 +256,7 @@ def delete_entity(*, tenant: Tenant, entity_id: str, now: datetime | None = None
     with transaction.atomic():
         row = _locked(tenant, entity_id)
         previous = entity_from_row(row)
+        alerts.on_deleting([row], now=now)  # before its alert states go with it (cascade)
         history.delete_history(entity_pks=[row.pk])
         row.delete()
         entities_changed(
