@@ -120,3 +120,19 @@ def test_a_dripping_receiver_is_a_failed_delivery_counted_and_retried(
     subscription.refresh_from_db()
     assert (subscription.times_sent, subscription.times_failed) == (0, 1)
     assert "no complete answer within 1 s" in subscription.last_failure_reason
+
+
+def test_a_socket_wait_ending_before_the_watchdog_is_too_slow_all_the_same(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # On a busy machine the watchdog's thread can run after the socket's own timeout (the
+    # same budget) has ended a wait: the answer was no less too slow, and says so.
+    late = threading.Timer
+
+    def late_timer(interval: float, function: Callable[[], None]) -> threading.Timer:
+        return late(interval + 5, function)
+
+    monkeypatch.setattr(egress.threading, "Timer", late_timer)
+    with dripping(_slow_tls_handshake) as port:
+        started = time.monotonic()
+        with pytest.raises(egress.Unreachable, match="no complete answer within 1 s"):
+            egress.post(f"https://127.0.0.1:{port}/notify", b"{}", {}, timeout=TIMEOUT)
+        assert time.monotonic() - started < TIMEOUT + 1

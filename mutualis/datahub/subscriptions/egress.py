@@ -401,7 +401,9 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> A
             status=response.status, reason=response.reason, location=response.getheader("Location")
         )
     except (OSError, http.client.HTTPException) as exc:
-        if connection.timed_out:
+        # A wait of the socket's own can end first (its timeout is the whole budget too):
+        # on a busy machine the watchdog's thread may run late. Either way, too slow.
+        if connection.timed_out or isinstance(exc, TimeoutError):
             raise Unreachable(_too_slow(timeout)) from None
         raise Unreachable(f"{type(exc).__name__}: {exc}") from None
     finally:
