@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import enum
 import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -93,16 +94,19 @@ class Row:
         return value
 
     def date(self, column: str) -> dt.date | None:
-        """A date; a spreadsheet's serial number of a date (45550 for 15/09/2024: a date cell
-        that lost its date format, or was pasted as a value) is read as that date, and the
-        reading listed among the values recorded otherwise than written.
-
-        A date with a time of day (a date-and-time cell, 01/03/2024 14:30) is read as its
-        date: at midnight, the time a spreadsheet gives a plain date, silently; at any other
-        time with a note, for the time is not recorded and the person may have meant it."""
+        """A date, read by `read_date`; what it read otherwise than as a plain date is
+        listed among the values recorded otherwise than written: a spreadsheet's number of
+        days, a two-digit year, a time of day left out."""
         written = self.text(column)
-        raw, time_of_day = split_time_of_day(written)
-        if (day := spreadsheet_serial_date(raw)) is not None:
+        if not written:
+            return None
+        try:
+            reading = read_date(written)
+        except CellError as exc:
+            self.fail(column, exc.message)
+            return None
+        recorded = formats.date_format(reading.day, "SHORT_DATE_FORMAT")
+        if reading.how == DateForm.SERIAL:
             self.report.add_note(
                 self.line,
                 self.names.get(column, column),
@@ -110,9 +114,9 @@ class Row:
                     "“%(written)s” is recorded as %(recorded)s: it is a date as spreadsheets store it, "
                     "as a number of days. In the spreadsheet, format the column as dates to see them."
                 )
-                % {"written": raw, "recorded": formats.date_format(day, "SHORT_DATE_FORMAT")},
+                % {"written": reading.date_text, "recorded": recorded},
             )
-        elif (day := short_year_date(raw)) is not None:
+        elif reading.how == DateForm.SHORT_YEAR:
             self.report.add_note(
                 self.line,
                 self.names.get(column, column),
@@ -120,15 +124,9 @@ class Row:
                     "“%(written)s” is recorded as %(recorded)s: the year had two digits. In the spreadsheet, "
                     "format the column as dates with a four-digit year to be sure of the century."
                 )
-                % {"written": raw, "recorded": formats.date_format(day, "SHORT_DATE_FORMAT")},
+                % {"written": reading.date_text, "recorded": recorded},
             )
-        elif raw:
-            try:
-                day = parse_date(raw)
-            except CellError as exc:
-                self.fail(column, exc.message)
-                return None
-        if day is not None and time_of_day:
+        if reading.time:
             self.report.add_note(
                 self.line,
                 self.names.get(column, column),
@@ -136,13 +134,9 @@ class Row:
                     "“%(written)s” is recorded as %(recorded)s: this column holds dates only, so the time "
                     "(%(time)s) was left out."
                 )
-                % {
-                    "written": written,
-                    "recorded": formats.date_format(day, "SHORT_DATE_FORMAT"),
-                    "time": time_of_day,
-                },
+                % {"written": written, "recorded": recorded, "time": reading.time},
             )
-        return day
+        return reading.day
 
     def value(
         self, column: str, parse: Callable[[str], T], *, required: bool = False, max_length: int | None = None
@@ -217,38 +211,59 @@ class NameIndex(Generic[T]):
 
 _DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-# Spreadsheets export date cells with a midnight time; it carries no information.
-_MIDNIGHT = re.compile(r"[ T]00:00(:00)?$")
-# A date followed by a time of day (ISO 8601 §4.3.2 allows "T" or, by agreement, a space
-# between them): a date-and-time cell of a workbook, read as "2024-03-01 14:30", or its CSV
-# export, "01/03/2024 14:30:00".
+# A date followed by a time of day: ISO 8601 §4.3.2 puts "T" between them, or by agreement
+# a space (RFC 3339 §5.6 NOTE; a workbook's date-and-time cell reads "2024-03-01 14:30", its
+# CSV export "01/03/2024 14:30:00"); the French way writes the time 14h30, 14 h 30 or 14h.
+# A zone may follow (ISO 8601 §4.2.5.1, RFC 3339 §5.6: Z, +01:00, +0100, +01).
 _TIME_OF_DAY = re.compile(
-    r"^(?P<date>\S+)(?:T| +)(?P<time>(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?)$"
+    r"^(?P<date>\S+)(?:T| +)(?P<time>(?P<hour>[01]?\d|2[0-3])(?:"
+    r":(?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d)(?:[.,](?P<fraction>\d+))?)?"
+    r"(?P<zone> ?(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?))?"
+    r"| ?h ?(?P<french_minute>[0-5]\d)?))$",
+    re.IGNORECASE,
 )
 
 
 def split_time_of_day(text: str) -> tuple[str, str]:
-    """(date, time of day) of a date written with a time; the time is "" when there is none
-    or it is midnight (00:00, the time a spreadsheet gives a plain date)."""
+    """(date, time of day as written) of a date written with a time; the time is "" when
+    there is none or it is midnight (00:00, the time a spreadsheet gives a plain date).
+
+    The zone is left out with the time, never applied: the date recorded is the one the
+    person wrote (23:30 on 1 March at UTC-5 is 2 March in Paris, and 1 March in their file)."""
     match = _TIME_OF_DAY.match(text)
     if match is None:
         return text, ""
-    time_of_day = match["time"]
-    return match["date"], "" if not time_of_day.strip("0:.,") else time_of_day
+    parts = (match["hour"], match["minute"] or match["french_minute"], match["second"], match["fraction"])
+    midnight = not any(part and part.strip("0") for part in parts)
+    return match["date"], "" if midnight else match["time"]
 
 
 # Spreadsheets store a date as a number of days since 1899-12-30 (Excel's 1900 date system,
-# ECMA-376 Part 1, §18.17.4.1; LibreOffice's default too). Only five-digit numbers from
+# ECMA-376 Part 1, §18.17.4.1; LibreOffice's default too), the time of day as its fraction
+# (0.5 is noon); a date-and-time cell formatted as a number shows 45352.6041666667, which
+# LibreOffice in French exports as 45352,6041666667. Only five-digit numbers of days from
 # 1970-01-01 to 2100-12-31 are read as dates: a year (2024) or an amount is not one.
 _SPREADSHEET_EPOCH = dt.date(1899, 12, 30)
 _SERIAL_DATES = range(25_569, 73_415 + 1)
+_SERIAL = re.compile(r"^(?P<days>\d{5})(?:[.,](?P<fraction>\d+))?$")
+_SECONDS_A_DAY = 86_400
 
 
-def spreadsheet_serial_date(text: str) -> dt.date | None:
-    """The date a spreadsheet's serial number `text` stands for (45550: 2024-09-15), or None."""
-    if len(text) != 5 or not text.isdigit() or int(text) not in _SERIAL_DATES:
+def spreadsheet_serial_date(text: str) -> tuple[dt.date, str] | None:
+    """The date a spreadsheet's serial number `text` stands for (45550: 2024-09-15), with
+    the time of day its fraction holds as HH:MM ("" at midnight), or None."""
+    if not (match := _SERIAL.match(text)) or int(match["days"]) not in _SERIAL_DATES:
         return None
-    return _SPREADSHEET_EPOCH + dt.timedelta(days=int(text))
+    # Rounded to the second, then shown to the minute, as a spreadsheet's "hh:mm" format
+    # does (it never rounds up to the next minute): 45352.6041666667 (Excel's 15 digits) is
+    # 14:30, 45352.604 is 14:29:45.6, shown 14:29.
+    seconds = round(Decimal(f"{match['days']}.{match['fraction'] or 0}") * _SECONDS_A_DAY)
+    days, seconds = divmod(seconds, _SECONDS_A_DAY)
+    if days not in _SERIAL_DATES:
+        return None
+    hours, minutes = seconds // 3600, seconds % 3600 // 60
+    time_of_day = f"{hours:02d}:{minutes:02d}" if hours or minutes else ""
+    return _SPREADSHEET_EPOCH + dt.timedelta(days=days), time_of_day
 
 
 # 15/09/24: LibreOffice's short date in French, which its CSV export writes as shown.
@@ -275,7 +290,6 @@ def short_year_date(text: str, *, today: dt.date | None = None) -> dt.date | Non
 
 def parse_date(text: str) -> dt.date:
     """ISO (2024-09-01) or French (01/09/2024) dates."""
-    text = _MIDNIGHT.sub("", text)
     if match := _DATE_ISO.match(text):
         year, month, day = (int(g) for g in match.groups())
     elif match := _DATE_FR.match(text):
@@ -289,6 +303,36 @@ def parse_date(text: str) -> dt.date:
     if not 1900 <= year <= 2100:
         raise CellError(_("“%(value)s”: the year is out of range.") % {"value": text})
     return day_value
+
+
+class DateForm(enum.Enum):
+    """How a date was written, when not plainly (2024-09-01, 01/09/2024)."""
+
+    PLAIN = "plain"
+    SERIAL = "serial"  # a spreadsheet's number of days
+    SHORT_YEAR = "short year"  # 15/09/24
+
+
+class DateReading(NamedTuple):
+    day: dt.date
+    how: DateForm
+    # The date as written, without the time of day.
+    date_text: str
+    # The time of day written with the date and left out, "" when none or midnight.
+    time: str
+
+
+def read_date(text: str) -> DateReading:
+    """The one reading of a date in imports, in every form people send: ISO or French, a
+    two-digit year, a spreadsheet's number of days (with a fraction for the time), each
+    with a time of day after it (14:30, 14:30:00+01:00, 14h30); CellError otherwise."""
+    date_text, time_of_day = split_time_of_day(text)
+    if (serial := spreadsheet_serial_date(date_text)) is not None:
+        day, serial_time = serial
+        return DateReading(day, DateForm.SERIAL, date_text, time_of_day or serial_time)
+    if (short := short_year_date(date_text)) is not None:
+        return DateReading(short, DateForm.SHORT_YEAR, date_text, time_of_day)
+    return DateReading(parse_date(date_text), DateForm.PLAIN, date_text, time_of_day)
 
 
 def parse_number(text: str) -> Decimal:
