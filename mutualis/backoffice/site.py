@@ -11,6 +11,7 @@ from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from mutualis.lib.storable_text import is_storable
 from mutualis.people.roles import backoffice_allows
@@ -127,6 +128,36 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
+
+    # Django's titles glue the model's name to a French preposition ("Ajout de équipe",
+    # "Modification de équipe"), wrong before a vowel and blind to gender: ours name the
+    # action, then the model after a colon, which reads right for every model.
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        name = self.opts.verbose_name
+        if add:
+            title = pgettext("back office title", "Add %(name)s")
+        elif self.has_change_permission(request, obj):
+            title = pgettext("back office title", "Change %(name)s")
+        else:
+            title = pgettext("back office title", "View %(name)s")
+        context["title"] = title % {"name": name}
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def render_delete_form(self, request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+        if context.get("perms_lacking") or context.get("protected"):
+            title = pgettext("back office title", "Cannot delete %(name)s")
+        else:
+            title = pgettext("back office title", "Delete %(name)s")
+        context["title"] = title % {"name": self.opts.verbose_name}
+        return super().render_delete_form(request, context)
 
 
 class RoleInline(admin.TabularInline):

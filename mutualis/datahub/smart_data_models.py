@@ -24,6 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 SDM_BASE = "https://smartdatamodels.org/"
 NGSI_LD_BASE = "https://uri.etsi.org/ngsi-ld/"
@@ -97,7 +103,7 @@ class SdmAttribute:
 class SdmType:
     name: str  # the SDM entity type (the term)
     subject: str  # the SDM subject repository, e.g. "dataModel.Environment"
-    description: str
+    description: StrOrPromise  # in the interface's language: the back office's alert rule form shows it
     # The registry asset type (AssetType.code) of the sensors that report this type, and its
     # French name for the back-office list (created by the demo if missing).
     asset_type_code: str
@@ -170,7 +176,7 @@ AIR_QUALITY_LEVELS = (
 AIR_QUALITY_OBSERVED = SdmType(
     name="AirQualityObserved",
     subject=ENV,
-    description="An observation of air quality conditions at a certain place and time.",
+    description=gettext_lazy("An observation of air quality conditions at a certain place and time."),
     asset_type_code="capteur-qualite-air",
     asset_type_name="Capteur de qualité de l'air",
     attributes=(
@@ -216,7 +222,7 @@ AIR_QUALITY_OBSERVED = SdmType(
 NOISE_LEVEL_OBSERVED = SdmType(
     name="NoiseLevelObserved",
     subject=ENV,
-    description="An observation of the acoustic level at a place over a period of time.",
+    description=gettext_lazy("An observation of the acoustic level at a place over a period of time."),
     asset_type_code="sonometre",
     asset_type_name="Sonomètre",
     attributes=(
@@ -254,7 +260,7 @@ LANE_DIRECTIONS = ("forward", "backward")
 TRAFFIC_FLOW_OBSERVED = SdmType(
     name="TrafficFlowObserved",
     subject=TRANSPORT,
-    description="An observation of traffic flow conditions at a certain place and time.",
+    description=gettext_lazy("An observation of traffic flow conditions at a certain place and time."),
     asset_type_code="compteur-trafic",
     asset_type_name="Compteur de trafic",
     attributes=(
@@ -326,7 +332,7 @@ LOCATION_CATEGORIES = (
 STREETLIGHT = SdmType(
     name="Streetlight",
     subject=LIGHTING,
-    description="A street light (a lantern on a column, a bracket or a facade).",
+    description=gettext_lazy("A street light (a lantern on a column, a bracket or a facade)."),
     asset_type_code="point-lumineux",
     asset_type_name="Point lumineux (éclairage public)",
     attributes=(
@@ -376,7 +382,7 @@ STREETLIGHT = SdmType(
 WATER_OBSERVED = SdmType(
     name="WaterObserved",
     subject=ENV,
-    description="Flow and level of water observed at a river gauging station.",
+    description=gettext_lazy("Flow and level of water observed at a river gauging station."),
     asset_type_code="station-hydrometrique",
     asset_type_name="Station hydrométrique",
     attributes=(
@@ -403,7 +409,7 @@ FLOOD_LEVEL_STATUSES = ("Normal", "Alert", "Danger")
 FLOOD_MONITORING = SdmType(
     name="FloodMonitoring",
     subject=ENV,
-    description="Level of flooding measured by a sensor above a watercourse or a low point.",
+    description=gettext_lazy("Level of flooding measured by a sensor above a watercourse or a low point."),
     asset_type_code="capteur-crue",
     asset_type_name="Capteur de crue",
     attributes=(
@@ -483,7 +489,7 @@ VEHICLE_TYPES = ("bicycle", "bus", "car", "caravan", "motorcycle", "motorscooter
 EV_CHARGING_STATION = SdmType(
     name="EVChargingStation",
     subject=TRANSPORT,
-    description="A public charging station for electric vehicles.",
+    description=gettext_lazy("A public charging station for electric vehicles."),
     # The registry already lists chargers (the demo fleet's "borne-recharge"): a charging
     # station entity is that asset, not a separate sensor.
     asset_type_code="borne-recharge",
@@ -537,7 +543,7 @@ EV_CHARGING_STATION = SdmType(
 AC_MEASUREMENT = SdmType(
     name="ACMeasurement",
     subject=ENERGY,
-    description="Electricity meter of a public building (alternating current measurement).",
+    description=gettext_lazy("Electricity meter of a public building (alternating current measurement)."),
     asset_type_code="compteur-energie",
     asset_type_name="Compteur d'énergie",
     attributes=(

@@ -92,6 +92,12 @@ def number(value: float | None) -> str:
     return formats.number_format(round(value, 1), 1, force_grouping=True)
 
 
+def labelled(label: str, value: str) -> str:
+    """ "label: value" as the language writes it: French sets a space before the colon, so
+    the colon belongs to the translated pattern, never glued to a label in code."""
+    return _("%(label)s: %(value)s") % {"label": label, "value": value}
+
+
 def _chart_id(title: str, *parts: Any) -> str:
     digest = hashlib.sha1(repr((title, parts)).encode(), usedforsecurity=False).hexdigest()
     return f"chart-{digest[:10]}"
@@ -258,7 +264,7 @@ def bar_chart(
                     f'<rect x="{left:.1f}" y="{y:.1f}" width="{width:.1f}" height="14" '
                     f'fill="url(#{cid}-p{si})" stroke="{COLOURS[si % len(COLOURS)]}"/>'
                 )
-                body.append(_link(url, rect, f"{label}, {name}: {number(value)}"))
+                body.append(_link(url, rect, labelled(f"{label}, {name}", number(value))))
                 if show_values:
                     body.append(_text(left + width + 4, y + 11, number(value), anchor="start"))
         body.append(
@@ -306,7 +312,7 @@ def bar_chart(
                     f'<rect x="{x:.1f}" y="{plot_bottom - h:.1f}" width="{max(bar - 1, 1):.1f}" height="{h:.1f}" '
                     f'fill="url(#{cid}-p{si})" stroke="{COLOURS[si % len(COLOURS)]}"/>'
                 )
-                body.append(_link(url, rect, f"{label}, {name}: {number(value)}"))
+                body.append(_link(url, rect, labelled(f"{label}, {name}", number(value))))
                 if show_values:
                     body.append(_text(x + bar / 2, plot_bottom - h - 4, number(value)))
             cx = left + li * group + group / 2

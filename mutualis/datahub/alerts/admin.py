@@ -13,32 +13,45 @@ from django.utils.translation import gettext_lazy as _
 
 from mutualis.backoffice.choices import ScopedRelatedFilter, choices
 from mutualis.backoffice.site import ReadOnlyAdmin, ScopedAdmin
+from mutualis.insights.charts import labelled
 from mutualis.registry.models import Operator
 from mutualis.servicedesk.models import IncidentType
 
 from .. import smart_data_models as sdm
 from ..models import AlertRule, AlertState
+from ..territory.labels import attribute_label, code_label
 from .rules import save_rule
 
 
 def _type_choices() -> list[tuple[str, str]]:
-    return [(t.iri, f"{t.name} – {t.description}") for t in sdm.SDM_TYPES]
+    # In words for the reader, with SDM's code in brackets: the technician meets the code
+    # in the sensors' messages and in the API.
+    return [(t.iri, _type_label(t)) for t in sdm.SDM_TYPES]
+
+
+def _type_label(sdm_type: sdm.SdmType) -> str:
+    return _coded(str(sdm_type.description).rstrip("."), sdm_type.name)
+
+
+def _coded(words: str, code: str) -> str:
+    return words if words == code else f"{words} ({code})"
 
 
 def _attribute_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     # Grouped by type; the same IRI (status, location) appears under each type that has it,
-    # and the rule's own validation checks the pair.
+    # and the rule's own validation checks the pair. An enumeration's values keep their
+    # codes beside their words: a state rule's "alerting values" are typed as codes.
     groups = []
     for sdm_type in sdm.SDM_TYPES:
         options = []
         for attribute in sdm_type.observed:
-            label = attribute.name
-            if attribute.unit_symbol:
-                label += f" ({attribute.unit_symbol})"
+            code = attribute.name + (f", {attribute.unit_symbol}" if attribute.unit_symbol else "")
+            label = _coded(attribute_label(attribute.name), code)
             if attribute.values:
-                label += " : " + ", ".join(attribute.values)
+                values = ", ".join(_coded(code_label(value), value) for value in attribute.values)
+                label = labelled(label, values)
             options.append((attribute.iri, label))
-        groups.append((sdm_type.name, options))
+        groups.append((_type_label(sdm_type), options))
     return groups
 
 

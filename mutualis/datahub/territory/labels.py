@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from mutualis.insights.charts import number
+from mutualis.insights.charts import labelled, number
 
 from ..smart_data_models import SdmAttribute
 
@@ -136,7 +136,7 @@ def code_label(code: Any) -> str:
     if isinstance(code, list | tuple):
         return ", ".join(code_label(item) for item in code) or "–"
     if isinstance(code, dict):
-        return ", ".join(f"{key}: {code_label(value)}" for key, value in code.items()) or "–"
+        return ", ".join(labelled(str(key), code_label(value)) for key, value in code.items()) or "–"
     if isinstance(code, Hashable) and code in CODE_LABELS:
         return str(CODE_LABELS[code])
     return str(code)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..smart_data_models import (
     AC_MEASUREMENT,
@@ -334,10 +334,17 @@ def draw(
             body.append(f"<g><title>{title}</title>{inner}</g>")
     height = projection.height
     body.append(scale_bar)
+    # Each count agrees with its own noun ("1 centre de commune", "2 sites"): one sentence
+    # holding three counts cannot be a single ngettext.
     desc = _(
-        "Plain map without background: %(communes)s commune centres, %(sites)s sites and %(sensors)s sensors. "
+        "Plain map without background: %(communes)s, %(sites)s and %(sensors)s. "
         "The table after the map lists the same sensors."
-    ) % {"communes": len(communes), "sites": len(sites), "sensors": len(sensors)}
+    ) % {
+        "communes": ngettext("%(count)s commune centre", "%(count)s commune centres", len(communes))
+        % {"count": len(communes)},
+        "sites": ngettext("%(count)s site", "%(count)s sites", len(sites)) % {"count": len(sites)},
+        "sensors": ngettext("%(count)s sensor", "%(count)s sensors", len(sensors)) % {"count": len(sensors)},
+    }
     return mark_safe(  # noqa: S308 - every text put in it went through escape()
         f'<svg xmlns="http://www.w3.org/2000/svg" role="group" aria-labelledby="{ident}-title {ident}-desc" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" width="100%" class="territory-map-svg" font-family="system-ui, sans-serif">'

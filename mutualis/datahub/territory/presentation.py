@@ -14,7 +14,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mutualis.insights.charts import Chart, bar_chart, line_chart, number
+from mutualis.insights.charts import Chart, bar_chart, labelled, line_chart, number
 
 from .figures import (
     AVAILABLE,
@@ -103,7 +103,7 @@ def map_points(sensors: list[Sensor]) -> list[Point]:
     for s in sensors:
         if s.position is None:
             continue
-        title = f"{s.name} – {type_label(s)}, {s.state_text}: {headline(s)}"
+        title = labelled(f"{s.name} – {type_label(s)}, {s.state_text}", headline(s))
         points.append(
             Point(
                 lon=s.position[0],
