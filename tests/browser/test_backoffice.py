@@ -242,3 +242,22 @@ def test_the_list_of_sensors_fits_a_phone_its_table_scrolls_in_its_box(
             found[path] = problems
     context.close()
     assert found == {}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_drop_down_of_long_choices_stays_in_its_column(
+    live_server, page: Page, cast: Cast, width: int
+) -> None:
+    """The alert rule's attributes, each listed with its values, made a drop-down 2,017 px
+    wide at 1280: the page scrolled sideways to reach its end."""
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, live_server.url, cast.adam.email)
+    page.goto(live_server.url + "/backoffice/datahub/alertrule/add/")
+    expect(page.locator("select#id_attribute")).to_be_visible()
+    page_width, widest = page.evaluate(
+        "() => [document.documentElement.scrollWidth,"
+        " Math.max(...[...document.querySelectorAll('#content-main select')]"
+        ".map((box) => Math.round(box.getBoundingClientRect().right)))]"
+    )
+    assert page_width <= width
+    assert widest <= width

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from mutualis.backoffice.choices import ScopedRelatedFilter, choices
@@ -80,10 +81,10 @@ class AlertRuleForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["entity_type"] = forms.ChoiceField(
-            label=_("type of sensor"), choices=[("", "---------"), *_type_choices()]
+            label=capfirst(_("type of sensor")), choices=[("", "---------"), *_type_choices()]
         )
         self.fields["attribute"] = forms.ChoiceField(
-            label=_("attribute"), choices=[("", "---------"), *_attribute_choices()]
+            label=capfirst(_("attribute")), choices=[("", "---------"), *_attribute_choices()]
         )
 
 
