@@ -34,3 +34,10 @@ def _nothing_written(cast: Cast, extra: dict[str, int]) -> None:
 
 
 CHECKS: dict[str, Check] = {"ingest:observations": _nothing_written}
+
+NO_MEMBER_DATA: dict[str, str] = {
+    "ingest:no-such-resource": (
+        "a 404 ResourceNotFound naming the address to use, the same for everyone: no data is "
+        "read (tests/datahub/test_error_language.py)"
+    ),
+}

@@ -64,6 +64,7 @@ def on_changes(tenant: Tenant, changes: list[Change], *, now: datetime) -> None:
     if not watched:
         return
     hits: list[tuple[AlertRule, dict[str, Any]]] = []
+    gone: dict[tuple[int, str], AlertRule] = {}
     for change in changes:
         entity = change.entity
         if entity is None:
@@ -73,10 +74,56 @@ def on_changes(tenant: Tenant, changes: list[Change], *, now: datetime) -> None:
             if by_attribute is None:
                 continue
             for iri in change.attributes:
-                for rule in by_attribute.get(iri, ()):
+                rules = by_attribute.get(iri)
+                if not rules:
+                    continue
+                removed = _removed(change.previous, entity, iri)
+                for rule in rules:
+                    if removed and rule.kind != RuleKind.SILENCE:
+                        # Its readings before this change in the batch are moot: the alert
+                        # ends with the attribute; those after it are judged afresh.
+                        key = (rule.pk, entity["id"])
+                        gone[key] = rule
+                        hits = [(r, e) for r, e in hits if (r.pk, e["id"]) != key]
+                        continue
                     hits.append((rule, entity))
+    if gone:
+        _attributes_deleted(tenant, gone, now=now)
     if hits:
         _evaluate(tenant, hits, now=now)
+
+
+def _removed(previous: dict[str, Any] | None, entity: dict[str, Any], iri: str) -> bool:
+    """Whether the change took away the attribute's default instance, the one rules judge
+    (NGSI-LD 5.6.5 Delete Attribute without datasetId or with deleteAll, a Replace Entity
+    or a merge with "urn:ngsi-ld:null" that drops it)."""
+    if previous is None:
+        return False
+    had = any("datasetId" not in i for i in previous["attrs"].get(iri, ()))
+    return had and not any("datasetId" not in i for i in entity["attrs"].get(iri, ()))
+
+
+def _attributes_deleted(tenant: Tenant, gone: dict[tuple[int, str], AlertRule], *, now: datetime) -> None:
+    """End the alerts in progress on attributes a write took away: no value will come to
+    clear them. One query when none is in progress (the usual case); the entity rows are
+    already locked by the write verb. Silence rules are left out by the caller: for them a
+    deleted attribute is what they watch for, no data."""
+    states = (
+        AlertState.objects.filter(
+            rule__in={rule.pk for rule in gone.values()},
+            entity__tenant=tenant,
+            entity__entity_id__in={entity_id for _, entity_id in gone},
+        )
+        .exclude(status=AlertStatus.NORMAL)
+        .annotate(entity_key=F("entity__entity_id"))
+        .select_related("ticket", "entity")
+    )
+    for state in states:
+        rule = gone.get((state.rule_id, state.entity_key))
+        if rule is None:
+            continue  # another sensor's attribute of the batch, this one kept
+        state.rule = rule
+        machine.attribute_deleted(state, at=now)
 
 
 def on_deleting(entities: list[Entity], *, now: datetime) -> None:

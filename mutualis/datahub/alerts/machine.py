@@ -203,3 +203,16 @@ def sensor_deleted(state: AlertState, *, at: datetime) -> None:
     the same id starts normal and is judged afresh."""
     if state.status == AlertStatus.FIRING:
         tickets.sensor_deleted(state, at=at)
+
+
+def attribute_deleted(state: AlertState, *, at: datetime) -> None:
+    """The watched attribute was deleted from the sensor (`evaluate.on_changes`): no value
+    will come to clear the alert, so it ends here, its open ticket told so, and a later
+    value of the attribute is judged afresh, as a first one. A pending excursion just
+    ends."""
+    was_firing = state.status == AlertStatus.FIRING
+    state.status, state.since, state.pending_since = AlertStatus.NORMAL, at, None
+    state.clearing_since = None
+    if was_firing:
+        tickets.attribute_deleted(state, at=at)
+    state.save()

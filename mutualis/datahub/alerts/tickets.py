@@ -152,6 +152,28 @@ def sensor_deleted(state: AlertState, *, at: datetime) -> None:
         add_note(ticket=ticket, body=body, by=None)
 
 
+def attribute_deleted(state: AlertState, *, at: datetime) -> None:
+    """Say on the open ticket that the watched attribute was deleted from the sensor: as
+    for a deleted sensor, the alert can no longer clear by itself and the ticket is left
+    for a technician to resolve. A later value is judged afresh."""
+    ticket = _followed(state)
+    state.problem = ""
+    if ticket is None or ticket.state in _ENDED:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _(
+            "The attribute %(attribute)s of the sensor %(sensor)s was deleted from the data hub "
+            "(%(when)s): the alert “%(rule)s” is over and can no longer clear by itself. Check on "
+            "site before resolving the ticket. A new value of the attribute is judged afresh."
+        ) % {
+            "attribute": _attribute_name(state.rule),
+            "sensor": _sensor(state.entity),
+            "when": _when(at),
+            "rule": state.rule,
+        }
+        add_note(ticket=ticket, body=body, by=None)
+
+
 _ENDED = frozenset({TicketState.RESOLVED, TicketState.CLOSED, TicketState.CANCELLED})
 
 

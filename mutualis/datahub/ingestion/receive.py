@@ -165,10 +165,17 @@ def _keep(operator_id: int, letters: list[tuple[int, DeadLetter]], now: datetime
 def _count_and_insert(
     operator_id: int, fresh: dict[str, DeadLetter], seen_again: Counter[str], now: datetime
 ) -> int:
+    # Every lock in fingerprint order, whatever the order of the batch's messages: the rows
+    # kept already (locked here, before their UPDATEs), then the unique index entries of
+    # the new ones (the INSERT below). Two batches bringing the same two new letters in
+    # opposite orders each inserted one and waited on the other's: a deadlock, one batch
+    # refused by PostgreSQL. In one order, the second waits for the first to commit, then
+    # meets the unique constraint and counts the letters as repeats (the retry above).
     kept = set(
-        DeadLetter.objects.filter(operator_id=operator_id, fingerprint__in=list(fresh)).values_list(
-            "fingerprint", flat=True
-        )
+        DeadLetter.objects.select_for_update()
+        .filter(operator_id=operator_id, fingerprint__in=sorted(fresh))
+        .order_by("fingerprint")
+        .values_list("fingerprint", flat=True)
     )
     # Each repeat counted once per batch: one UPDATE per distinct count, not per letter.
     by_count: dict[int, list[str]] = defaultdict(list)
@@ -178,7 +185,7 @@ def _count_and_insert(
         DeadLetter.objects.filter(operator_id=operator_id, fingerprint__in=fingerprints).update(
             times_seen=F("times_seen") + count, last_seen_at=now
         )
-    new = [letter for fingerprint, letter in fresh.items() if fingerprint not in kept]
+    new = [fresh[fingerprint] for fingerprint in sorted(fresh) if fingerprint not in kept]
     for letter in new:
         letter.times_seen = 1 + seen_again[letter.fingerprint]
     DeadLetter.objects.bulk_create(new)

@@ -13,17 +13,19 @@ refused ones kept as dead letters and listed in the answer: 200 when all were wr
 
 from __future__ import annotations
 
-from django.http import HttpResponse, JsonResponse
-from django.urls import path
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from mutualis.datahub.models import IngestionSource
 from mutualis.datahub.ngsild.errors import (
     BadRequestData,
     NgsiLdError,
     PayloadTooLarge,
+    ResourceNotFound,
     UnsupportedMediaType,
 )
-from mutualis.datahub.ngsild.http import NgsiRequest, methods, ngsild_view
+from mutualis.datahub.ngsild.http import NgsiRequest, as_error_of, methods, ngsild_view
 
 from .compact import MAX_MESSAGE_BYTES
 from .receive import OBSERVATIONS, Message, ingest_batch
@@ -76,5 +78,19 @@ def post_observations(nr: NgsiRequest) -> HttpResponse:
     return problem
 
 
+@csrf_exempt
+def no_such_resource(request: HttpRequest, path: str) -> HttpResponse:
+    """Any other address under /ingest/v1/: a ProblemDetails in the door's language, as the
+    NGSI-LD door answers (mutualis.datahub.views.unknown), not the site's French HTML page
+    that a device would log as a page of markup."""
+    error = ResourceNotFound(
+        f"No ingestion resource at {request.path}; POST readings to /ingest/v1/observations."
+    )
+    return as_error_of(error.response(), request)
+
+
 app_name = "ingest"
-urlpatterns = [path("observations", methods(POST=post_observations), name="observations")]
+urlpatterns = [
+    path("observations", methods(POST=post_observations), name="observations"),
+    re_path(r"^(?P<path>.*)$", no_such_resource, name="no-such-resource"),
+]

@@ -10,6 +10,13 @@ from django.http import HttpResponse
 
 PROBLEM_CONTENT_TYPE = "application/json"
 ERROR_BASE = "https://uri.etsi.org/ngsi-ld/errors/"
+# The language of the machine doors' ProblemDetails (NGSI-LD and HTTP ingestion), whatever
+# the request's Accept-Language: English, as the error types of 5.5.2 are and as other
+# NGSI-LD brokers answer. Their clients are programs and devices that key on `type`; a
+# `detail` is read by an integrator in a log, quoted to support and searched for, and is
+# the same in a dead letter as in the answer (docs/ngsi-ld.md, "Language of errors"). A
+# sentence shared with the REST API (the database out of reach) is said in it too.
+LANGUAGE = "en"
 
 
 class NgsiLdError(Exception):
@@ -41,11 +48,15 @@ class NgsiLdError(Exception):
 
     def response(self) -> HttpResponse:
         # 6.3.5: errors are sent as application/json (the ProblemDetails of RFC 9457).
-        return HttpResponse(
+        response = HttpResponse(
             json.dumps(self.as_problem(), ensure_ascii=False),
             status=self.status,
             content_type=PROBLEM_CONTENT_TYPE,
         )
+        # RFC 9110 8.5: the language the title and detail are in. Django's LocaleMiddleware
+        # would otherwise label them with the language it activated (French by default).
+        response["Content-Language"] = LANGUAGE
+        return response
 
 
 class InvalidRequest(NgsiLdError):

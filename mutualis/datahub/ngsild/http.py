@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
 from mutualis.datahub import access
@@ -38,6 +39,7 @@ from mutualis.lib.storable_text import is_storable
 
 from . import fastjson
 from .context import ActiveContext, context_from_request, core_context, link_header_for
+from .errors import LANGUAGE as ERRORS_LANGUAGE
 from .errors import (
     BadRequestData,
     InvalidRequest,
@@ -269,7 +271,9 @@ def ngsild_view(
                 if is_database_unavailable(error):
                     # A device or program retries after Retry-After; nothing was written.
                     log_outage(request, error)
-                    unavailable = ServiceUnavailable(unavailable_detail(), retry_after=retry_after_seconds())
+                    with translation.override(ERRORS_LANGUAGE):
+                        detail = unavailable_detail()
+                    unavailable = ServiceUnavailable(detail, retry_after=retry_after_seconds())
                     return as_error_of(unavailable.response(), request)
                 logger.exception("NGSI-LD request failed: %s %s", request.method, request.path)
                 return as_error_of(
