@@ -6,6 +6,7 @@ test_database_outage_postgres.py."""
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from django.db import DatabaseError, connection
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgresWrapper
 from django.db.backends.sqlite3.base import DatabaseWrapper as SqliteWrapper
 from django.test import RequestFactory
+from django.utils import translation
 
 from mutualis.lib.database_outage import is_database_unavailable
 from mutualis.lib.problems import problem_exception_handler
@@ -130,6 +132,21 @@ def test_a_page_is_a_plain_french_503(tmp_path: Path, rf: RequestFactory) -> Non
     problem = _server_error_for(unopenable_sqlite(tmp_path), "/ngsi-ld/v1/entities", rf)
     assert problem.status_code == 503
     assert problem["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("path", "language"), [("/ngsi-ld/v1/entities", "en"), ("/ingest/v1/observations", "en")]
+)
+def test_the_hubs_doors_say_the_outage_in_english_before_their_views_too(
+    tmp_path: Path, rf: RequestFactory, path: str, language: str
+) -> None:
+    # A middleware failing on the database answers for the data hub's doors as their views
+    # do: in English, labelled so (docs/ngsi-ld.md, "Language of errors").
+    with translation.override("fr"):
+        problem = _server_error_for(unopenable_sqlite(tmp_path), path, rf)
+    assert problem.status_code == 503
+    assert problem["Content-Language"] == language
+    assert "database" in json.loads(problem.content)["detail"].lower()
 
 
 def test_a_page_failing_on_a_genuine_database_error_stays_a_500(rf: RequestFactory) -> None:

@@ -21,6 +21,7 @@ import sqlite3
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -134,6 +135,9 @@ def unavailable_page(request: HttpRequest) -> HttpResponse:
 
 # Paths whose readers are programs: they get a problem document (RFC 9457), not a page.
 _MACHINE_PATHS = ("/api/", "/ngsi-ld/", "/ingest/")
+# Of those, the data hub's doors answer in English whatever the request asks
+# (datahub/ngsild/errors.py, LANGUAGE; docs/ngsi-ld.md, "Language of errors").
+_ENGLISH_PATHS = ("/ngsi-ld/", "/ingest/")
 
 
 def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
@@ -143,6 +147,11 @@ def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpRespon
     from .problems import problem_json  # problems imports this module for the REST APIs
 
     log_outage(request, exc)
+    if request.path.startswith(_ENGLISH_PATHS):
+        with translation.override("en"):
+            response = problem_json(503, unavailable_detail(), kind="database-unavailable")
+        response["Content-Language"] = "en"
+        return with_retry_after(response)
     if request.path.startswith(_MACHINE_PATHS):
         return with_retry_after(problem_json(503, unavailable_detail(), kind="database-unavailable"))
     return unavailable_page(request)
