@@ -207,3 +207,21 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(cast: Cast, as_user) 
     assert (three, thirty) == (3, PAGE_ROWS)
     assert AssetModel.objects.filter(name__startswith="Modèle").count() == 30
     assert queries_for_thirty == queries_for_three
+
+
+def test_the_list_by_model_reads_the_models_tickets_once_not_per_ticket(cast: Cast, as_user) -> None:  # type: ignore[no-untyped-def]
+    # A correlated EXISTS per ticket took SQLite 7.6 s for the page and as much for its count
+    # at the demo's full scale (docs/benchmarks-history.md, sixteenth session).
+    fleet = build_fleet(cast)
+    model = fleet.models[DEFECTIVE_MODEL]
+    client: Client = as_user(cast.olivia)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/tickets/", {"model": model.pk, "view": "all"})
+    assert response.status_code == 200
+    expected = numbers(Ticket.objects.filter(assets__model=model).distinct())
+    shown = {int(n) for n in TICKET_PATH.findall(response.content.decode())}
+    assert shown
+    assert shown <= set(expected)  # the list's default period shows the latest of them
+    by_model = [q["sql"] for q in queries.captured_queries if '"model_id"' in q["sql"]]
+    assert by_model
+    assert not [sql for sql in by_model if "EXISTS" in sql.upper()]
