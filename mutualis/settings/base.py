@@ -205,6 +205,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "mutualis.registry.api.schema.drop_internal_descriptions",
+        "mutualis.registry.api.schema.document_empty_filters",
     ],
 }
 

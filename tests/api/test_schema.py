@@ -50,7 +50,7 @@ def test_the_bearer_token_scheme_is_documented(schema):
 
 def test_errors_are_documented_as_problem_details(schema):
     responses = schema["paths"]["/api/v1/assets/{id}/status/"]["post"]["responses"]
-    assert set(responses) == {"200", "400", "401", "403", "404", "409", "412", "413", "415"}
+    assert set(responses) == {"200", "400", "401", "403", "404", "406", "409", "412", "413", "415"}
     conflict = responses["409"]["content"]["application/problem+json"]["schema"]
     assert conflict == {"$ref": "#/components/schemas/Problem"}
     assert set(schema["components"]["schemas"]["Problem"]["properties"]) == {

@@ -62,7 +62,7 @@ def test_bodies_with_files_take_json_or_multipart(schema):
 
 def test_conflicts_are_documented_as_problem_details(schema):
     responses = schema["paths"]["/api/v1/tickets/{number}/transitions/"]["post"]["responses"]
-    assert set(responses) == {"200", "400", "401", "403", "404", "409", "413", "415"}
+    assert set(responses) == {"200", "400", "401", "403", "404", "406", "409", "413", "415"}
     conflict = responses["409"]
     assert conflict["content"]["application/problem+json"]["schema"] == {
         "$ref": "#/components/schemas/Problem"

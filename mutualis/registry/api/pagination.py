@@ -72,6 +72,8 @@ class ApiPagination(KeysetPagination):
                 "in": "query",
                 "description": f"Rows per page, 1 to {self.max_page_size} (default {self.page_size}); "
                 "any other value is a 400.",
+                # `?limit=` is a 400 like any other value out of bounds, not the default.
+                "allowEmptyValue": False,
                 "schema": {
                     "type": "integer",
                     "minimum": 1,

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -40,6 +44,38 @@ def drop_internal_descriptions(result: dict[str, Any], **kwargs: Any) -> dict[st
         if component.get("description") in internal:
             del component["description"]
     return result
+
+
+def document_empty_filters(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook (SPECTACULAR_SETTINGS): an optional query parameter sent empty
+    (`?status=`, `?site=`) is no filter at all (docs/api.md, Filters), which its schema alone
+    (an integer, a code of one character or more) calls invalid: a client generated from the
+    schema, or a fuzzer, took the API's 200 for a contract broken. OpenAPI 3.0.3 §4.7.12.1
+    says it with `allowEmptyValue`; a parameter that refuses an empty value (`limit`, a 400)
+    says `allowEmptyValue: false` where it is declared, and is left as it is."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter.setdefault("allowEmptyValue", True)
+    return result
+
+
+class KnownFieldsScheme(OpenApiSerializerExtension):
+    """A body read through KnownFieldsMixin refuses a name it does not know (a 400 naming it),
+    so its schema says `additionalProperties: false`: without it the schema admitted any extra
+    key, and a client built from it, or a contract checker, took the 400 for a broken API."""
+
+    target_class = "mutualis.registry.api.fields.KnownFieldsMixin"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -103,6 +139,9 @@ PROBLEM_DESCRIPTIONS = {
     401: "No credentials, or a malformed, unknown, expired or revoked token (see WWW-Authenticate).",
     403: "Authenticated, but this role or token may not make this change; `detail` says why.",
     404: "No such object, or an object outside the member or operator the token acts for (the same answer).",
+    406: "The `Accept` header names no type the API answers in (send `application/json, "
+    "application/problem+json`, or none); a request that would succeed while `Accept` names "
+    "`application/problem+json` alone is refused too, a write before anything is written.",
     409: "The change conflicts with the object's current state (an asset status transition the life cycle "
     "does not allow).",
     413: "The body is larger than the API reads (Django's DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB by default; "
@@ -115,9 +154,10 @@ LIST_NOT_FOUND = "The `cursor` was altered or made by hand: start again from the
 
 
 def problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
-    """Problem-details responses for `extend_schema(responses=…)`; 401 applies to every endpoint,
-    413 to every one that reads a body (those that can answer 415)."""
-    every = {401, *statuses} | ({413} if 415 in statuses else set())
+    """Problem-details responses for `extend_schema(responses=…)`; 401 and 406 (content
+    negotiation, mutualis.lib.content_negotiation) apply to every endpoint, 413 to every one
+    that reads a body (those that can answer 415)."""
+    every = {401, 406, *statuses} | ({413} if 415 in statuses else set())
     return {
         (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
             ProblemSerializer, description=PROBLEM_DESCRIPTIONS[status]

@@ -27,9 +27,11 @@ urlpatterns = [
     *router.urls,
     # Anything else under these resources (a missing slash, a non-numeric id), and the
     # bare /api/v1/, is a problem-details 404 rather than the site's HTML page. Limited to
-    # our own prefixes so that other API packages can be included next to this one.
+    # our own prefixes so that other API packages can be included next to this one. `.`
+    # matches a line break too (`(?s:…)`): a path holding an encoded one (`%0A`) fell
+    # through to the site's HTML 404.
     re_path(
-        r"^(?:(?:me|members|sites|assets|territory|site-kinds|asset-types|asset-models|tickets|teams|inbound-email)(?:/.*)?)?$",
+        r"^(?:(?:me|members|sites|assets|territory|site-kinds|asset-types|asset-models|tickets|teams|inbound-email)(?:/(?s:.*))?)?$",
         NoSuchEndpoint.as_view(),
         name="no-such-endpoint",
     ),

@@ -175,5 +175,5 @@ def test_the_hook_is_in_the_openapi_schema(tmp_path: Path) -> None:
     operation = yaml.safe_load(target.read_text())["paths"]["/api/v1/inbound-email/"]["post"]
 
     assert set(operation["requestBody"]["content"]) == {"message/rfc822"}
-    assert set(operation["responses"]) == {"202", "400", "401", "403", "413", "415"}
+    assert set(operation["responses"]) == {"202", "400", "401", "403", "406", "413", "415"}
     assert {"apiToken": []} in operation["security"]
