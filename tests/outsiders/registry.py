@@ -107,7 +107,7 @@ NO_MEMBER_DATA = {
     "api:site-kind-list": "reference list, shared",
     "api:asset-type-list": "reference list, shared",
     "api:asset-model-list": "reference list, shared",
-    "api:no-such-endpoint": "answers 404 problems",
+    "api-no-such-endpoint": "answers 404 problems, the same whoever asks",
     "api-schema": "OpenAPI document",
     "api-docs": "Swagger UI",
     "api-redoc": "ReDoc",

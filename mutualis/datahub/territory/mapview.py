@@ -218,32 +218,55 @@ def _around(x: float, y: float, r: float) -> Box:
 
 
 def _place_label(
-    x: float, y: float, text: str, placed: list[Box], *, gap: float = 8, map_width: float = WIDTH
+    x: float,
+    y: float,
+    text: str,
+    placed: list[Box],
+    *,
+    gap: float = 8,
+    map_width: float = WIDTH,
+    map_height: float = WIDTH,
 ) -> tuple[float, float, str]:
     """Where a commune's name goes: right of its point, else left, above or below (`gap` from
     its centre), the first place that overlaps nothing placed before (names, markers, the
-    scale) and stays inside the map."""
+    scale) and stays inside the map. Where all four are taken (on a phone's map sensors
+    crowd round their commune), the same four a line, two or three further out: the name
+    ran under the markers drawn after it, "Ver◆euil-sur-Se●ne"."""
     width, height = 7.2 * len(text), FONT + 2
-    options = [
-        (x + gap, y + 4, "start", x + gap, y - height + 4),
-        (x - gap, y + 4, "end", x - gap - width, y - height + 4),
-        (x, y - gap - 2, "middle", x - width / 2, y - gap - 2 - height),
-        (x, y + gap + 2 + height, "middle", x - width / 2, y + gap + 2),
-    ]
-    for lx, ly, anchor, left, top in options:
+    options: list[tuple[float, float, str, float, float]] = []
+    for dy in (0.0, *(sign * step * height for step in (1, 2, 3) for sign in (-1, 1))):
+        options += [
+            (x + gap, y + 4 + dy, "start", x + gap, y - height + 4 + dy),
+            (x - gap, y + 4 + dy, "end", x - gap - width, y - height + 4 + dy),
+        ]
+        if dy <= 0:
+            options.append((x, y - gap - 2 + dy, "middle", x - width / 2, y - gap - 2 - height + dy))
+        if dy >= 0:
+            options.append((x, y + gap + 2 + height + dy, "middle", x - width / 2, y + gap + 2 + dy))
+    crowded: list[tuple[float, int, tuple[float, float, str], Box]] = []
+    for rank, (lx, ly, anchor, left, top) in enumerate(options):
         box = (left, top, left + width, top + height)
-        inside = box[0] >= 2 and box[2] <= map_width - 2
-        if inside and not any(_overlap(box, other) for other in placed):
+        if not (box[0] >= 2 and box[2] <= map_width - 2 and box[1] >= 2 and box[3] <= map_height - 2):
+            continue
+        covered = sum(_shared_area(box, other) for other in placed)
+        if not covered:
             placed.append(box)
             return lx, ly, anchor
-    # Crowded: the name goes where it fits the frame; the table after the map lists it too.
-    lx, ly, anchor, left, top = options[0] if x + gap + width <= map_width else options[1]
+        crowded.append((covered, rank, (lx, ly, anchor), box))
+    if crowded:
+        # Crowded: where the name hides least of what is there (it ran across two markers
+        # at the first place); the table after the map lists every sensor too.
+        _covered, _rank, where, box = min(crowded)
+        placed.append(box)
+        return where
+    # Wider than the map: from its point, towards the side with more room.
+    lx, ly, anchor, left, top = options[0] if x <= map_width / 2 else options[1]
     placed.append((left, top, left + width, top + height))
     return lx, ly, anchor
 
 
-def _overlap(a: Box, b: Box) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+def _shared_area(a: Box, b: Box) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 @dataclass(frozen=True)
@@ -302,7 +325,15 @@ def draw(
     for commune in communes:
         x, y = projection.xy(commune.lon, commune.lat)
         text = commune.label + (f" ({commune.badge})" if commune.badge else "")
-        lx, ly, anchor = _place_label(x, y, text, placed, gap=_commune_radius(commune) + 2, map_width=width)
+        lx, ly, anchor = _place_label(
+            x,
+            y,
+            text,
+            placed,
+            gap=_commune_radius(commune) + 2,
+            map_width=width,
+            map_height=projection.height,
+        )
         if commune.state == State.ATTENTION:
             # Still a commune's white point, grown to hold its red "!", in a red ring: filled
             # red, it would read as an air-quality sensor's marker.

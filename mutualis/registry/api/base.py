@@ -74,10 +74,20 @@ class ApiViewSet(viewsets.GenericViewSet):
 
 @extend_schema(exclude=True)
 class NoSuchEndpoint(APIView):
-    """Unknown addresses under the API's resources: a 404 problem, not an HTML page."""
+    """Addresses under /api/v1/ that lead nowhere: a 404 problem, not an HTML page, the same
+    whoever asks (no token is read: there is nothing to authenticate for) and however."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
+
+    @property
+    def default_response_headers(self) -> dict[str, str]:
+        # DRF says which methods a view allows on every answer; here that would be "Allow:
+        # OPTIONS", and OPTIONS answers this same 404 (RFC 9110 §10.2.1: Allow lists the
+        # methods the target resource supports, and there is no resource).
+        headers = dict(super().default_response_headers)
+        headers.pop("Allow", None)
+        return headers
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import reference, views
-from .base import NoSuchEndpoint
 from .me import MeView
 
 app_name = "api"
@@ -25,14 +24,5 @@ router.register("asset-models", reference.AssetModelViewSet, basename="asset-mod
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     *router.urls,
-    # Anything else under these resources (a missing slash, a non-numeric id), and the
-    # bare /api/v1/, is a problem-details 404 rather than the site's HTML page. Limited to
-    # our own prefixes so that other API packages can be included next to this one. `.`
-    # matches a line break too (`(?s:…)`): a path holding an encoded one (`%0A`) fell
-    # through to the site's HTML 404.
-    re_path(
-        r"^(?:(?:me|members|sites|assets|territory|site-kinds|asset-types|asset-models|tickets|teams|inbound-email)(?:/(?s:.*))?)?$",
-        NoSuchEndpoint.as_view(),
-        name="no-such-endpoint",
-    ),
+    # Other addresses under /api/v1/: mutualis/urls.py's catch-all (a 404 problem).
 ]

@@ -1,5 +1,5 @@
-"""The service desk's endpoints under /api/v1/, included before the registry's API, whose
-catch-all answers 404 problems for unknown addresses under these prefixes too."""
+"""The service desk's endpoints under /api/v1/; mutualis/urls.py's catch-all answers 404
+problems for the addresses that lead nowhere."""
 
 from __future__ import annotations
 
