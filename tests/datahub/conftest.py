@@ -1,5 +1,6 @@
 """The data hub's cast: member A's and member B's tenants, the operator's shared space, and
-API tokens acting for the cast's people (see tests/conftest.py)."""
+API tokens acting for the cast's people (see tests/conftest.py); the alert rules' cast
+(`alerts`), for the test_alerts_* modules."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from django.test import Client
 from mutualis.datahub.models import Tenant
 from mutualis.datahub.tenancy import shared_tenant, tenant_for_member
 from mutualis.people.models import ApiToken, Membership
+from mutualis.registry.models import Asset, Site
+from mutualis.servicedesk.models import IncidentType
+from mutualis.servicedesk.models.catalogue import Priority
 from tests.conftest import Cast
+from tests.factories import AssetFactory, SiteFactory, SiteKindFactory
+from tests.servicedesk.factories import CategoryFactory, IncidentTypeFactory
 
 # Behaviour only PostgreSQL has (partitions, terminated connections) is tested in
 # test_*_postgres.py, collected only when the suite runs on PostgreSQL, never skipped.
@@ -53,6 +59,39 @@ def hub(cast: Cast) -> Hub:
         charlie_rw=_token(cast.charlie, can_write=True),
         adam_rw=_token(cast.adam, can_write=True),
         oscar_rw=_token(cast.oscar, can_write=True),
+    )
+
+
+@dataclass
+class Alerts:
+    """Where the alert rules' tests happen: member A's riverside site, with a gauge, and
+    incident types offered there."""
+
+    hub: Hub
+    tenant: Tenant
+    riverbank: Site  # member A's riverside site (kind: voirie)
+    gauge: Asset
+    flood: IncidentType  # offered to "voirie" sites
+    lighting: IncidentType
+    charger: IncidentType
+
+
+@pytest.fixture
+def alerts(hub: Hub) -> Alerts:
+    roads = SiteKindFactory(code="voirie", name="Voirie et berges")
+    riverbank = SiteFactory(member=hub.cast.member_a, kind=roads, name="Berges de la Seine")
+    gauge = AssetFactory(site=riverbank, inventory_tag="CRUE-0001")
+    networks = CategoryFactory(operator=hub.cast.operator, name="Réseaux urbains")
+    return Alerts(
+        hub=hub,
+        tenant=hub.tenant_a,
+        riverbank=riverbank,
+        gauge=gauge,
+        flood=IncidentTypeFactory(
+            category=networks, name="Crue", site_kinds=[roads], default_priority=Priority.HIGH
+        ),
+        lighting=IncidentTypeFactory(category=networks, name="Lampe défectueuse", site_kinds=[roads]),
+        charger=IncidentTypeFactory(category=networks, name="Borne hors service", site_kinds=[roads]),
     )
 
 

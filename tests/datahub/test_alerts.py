@@ -6,7 +6,6 @@ which call the evaluation inside their transaction; the sweep is the periodic jo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,17 +14,17 @@ import pytest
 from mutualis.datahub import services
 from mutualis.datahub import smart_data_models as sdm
 from mutualis.datahub.alerts.sweep import alert_sweep
-from mutualis.datahub.models import AlertRule, AlertState, Entity, Tenant
+from mutualis.datahub.models import AlertRule, AlertState, Entity
 from mutualis.datahub.models.alerts import Aggregation, AlertStatus, Comparison, RuleKind
 from mutualis.datahub.ngsild.timestamps import format_instant
 from mutualis.datahub.services import ASSET_IRI, ASSET_URN, SITE_IRI, SITE_URN
 from mutualis.jobs.registration import periodic_tasks
-from mutualis.registry.models import Asset, Site
-from mutualis.servicedesk.models import IncidentType, Ticket, TicketChannel, TicketState
+from mutualis.registry.models import Asset
+from mutualis.servicedesk.models import Ticket, TicketChannel, TicketState
 from mutualis.servicedesk.models.catalogue import Priority
 from mutualis.servicedesk.services.handling import transition
-from tests.datahub.conftest import Hub
-from tests.factories import AssetFactory, SiteFactory, SiteKindFactory
+from tests.datahub.conftest import Alerts
+from tests.factories import AssetFactory
 from tests.servicedesk.factories import CategoryFactory, IncidentTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,41 +32,6 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 LEVEL = sdm.FLOOD_MONITORING.attribute("currentLevel").iri
 PM25 = sdm.AIR_QUALITY_OBSERVED.attribute("pm25").iri
-
-
-@dataclass
-class Alerts:
-    hub: Hub
-    tenant: Tenant
-    riverbank: Site  # member A's riverside site (kind: voirie)
-    gauge: Asset
-    flood: IncidentType  # offered to "voirie" sites
-    lighting: IncidentType
-    charger: IncidentType
-
-
-@pytest.fixture
-def alerts(hub: Hub) -> Alerts:
-    return make_alerts(hub)
-
-
-def make_alerts(hub: Hub) -> Alerts:
-    """The `alerts` fixture's cast, for the other test_alerts_* modules' own fixture."""
-    roads = SiteKindFactory(code="voirie", name="Voirie et berges")
-    riverbank = SiteFactory(member=hub.cast.member_a, kind=roads, name="Berges de la Seine")
-    gauge = AssetFactory(site=riverbank, inventory_tag="CRUE-0001")
-    networks = CategoryFactory(operator=hub.cast.operator, name="Réseaux urbains")
-    return Alerts(
-        hub=hub,
-        tenant=hub.tenant_a,
-        riverbank=riverbank,
-        gauge=gauge,
-        flood=IncidentTypeFactory(
-            category=networks, name="Crue", site_kinds=[roads], default_priority=Priority.HIGH
-        ),
-        lighting=IncidentTypeFactory(category=networks, name="Lampe défectueuse", site_kinds=[roads]),
-        charger=IncidentTypeFactory(category=networks, name="Borne hors service", site_kinds=[roads]),
-    )
 
 
 def _sensor(

@@ -54,6 +54,7 @@ def _form(hub: Hub, incident_type: IncidentType, **fields: Any) -> dict[str, Any
         "comparison": Comparison.ABOVE,
         "threshold": "2",
         "clear_value": "1.5",
+        "recovery_minutes": "15",
         "aggregation": "latest",
         "for_minutes": "10",
         "state_values": "",

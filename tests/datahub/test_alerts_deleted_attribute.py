@@ -20,24 +20,17 @@ from mutualis.datahub.models.alerts import AlertStatus
 from mutualis.datahub.ngsild.timestamps import format_instant
 from mutualis.datahub.selectors import entity_from_row
 from mutualis.servicedesk.models import TicketState
-from tests.datahub.conftest import Hub, NgsiClient
+from tests.datahub.conftest import Alerts, NgsiClient
 from tests.datahub.test_alerts import (
     LEVEL,
     T0,
-    Alerts,
     _flood_sensor,
     _level,
     _rule,
     _tickets,
-    make_alerts,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alerts(hub: Hub) -> Alerts:
-    return make_alerts(hub)
 
 
 def _attr_path(entity: Entity) -> str:

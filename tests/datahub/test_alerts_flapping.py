@@ -3,7 +3,8 @@
 "fires again"), a minute apart, for as long as the sensor hovered.
 
 An alert without hysteresis now ends only once the values have stayed back to normal for
-`machine.RECOVERY` (15 minutes); a return beyond before that is the same alert going on,
+its rule's return-to-normal delay (15 minutes unless the rule says otherwise,
+test_alerts_recovery_delay.py); a return beyond before that is the same alert going on,
 counted on its state, without a note."""
 
 from __future__ import annotations
@@ -18,16 +19,14 @@ from django.test.utils import CaptureQueriesContext
 
 from mutualis.datahub import services
 from mutualis.datahub import smart_data_models as sdm
-from mutualis.datahub.alerts.machine import RECOVERY
 from mutualis.datahub.alerts.sweep import alert_sweep
 from mutualis.datahub.models import AlertState, Entity
 from mutualis.datahub.models.alerts import AlertStatus
 from mutualis.people.models import User
 from mutualis.servicedesk.models import TicketState
-from tests.datahub.conftest import Hub
+from tests.datahub.conftest import Alerts
 from tests.datahub.test_alerts import (
     T0,
-    Alerts,
     _flood_sensor,
     _level,
     _observe,
@@ -36,23 +35,17 @@ from tests.datahub.test_alerts import (
     _sensor,
     _state_rule,
     _tickets,
-    make_alerts,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def alerts(hub: Hub) -> Alerts:
-    return make_alerts(hub)
-
-
 def test_a_level_hovering_around_a_threshold_without_hysteresis_notes_once_when_it_is_over(
     alerts: Alerts,
 ) -> None:
-    assert timedelta(minutes=15) == RECOVERY
     sensor = _flood_sensor(alerts)
-    _rule(alerts, for_minutes=0, clear_value=None)
+    rule = _rule(alerts, for_minutes=0, clear_value=None)
+    assert rule.recovery == timedelta(minutes=15)  # the default
     for minute in range(20):  # 2.1 m on even minutes, 1.9 m on odd ones
         _level(alerts, sensor, 2.1 if minute % 2 == 0 else 1.9, minute)
     [ticket] = _tickets(alerts)
@@ -67,7 +60,7 @@ def test_a_level_hovering_around_a_threshold_without_hysteresis_notes_once_when_
     assert note.internal
     assert "Retour à la normale" in note.body
     assert "1.7 m" in note.body
-    assert "9 fois" in note.body
+    assert "9 fois avant que les valeurs restent normales pendant 15 minutes" in note.body
     state.refresh_from_db()
     assert (state.status, state.since, state.clearing_since) == (
         AlertStatus.NORMAL,

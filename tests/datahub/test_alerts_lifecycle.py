@@ -19,25 +19,18 @@ from mutualis.datahub.services import SITE_IRI, SITE_URN
 from mutualis.servicedesk.models import Ticket, TicketState
 from mutualis.servicedesk.services.declaring import open_ticket
 from mutualis.servicedesk.services.handling import merge, transition
-from tests.datahub.conftest import Hub
+from tests.datahub.conftest import Alerts
 from tests.datahub.test_alerts import (
     LEVEL,
     T0,
-    Alerts,
     _flood_sensor,
     _level,
     _rule,
     _tickets,
-    make_alerts,
 )
 from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alerts(hub: Hub) -> Alerts:
-    return make_alerts(hub)
 
 
 def test_a_merged_alert_ticket_sends_its_news_to_the_ticket_that_goes_on(alerts: Alerts) -> None:
@@ -157,6 +150,7 @@ def test_deactivating_a_rule_in_the_back_office_ends_its_alerts(alerts: Alerts, 
         "comparison": rule.comparison,
         "threshold": "2",
         "clear_value": "1.5",
+        "recovery_minutes": "15",
         "aggregation": "latest",
         "for_minutes": "0",
         "state_values": "",

@@ -13,24 +13,17 @@ from mutualis.datahub.alerts.sweep import alert_sweep
 from mutualis.datahub.models import AlertState
 from mutualis.datahub.models.alerts import AlertStatus
 from mutualis.datahub.ngsild.timestamps import format_instant
-from tests.datahub.conftest import Hub
+from tests.datahub.conftest import Alerts
 from tests.datahub.test_alerts import (
     LEVEL,
     T0,
-    Alerts,
     _flood_sensor,
     _rule,
     _tickets,
-    make_alerts,
 )
 from tests.threads import together
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def alerts(hub: Hub) -> Alerts:
-    return make_alerts(hub)
 
 
 def _batch(a: Alerts, entity_id: str, entity_type: str, value: float, minute: int):  # type: ignore[no-untyped-def]
@@ -81,3 +74,32 @@ def test_the_sweep_and_a_batch_firing_the_same_pending_alert_open_one_ticket(ale
     )
     assert len(_tickets(alerts)) == 1
     assert AlertState.objects.get().status == AlertStatus.FIRING
+
+
+def test_two_batches_firing_a_sensor_created_again_at_once_go_on_with_its_open_ticket(
+    alerts: Alerts,
+) -> None:
+    """The sensor deleted while its alert fired, created again under the same id: two
+    workers bringing its first readings beyond at the same instant neither open a second
+    ticket nor tell the open one twice."""
+    sensor = _flood_sensor(alerts)
+    _rule(alerts, for_minutes=0)
+    _batch(alerts, sensor.entity_id, sensor.type, 2.6, 0)()
+    [ticket] = _tickets(alerts)
+    for round_ in range(3):
+        minute = 10 + round_ * 10
+        services.delete_entity(
+            tenant=alerts.tenant, entity_id=sensor.entity_id, now=T0 + timedelta(minutes=minute)
+        )
+        again = _flood_sensor(alerts)
+        results = together(
+            [
+                _batch(alerts, again.entity_id, again.type, 2.6, minute + 1),
+                _batch(alerts, again.entity_id, again.type, 2.7, minute + 1),
+            ]
+        )
+        assert results == [[again.entity_id], [again.entity_id]]
+        assert _tickets(alerts) == [ticket]
+        assert AlertState.objects.get().ticket == ticket
+    assert ticket.comments.filter(body__contains="a été recréé sous le même identifiant").count() == 3
+    assert ticket.comments.filter(body__contains="a été supprimé").count() == 3

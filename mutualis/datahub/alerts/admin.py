@@ -20,6 +20,7 @@ from mutualis.servicedesk.models import IncidentType
 
 from .. import smart_data_models as sdm
 from ..models import AlertRule, AlertState
+from ..models.alerts import RECOVERY_MINUTES_MAX, RECOVERY_MINUTES_MIN
 from ..territory.labels import attribute_label, code_label
 from .rules import save_rule
 
@@ -69,6 +70,7 @@ class AlertRuleForm(forms.ModelForm):
             "comparison",
             "threshold",
             "clear_value",
+            "recovery_minutes",
             "aggregation",
             "for_minutes",
             "state_values",
@@ -86,6 +88,11 @@ class AlertRuleForm(forms.ModelForm):
         self.fields["attribute"] = forms.ChoiceField(
             label=capfirst(_("attribute")), choices=[("", "---------"), *_attribute_choices()]
         )
+        if "recovery_minutes" in self.fields:
+            # The bounds the rule's validation holds to, offered by the browser's number box.
+            self.fields["recovery_minutes"].widget.attrs.update(
+                min=RECOVERY_MINUTES_MIN, max=RECOVERY_MINUTES_MAX
+            )
 
 
 @admin.register(AlertRule)
@@ -99,7 +106,16 @@ class AlertRuleAdmin(ScopedAdmin):
         (None, {"fields": ["operator", "name", "is_active", "entity_type", "attribute", "kind"]}),
         (
             _("Threshold"),
-            {"fields": ["comparison", "threshold", "clear_value", "aggregation", "for_minutes"]},
+            {
+                "fields": [
+                    "comparison",
+                    "threshold",
+                    "clear_value",
+                    "recovery_minutes",
+                    "aggregation",
+                    "for_minutes",
+                ]
+            },
         ),
         (_("State"), {"fields": ["state_values"]}),
         (_("Silence"), {"fields": ["silence_minutes"]}),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 from django.db.models import F, QuerySet
 
-from ..models import AlertRule, AlertState, Entity, Tenant
+from ..models import AlertRule, AlertState, DeletedSensorTicket, Entity, Tenant
 from ..models.alerts import Aggregation, AlertStatus, RuleKind
 from ..ngsild.errors import NgsiLdError
 from ..ngsild.timestamps import parse_instant
@@ -130,19 +130,31 @@ def on_deleting(entities: list[Entity], *, now: datetime) -> None:
     """The delete verbs call this with the entity rows they locked, before deleting them.
 
     The states go with their entity (cascade), so a firing alert can never clear: its open
-    ticket is told so. One query for the whole batch (the firing states with a ticket);
-    a note only where there is one to write."""
+    ticket is told so. Every open ticket of the sensor's alerts, firing or not, is kept
+    for a sensor created again under the same id (`DeletedSensorTicket`), as a sensor
+    left in place would note its next excursion there. One query for the whole batch (the
+    states with a ticket); a note only where there is one to write, and the tickets kept
+    in one more statement. A sensor deleted again replaces what its namesake left (the
+    same rule, the same id): its own ticket is the one that goes on."""
     if not entities:
         return
     by_pk = {entity.pk: entity for entity in entities}
-    firing = (
-        AlertState.objects.filter(entity_id__in=by_pk, status=AlertStatus.FIRING)
-        .exclude(ticket=None)
-        .select_related("rule", "ticket")
+    with_ticket = (
+        AlertState.objects.filter(entity_id__in=by_pk).exclude(ticket=None).select_related("rule", "ticket")
     )
-    for state in firing:
+    kept = []
+    for state in with_ticket:
         state.entity = by_pk[state.entity_id]
-        machine.sensor_deleted(state, at=now)
+        left = machine.sensor_deleted(state, at=now)
+        if left is not None:
+            kept.append(left)
+    if kept:
+        DeletedSensorTicket.objects.bulk_create(
+            kept,
+            update_conflicts=True,
+            unique_fields=["tenant", "entity_id", "rule"],
+            update_fields=["ticket", "deleted_at"],
+        )
 
 
 def _evaluate(tenant: Tenant, hits: list[tuple[AlertRule, dict[str, Any]]], *, now: datetime) -> None:

@@ -9,7 +9,8 @@ Flapping. A rule with a return-to-normal value (`clear_value`) has its hysteresi
 value. One without (a threshold alone, a state rule) would end its alert at the first
 value back within and raise it again at the next one beyond: a sensor hovering around
 the threshold wrote "back to normal" then "fires again" on the ticket every reading. Such
-an alert ends only once values have stayed back within for `RECOVERY` (hysteresis in
+an alert ends only once values have stayed back within for the rule's return-to-normal
+delay (`AlertRule.recovery`, 15 minutes unless the rule says otherwise: hysteresis in
 time, as Prometheus's `keep_firing_for` or a Zabbix recovery expression over a period);
 a value beyond before that is the same alert going on: counted (`flaps`), no note. The
 return to normal, when it comes, is noted once with that count.
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..models import AlertRule, AlertState, Entity
+from ..models import AlertRule, AlertState, DeletedSensorTicket, Entity
 from ..models.alerts import AlertStatus, Comparison, RuleKind
 from . import tickets
 
@@ -70,16 +71,10 @@ def is_clear(rule: AlertRule, value: Any) -> bool | None:
     return number >= limit
 
 
-# How long the values of a rule without hysteresis must stay back to normal before its
-# alert ends. Several times a sensor's usual reading period (a few minutes), so that a
-# value hovering around the threshold cannot end it between two readings; short
-# enough that a real return to normal reaches the ticket within the quarter hour.
-RECOVERY = timedelta(minutes=15)
-
-
 def recovers_in_time(rule: AlertRule) -> bool:
-    """Whether a firing alert of the rule ends only after `RECOVERY` back to normal: the
-    rules without hysteresis in the value."""
+    """Whether a firing alert of the rule ends only after `rule.recovery` back to normal:
+    the rules without hysteresis in the value. The delay comes with the rule's row, read
+    once per batch (`evaluate.watched_by`) or per sweep: no query per reading."""
     if rule.kind == RuleKind.STATE:
         return True
     return rule.kind == RuleKind.THRESHOLD and rule.clear_value is None
@@ -154,17 +149,18 @@ def _while_firing(rule: AlertRule, state: AlertState, value: Any, *, at: datetim
     if state.clearing_since is None:
         state.clearing_since, state.last_value = at, value
         save(state, ["clearing_since", "last_value"])
-    elif at - state.clearing_since >= RECOVERY:
+    elif at - state.clearing_since >= rule.recovery:
         clear(state, value=value, at=state.clearing_since)
 
 
 def recover(state: AlertState, *, now: datetime) -> None:
     """The sweep: a firing alert back to normal since `clearing_since` with no reading
-    since ends once `RECOVERY` has passed (values are taken to stay as last reported)."""
+    since ends once its rule's `recovery` has passed (values are taken to stay as last
+    reported)."""
     if (
         state.status == AlertStatus.FIRING
         and state.clearing_since is not None
-        and now - state.clearing_since >= RECOVERY
+        and now - state.clearing_since >= state.rule.recovery
     ):
         clear(state, value=state.last_value, at=state.clearing_since)
 
@@ -181,7 +177,7 @@ def clear(state: AlertState, *, value: Any, at: datetime) -> None:
     back-office."""
     state.status, state.since, state.last_value, state.pending_since = AlertStatus.NORMAL, at, value, None
     state.clearing_since = None
-    tickets.alert_cleared(state, recovery=RECOVERY)
+    tickets.alert_cleared(state)
     state.save()
 
 
@@ -196,13 +192,14 @@ def end(state: AlertState, *, at: datetime, deactivated: bool) -> None:
     state.save()
 
 
-def sensor_deleted(state: AlertState, *, at: datetime) -> None:
+def sensor_deleted(state: AlertState, *, at: datetime) -> DeletedSensorTicket | None:
     """The sensor is being deleted, and this state with it (`evaluate.on_deleting`): a
     firing alert's open ticket is told that no return to normal will ever come. Nothing
     is written to the state, which goes with its entity: a sensor created again under
-    the same id starts normal and is judged afresh."""
-    if state.status == AlertStatus.FIRING:
-        tickets.sensor_deleted(state, at=at)
+    the same id starts normal and is judged afresh, but its next alert of the rule goes on
+    with the ticket still open (returned here, kept by the caller), as the sensor's own
+    next excursion would have."""
+    return tickets.sensor_deleted(state, at=at, firing=state.status == AlertStatus.FIRING)
 
 
 def attribute_deleted(state: AlertState, *, at: datetime) -> None:

@@ -21,7 +21,8 @@ from .sweep import locked_state
 
 # What decides whether a value is beyond: changing any of these changes the rule's
 # judgement. The name, incident type, priority and resolve_when_clear only change the
-# tickets to come.
+# tickets to come; the return-to-normal delay (recovery_minutes) only how long an alert
+# waits to end, so an alert waiting keeps its start and waits the new delay.
 JUDGING_FIELDS = (
     "operator_id",
     "is_active",

@@ -3,7 +3,7 @@
 - silence rules: no data on the attribute for N minutes fires (data again ends it, on the
   write path or here);
 - pending threshold and state rules whose `for_minutes` has elapsed without a new reading;
-- firing alerts of rules without hysteresis back to normal for `machine.RECOVERY`;
+- firing alerts of rules without hysteresis back to normal for their `recovery` delay;
 - daily means (PM2.5 against the WHO 24-hour guideline), from the history.
 
 Each transition locks its entity row first, as the write verbs do, so that a batch of
@@ -93,9 +93,9 @@ def _sweep_pending(rule: AlertRule, *, now: datetime) -> None:
 
 def _sweep_recovered(rule: AlertRule, *, now: datetime) -> None:
     """Firing alerts of a rule without hysteresis whose values have been back to normal
-    for `machine.RECOVERY` with no reading since (a sensor reporting rarely, or one that
-    stopped after its last normal value)."""
-    due = now - machine.RECOVERY
+    for the rule's `recovery` delay with no reading since (a sensor reporting rarely, or one
+    that stopped after its last normal value). The delay is the rule's own, read with it."""
+    due = now - rule.recovery
     recovered = AlertState.objects.filter(rule=rule, status=AlertStatus.FIRING, clearing_since__lte=due)
     for entity_pk in recovered.values_list("entity_id", flat=True):
         with transaction.atomic():

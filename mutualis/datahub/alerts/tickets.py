@@ -9,7 +9,7 @@ keeps the reason (`AlertState.problem`) for the operator, and the log says it.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,41 +19,93 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from mutualis.insights.figures import duration_text
 from mutualis.servicedesk.models import Ticket, TicketChannel, TicketState
 from mutualis.servicedesk.services.conversation import add_note
 from mutualis.servicedesk.services.declaring import open_ticket
 from mutualis.servicedesk.services.handling import transition
 
 from .. import smart_data_models as sdm
-from ..models import AlertState, Entity
+from ..models import AlertState, DeletedSensorTicket, Entity
 from ..models.alerts import AlertRule, Comparison, RuleKind
 
 logger = logging.getLogger(__name__)
 
 
-def _followed(state: AlertState) -> Ticket | None:
-    """The alert's ticket, or the one it was merged into (a merge closes the duplicate and
-    the other goes on: the staff said both are one incident, so the alert's news goes
-    there). The state is made to point at it."""
-    ticket = state.ticket
+def _follow(ticket: Ticket | None) -> Ticket | None:
+    """The ticket, or the one it was merged into (a merge closes the duplicate and the
+    other goes on: the staff said both are one incident, so the alert's news goes there)."""
     seen: set[int] = set()
     while ticket is not None and ticket.merged_into_id is not None and ticket.pk not in seen:
         seen.add(ticket.pk)
         ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first()
+    return ticket
+
+
+def _followed(state: AlertState) -> Ticket | None:
+    """The alert's ticket, or the one it was merged into; the state is made to point at it."""
+    ticket = _follow(state.ticket)
     if ticket is not None and ticket is not state.ticket:
         state.ticket = ticket
+    return ticket
+
+
+def _left_by_deleted_sensor(state: AlertState) -> Ticket | None:
+    """The ticket a sensor deleted under the same id left open on this sensor's site for
+    the same rule (`sensor_deleted`), or None. Read when an alert fires without a ticket
+    of its own, under the entity's lock as every firing is (the write verbs and the sweep
+    lock the entity row; a sensor created again cannot commit before its namesake's
+    deletion has): two batches firing the re-created sensor at once find it one after the
+    other, the second already firing. The row is used once: deleted whatever is decided,
+    so that the decision is taken at the sensor's first alert."""
+    entity = state.entity
+    left = (
+        DeletedSensorTicket.objects.filter(
+            rule_id=state.rule_id, tenant_id=entity.tenant_id, entity_id=entity.entity_id
+        )
+        .select_related("ticket")
+        .first()
+    )
+    if left is None:
+        return None
+    left.delete()
+    ticket = _follow(left.ticket)
+    if ticket is None or ticket.state in _ENDED or ticket.site_id != entity.site_id:
+        return None  # dealt with already, or another site's team: a ticket of its own
+    # The same equipment: its alert goes on in the ticket the staff already work on.
+    add_note(
+        ticket=ticket,
+        body=_(
+            "The sensor %(sensor)s, deleted from the data hub (%(deleted)s), was created again under "
+            "the same id on this site: the same equipment, so its alert “%(rule)s” goes on in this "
+            "ticket. It fires again: %(what)s."
+        )
+        % {
+            "sensor": _sensor(entity),
+            "deleted": _when(left.deleted_at),
+            "rule": state.rule,
+            "what": _what(state),
+        },
+        by=None,
+    )
     return ticket
 
 
 def alert_fired(state: AlertState) -> None:
     """Open the excursion's ticket, unless the previous one is still open on the sensor's
     site (a note then): a sensor moved to another site gets a ticket there, for the team
-    that goes there."""
+    that goes there. A sensor deleted and created again under the same id goes on with
+    the ticket its namesake left open on the site."""
     rule, entity = state.rule, state.entity
     # Tickets are read by the operator's staff and the member: in the product's language,
     # whatever language the process serving the write runs in.
     with translation.override(settings.LANGUAGE_CODE):
         ticket = _followed(state)
+        if ticket is None:
+            left = _left_by_deleted_sensor(state)
+            if left is not None:
+                state.ticket, state.problem = left, ""
+                return
         if ticket is not None and ticket.state not in _ENDED and ticket.site_id == entity.site_id:
             add_note(
                 ticket=ticket,
@@ -84,10 +136,9 @@ def alert_fired(state: AlertState) -> None:
         state.problem = ""
 
 
-def alert_cleared(state: AlertState, *, recovery: timedelta) -> None:
+def alert_cleared(state: AlertState) -> None:
     """Say on the open ticket that values are back to normal, and resolve it if the rule
-    says so. An ended ticket is left alone: someone has already dealt with it. `recovery`:
-    how long values had to stay normal, for a rule without hysteresis (machine.RECOVERY)."""
+    says so. An ended ticket is left alone: someone has already dealt with it."""
     ticket = _followed(state)
     state.problem = ""
     if ticket is None or ticket.state in _ENDED:
@@ -102,12 +153,13 @@ def alert_cleared(state: AlertState, *, recovery: timedelta) -> None:
                 "when": _when(state.since),
             }
         if state.flaps:
-            # The returns beyond were not noted one by one (machine.RECOVERY): say how many.
+            # The returns beyond were not noted one by one (the rule's return-to-normal
+            # delay, `machine`): say how many, and how long the values had to stay normal.
             body += " " + ngettext(
-                "The alert came back %(count)s time before values stayed normal for %(minutes)s minutes.",
-                "The alert came back %(count)s times before values stayed normal for %(minutes)s minutes.",
+                "The alert came back %(count)s time before values stayed normal for %(delay)s.",
+                "The alert came back %(count)s times before values stayed normal for %(delay)s.",
                 state.flaps,
-            ) % {"count": state.flaps, "minutes": int(recovery.total_seconds() // 60)}
+            ) % {"count": state.flaps, "delay": duration_text(state.rule.recovery.total_seconds())}
         add_note(ticket=ticket, body=body, by=None)
         if state.rule.resolve_when_clear:
             ticket.refresh_from_db(fields=["state"])
@@ -135,21 +187,37 @@ def alert_ended(state: AlertState, *, deactivated: bool) -> None:
         add_note(ticket=ticket, body=body, by=None)
 
 
-def sensor_deleted(state: AlertState, *, at: datetime) -> None:
-    """Say on the open ticket that the sensor was deleted: its alert can no longer clear by
-    itself (no reading will come), so the technician checks on site and resolves the
-    ticket by hand. Not resolved here even when the rule resolves on a return to normal:
-    nobody saw the values come back."""
+def sensor_deleted(state: AlertState, *, at: datetime, firing: bool) -> DeletedSensorTicket | None:
+    """Say on the open ticket of a `firing` alert that the sensor was deleted: its alert can
+    no longer clear by itself (no reading will come), so the technician checks on site and
+    resolves the ticket by hand. Not resolved here even when the rule resolves on a return
+    to normal: nobody saw the values come back. Returns the row that keeps the open
+    ticket, firing or not, for a sensor created again under the same id (the caller writes
+    a batch's in one statement)."""
     ticket = _followed(state)
     if ticket is None or ticket.state in _ENDED:
-        return
+        return None
+    if not firing:
+        return _kept(state, ticket, at=at)  # its end was noted already: nothing to add
     with translation.override(settings.LANGUAGE_CODE):
         body = _(
             "The sensor %(sensor)s was deleted from the data hub (%(when)s): the alert “%(rule)s” "
             "can no longer clear by itself. Check on site before resolving the ticket. A sensor "
-            "created again under the same id is watched afresh: its next excursion opens a new ticket."
+            "created again under the same id on this site is the same equipment: its next alert "
+            "goes on in this ticket while it is open."
         ) % {"sensor": _sensor(state.entity), "when": _when(at), "rule": state.rule}
         add_note(ticket=ticket, body=body, by=None)
+    return _kept(state, ticket, at=at)
+
+
+def _kept(state: AlertState, ticket: Ticket, *, at: datetime) -> DeletedSensorTicket:
+    return DeletedSensorTicket(
+        rule_id=state.rule_id,
+        tenant_id=state.entity.tenant_id,
+        entity_id=state.entity.entity_id,
+        ticket=ticket,
+        deleted_at=at,
+    )
 
 
 def attribute_deleted(state: AlertState, *, at: datetime) -> None:

@@ -10,7 +10,7 @@ from mutualis.servicedesk.catalogue import is_offered
 
 from .. import smart_data_models as sdm
 from ..models import Entity
-from ..models.alerts import AlertRule, Comparison, RuleKind
+from ..models.alerts import RECOVERY_MINUTES_MAX, RECOVERY_MINUTES_MIN, AlertRule, Comparison, RuleKind
 
 # Naming every site would make an unreadable message; a few are enough to act on.
 _NAMED_SITES = 5
@@ -35,6 +35,12 @@ def check_rule(rule: AlertRule) -> None:
         errors.update(_state_errors(rule, attribute))
     elif rule.kind == RuleKind.SILENCE and not rule.silence_minutes:
         errors["silence_minutes"] = _("Say after how many minutes without data the alert fires.")
+    recovery = rule.recovery_minutes
+    if recovery is None or not RECOVERY_MINUTES_MIN <= recovery <= RECOVERY_MINUTES_MAX:
+        errors["recovery_minutes"] = _(
+            "Give a delay from 1 minute to 24 hours: a number of minutes between 1 and 1,440. "
+            "Values must stay normal this long before the alert ends (15 minutes suit most sensors)."
+        )
     if rule.kind != RuleKind.THRESHOLD and rule.aggregation != "latest":
         errors["aggregation"] = _("Only a threshold rule can compare a daily mean.")
     if rule.incident_type_id is not None and not errors:

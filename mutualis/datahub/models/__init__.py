@@ -1,4 +1,4 @@
-from .alerts import AlertRule, AlertState
+from .alerts import AlertRule, AlertState, DeletedSensorTicket
 from .contexts import StoredContext
 from .entities import Attribute, Entity
 from .history import AttributeInstance
@@ -12,6 +12,7 @@ __all__ = [
     "Attribute",
     "AttributeInstance",
     "DeadLetter",
+    "DeletedSensorTicket",
     "Entity",
     "IngestionSource",
     "StoredContext",

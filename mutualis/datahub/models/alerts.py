@@ -8,14 +8,17 @@ A rule watches one attribute of one Smart Data Models type for the operator's se
       └──back within─────┘            └──past `clear_value` (hysteresis)┘──▶ normal
 
 Without hysteresis (no `clear_value`, or a state rule), a firing alert back within ends
-only once values have stayed so for `RECOVERY`; a return beyond before is counted
-(`flaps`), not noted (`mutualis.datahub.alerts.machine`).
+only once values have stayed so for the rule's `recovery_minutes`; a return beyond before
+is counted (`flaps`), not noted (`mutualis.datahub.alerts.machine`).
 
-A firing rule opens one service-desk ticket for the sensor's site and asset.
+A firing rule opens one service-desk ticket for the sensor's site and asset. A sensor
+deleted while that ticket is open leaves it behind (`DeletedSensorTicket`): the sensor
+created again under the same id on the same site goes on with it.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -27,6 +30,7 @@ from mutualis.servicedesk.models import IncidentType, Ticket
 from mutualis.servicedesk.models.catalogue import Priority
 
 from .entities import Entity
+from .tenants import Tenant
 
 if TYPE_CHECKING:
     from mutualis.people.tenancy import Scope
@@ -46,6 +50,20 @@ class Comparison(models.TextChoices):
 class Aggregation(models.TextChoices):
     LATEST = "latest", _("each reading")
     DAILY_MEAN = "daily_mean", _("mean over the last 24 hours")
+
+
+# How long the values of a rule without hysteresis must stay back to normal before its
+# alert ends, unless the rule says otherwise. Several times a sensor's usual reading period
+# (a few minutes), so that a value hovering around the threshold cannot end it between two
+# readings; short enough that a real return to normal reaches the ticket within the
+# quarter hour.
+DEFAULT_RECOVERY_MINUTES = 15
+# The bounds a rule may choose. At least a minute: the sweep that ends quiet alerts runs
+# every minute, and no delay at all would bring back a note per crossing. At most a day:
+# beyond it a return to normal reaches the ticket the next day; a rule needing more
+# hysteresis gives a `clear_value` or compares a daily mean.
+RECOVERY_MINUTES_MIN = 1
+RECOVERY_MINUTES_MAX = 24 * 60
 
 
 class AlertRuleQuerySet(OperatorDataQuerySet["AlertRule"]):
@@ -75,7 +93,16 @@ class AlertRule(models.Model):
         help_text=_(
             "Hysteresis: once fired, the alert ends only when the value goes back past this "
             "value (below it for an “above” rule). Empty: when the value has stayed back within "
-            "the threshold for 15 minutes."
+            "the threshold for the return-to-normal delay."
+        ),
+    )
+    recovery_minutes = models.PositiveIntegerField(
+        _("return-to-normal delay (minutes)"),
+        default=DEFAULT_RECOVERY_MINUTES,
+        help_text=_(
+            "For a rule without a “back to normal past” value, and for a state rule: once fired, "
+            "the alert ends only when the values have stayed normal this long. From 1 minute to "
+            "24 hours (1,440 minutes)."
         ),
     )
     aggregation = models.CharField(
@@ -133,6 +160,12 @@ class AlertRule(models.Model):
     def alerting_values(self) -> frozenset[str]:
         return frozenset(v.strip() for v in self.state_values.split(",") if v.strip())
 
+    @property
+    def recovery(self) -> timedelta:
+        """How long the values must stay normal before a firing alert without hysteresis
+        ends (`mutualis.datahub.alerts.machine`)."""
+        return timedelta(minutes=self.recovery_minutes)
+
 
 class AlertStatus(models.TextChoices):
     NORMAL = "normal", _("normal")
@@ -162,7 +195,7 @@ class AlertState(models.Model):
     pending_since = models.DateTimeField(_("beyond since"), null=True, blank=True)
     last_value = models.JSONField(_("last value"), null=True, blank=True)
     # A firing alert of a rule without hysteresis (no `clear_value`, or a state rule) ends
-    # only once values have stayed back to normal for `machine.RECOVERY`: since when they
+    # only once values have stayed back to normal for its rule's `recovery`: since when they
     # are, and how many times they went back beyond meanwhile (no note for those).
     clearing_since = models.DateTimeField(_("back to normal since"), null=True, blank=True)
     flaps = models.PositiveIntegerField(
@@ -191,3 +224,37 @@ class AlertState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} / {self.entity_id}: {self.status}"
+
+
+class DeletedSensorTicket(models.Model):
+    """The open ticket of a rule's alert on a deleted sensor (NGSI-LD 5.6.6 Delete Entity,
+    5.6.10 Batch Entity Delete), kept by tenant and entity id.
+
+    The alert's state goes with the entity; this row does not. For the operator's
+    supervision the same id on the same site is the same equipment (the sensor was
+    deleted and created again, re-provisioned, say): when the sensor created again fires
+    the same rule while that ticket is still open there, its alert goes on with the ticket
+    (a note) instead of opening a second one (`alerts.tickets.alert_fired`). Read only when
+    an alert fires without a ticket, never per reading; used once, then deleted."""
+
+    # Its own index: a deleted rule takes its rows with it.
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: datahub_deleted_sensor_ticket_unique starts with it.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    entity_id = models.CharField(_("entity id"), max_length=512)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket"))
+    deleted_at = models.DateTimeField(_("sensor deleted at"))
+
+    class Meta:
+        verbose_name = _("ticket of a deleted sensor")
+        verbose_name_plural = _("tickets of deleted sensors")
+        constraints = [
+            # One per alert: a sensor deleted again replaces the row (the ticket it had then).
+            # Also the lookup of an alert firing without a ticket (all three columns).
+            models.UniqueConstraint(
+                fields=["tenant", "entity_id", "rule"], name="datahub_deleted_sensor_ticket_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} / {self.entity_id}: {self.ticket_id}"
