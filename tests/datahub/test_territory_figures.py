@@ -180,3 +180,41 @@ def test_the_summary_says_the_figures_in_plain_words(cast: Cast) -> None:
     assert "2 street lights of 3 are out of service, 1 for more than 7 days." in text
     assert "Charging stations: 3 in all, 1 available, 1 occupied, 1 out of service" in text
     assert "(2 of 6 charging points free now)" in text
+
+
+def test_the_summary_says_no_zero_counts(cast: Cast) -> None:
+    """An elected official read « bonne pendant 0 jour », « ont dépassé … 0 jour » and « 0
+    station de bruit sur 1 a dépassé »: the summary now names only the levels some day
+    reached, says "never", and speaks of one station as one."""
+    tenant = tenant_for_member(cast.member_a)
+    air = make_sensor(tenant, AIR_QUALITY_OBSERVED, 1, site=cast.site_a, now=NOW)
+    pm25 = AIR_QUALITY_OBSERVED.attribute("pm25").iri
+    # Two days of PM2.5 at 12 µg/m³: "fair" (ATMO), under the WHO's 15.
+    record(air, pm25, [(utc(day, hour), 12.0) for day in (20, 21) for hour in range(24)])
+    noise = make_sensor(tenant, NOISE_LEVEL_OBSERVED, 1, site=cast.site_a, now=NOW)
+    laeq = NOISE_LEVEL_OBSERVED.attribute("LAeq").iri
+    record(noise, laeq, [(utc(20, hour), 50.0) for hour in range(24)])
+    board = figures.dashboard(sensors_of(cast), period("2026-11-20", "2026-11-21"), {}, NOW)
+    with translation.override("fr"):
+        text = " ".join(summaries.summary(board))
+    assert "La qualité de l’air (indice ATMO) a été moyenne pendant 2 jours, sur 2 jours évalués." in text
+    assert "Les particules fines (PM2,5) n’ont jamais dépassé la valeur guide journalière de l’OMS" in text
+    assert "La station de bruit est restée sous les valeurs limites du bruit routier" in text
+    assert " 0 " not in f" {text} ".replace("(", " ").replace(")", " ")
+    with translation.override("en"):
+        text = " ".join(summaries.summary(board))
+    assert "Air quality (ATMO index) was fair on 2 days, out of 2 days rated." in text
+    assert "never exceeded the WHO daily guideline" in text
+
+
+def test_the_summary_of_several_noise_stations(cast: Cast) -> None:
+    tenant = tenant_for_member(cast.member_a)
+    laeq = NOISE_LEVEL_OBSERVED.attribute("LAeq").iri
+    for number, level in ((1, 50.0), (2, 55.0)):
+        station = make_sensor(tenant, NOISE_LEVEL_OBSERVED, number, site=cast.site_a, now=NOW)
+        record(station, laeq, [(utc(20, hour), level) for hour in range(24)])
+    board = figures.dashboard(sensors_of(cast), period("2026-11-20", "2026-11-20"), {}, NOW)
+    with translation.override("fr"):
+        text = " ".join(summaries.summary(board))
+    assert "Aucune des 2 stations de bruit n’a dépassé les valeurs limites du bruit routier" in text
+    assert "La station de bruit la plus exposée est" in text

@@ -3,6 +3,7 @@ computed apart, so the sentences and the tables always agree)."""
 
 from __future__ import annotations
 
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -16,6 +17,7 @@ from .figures import (
     ROAD_LIMIT_LDEN,
     ROAD_LIMIT_LNIGHT,
     Dashboard,
+    NoiseRow,
     charger_points,
 )
 from .indices import WHO_PM25_DAILY, atmo_label
@@ -23,6 +25,21 @@ from .indices import WHO_PM25_DAILY, atmo_label
 
 def _days(count: int) -> str:
     return ngettext("%(count)s day", "%(count)s days", count) % {"count": count}
+
+
+def _air_levels(good: int, fair: int, worse: int) -> str:
+    """How the rated days went, naming only the levels some day reached ("fair on 26 days
+    and degraded or worse on 4 days"): an official reads "good on 0 days" as an error."""
+    parts = [
+        text % {"days": _days(count)}
+        for text, count in (
+            (_("good on %(days)s"), good),
+            (_("fair on %(days)s"), fair),
+            (_("degraded or worse on %(days)s"), worse),
+        )
+        if count
+    ]
+    return get_text_list(parts, _("and"))
 
 
 def air_sentences(board: Dashboard) -> list[str]:
@@ -34,25 +51,60 @@ def air_sentences(board: Dashboard) -> list[str]:
     fair = counts.get(2, 0)
     worse = rated - good - fair
     sentences = [
-        _(
-            "Air quality (ATMO index) was good on %(good)s, fair on %(fair)s and degraded or worse "
-            "on %(worse)s, out of %(rated)s rated."
-        )
-        % {"good": _days(good), "fair": _days(fair), "worse": _days(worse), "rated": _days(rated)}
+        _("Air quality (ATMO index) was %(levels)s, out of %(rated)s rated.")
+        % {"levels": _air_levels(good, fair, worse), "rated": _days(rated)}
     ]
     if worse:
         worst = max(counts)
         sentences.append(_("The worst level reached was “%(level)s”.") % {"level": atmo_label(worst)})
     above = board.air.days_above_who()
-    sentences.append(
-        ngettext(
-            "Fine particles (PM2.5) exceeded the WHO daily guideline (%(who)s µg/m³) on %(count)s day.",
-            "Fine particles (PM2.5) exceeded the WHO daily guideline (%(who)s µg/m³) on %(count)s days.",
-            above,
+    if above:
+        sentences.append(
+            ngettext(
+                "Fine particles (PM2.5) exceeded the WHO daily guideline (%(who)s µg/m³) on %(count)s day.",
+                "Fine particles (PM2.5) exceeded the WHO daily guideline (%(who)s µg/m³) on %(count)s days.",
+                above,
+            )
+            % {"who": number(WHO_PM25_DAILY), "count": above}
         )
-        % {"who": number(WHO_PM25_DAILY), "count": above}
-    )
+    else:
+        sentences.append(
+            _("Fine particles (PM2.5) never exceeded the WHO daily guideline (%(who)s µg/m³).")
+            % {"who": number(WHO_PM25_DAILY)}
+        )
     return sentences
+
+
+def _noise_limits(measured: list[NoiseRow]) -> str:
+    """How many stations went beyond the road-traffic limits, said without "0 of 3" nor
+    "1 of 1"."""
+    above = sum(1 for row in measured if row.above_limit)
+    limits = {"lden": number(ROAD_LIMIT_LDEN), "lnight": number(ROAD_LIMIT_LNIGHT)}
+    if len(measured) == 1:
+        if above:
+            return (
+                _(
+                    "The noise station exceeded the road-traffic limit values (Lden %(lden)s dB or Lnight %(lnight)s dB)."
+                )
+                % limits
+            )
+        return (
+            _(
+                "The noise station stayed below the road-traffic limit values (Lden %(lden)s dB and Lnight %(lnight)s dB)."
+            )
+            % limits
+        )
+    if not above:
+        return _(
+            "None of the %(count)s noise stations exceeded the road-traffic limit values (Lden %(lden)s dB or Lnight %(lnight)s dB)."
+        ) % {"count": len(measured), **limits}
+    return ngettext(
+        "%(above)s of %(count)s noise station exceeded the road-traffic limit values "
+        "(Lden %(lden)s dB or Lnight %(lnight)s dB).",
+        "%(above)s of %(count)s noise stations exceeded the road-traffic limit values "
+        "(Lden %(lden)s dB or Lnight %(lnight)s dB).",
+        len(measured),
+    ) % {"above": above, "count": len(measured), **limits}
 
 
 def noise_sentences(board: Dashboard) -> list[str]:
@@ -60,24 +112,11 @@ def noise_sentences(board: Dashboard) -> list[str]:
     if not measured:
         return []
     loudest = max(measured, key=lambda row: row.lden or 0)
-    above = sum(1 for row in measured if row.above_limit)
-    return [
-        _("The loudest noise station was %(name)s (Lden %(lden)s dB).")
-        % {"name": loudest.sensor.name, "lden": number(loudest.lden)},
-        ngettext(
-            "%(above)s of %(count)s noise station exceeded the road-traffic limit values "
-            "(Lden %(lden)s dB or Lnight %(lnight)s dB).",
-            "%(above)s of %(count)s noise stations exceeded the road-traffic limit values "
-            "(Lden %(lden)s dB or Lnight %(lnight)s dB).",
-            len(measured),
-        )
-        % {
-            "above": above,
-            "count": len(measured),
-            "lden": number(ROAD_LIMIT_LDEN),
-            "lnight": number(ROAD_LIMIT_LNIGHT),
-        },
-    ]
+    if len(measured) == 1:
+        first = _("The noise station “%(name)s” measured Lden %(lden)s dB.")
+    else:
+        first = _("The loudest noise station was %(name)s (Lden %(lden)s dB).")
+    return [first % {"name": loudest.sensor.name, "lden": number(loudest.lden)}, _noise_limits(measured)]
 
 
 def traffic_sentences(board: Dashboard) -> list[str]:
