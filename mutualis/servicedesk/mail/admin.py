@@ -1,6 +1,7 @@
 """The back-office pages of email out: the operator's wording of each notification
 (operator admins edit, with checking and a preview; other staff read), and the outbox
-(operator admins read what left and what failed)."""
+(operator admins read what left, what failed, and what the recipients' servers reported
+back)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -158,16 +162,63 @@ class OutboundEmailAdmin(ReadOnlyAdmin, ScopedAdmin):
     """What was sent, to whom, and what failed: read-only, for the operator's admins (the
     addresses of the members' people are in it)."""
 
-    list_display = ["created_at", "ticket_number", "event", "to", "subject", "state", "attempts", "sent_at"]
-    list_filter = ["state", "event"]
-    search_fields = ["to", "subject", "=ticket__number"]
+    list_display = [
+        "created_at",
+        "ticket_number",
+        "event",
+        "to",
+        "subject",
+        "state",
+        "attempts",
+        "sent_at",
+        "delivery",
+    ]
+    # A delivery report (bounce, mail/inbound_bounce.py) is how an email that left is
+    # known not to have arrived: filter on it as on the state.
+    list_filter = ["state", "delivery_action", "event"]
+    search_fields = ["to", "subject", "=ticket__number", "=message_id"]
     list_select_related = ["ticket"]
-    readonly_fields = [f.name for f in OutboundEmail._meta.fields if f.name != "context"]
+    readonly_fields = [
+        *(f.name for f in OutboundEmail._meta.fields if f.name != "context"),
+        "delivery_reports",
+    ]
     exclude = ["context"]
 
     @admin.display(description=_("ticket"), ordering="ticket__number")
     def ticket_number(self, obj: OutboundEmail) -> str:
         return f"n° {obj.ticket.number}"
+
+    @admin.display(description=_("delivery report"), ordering="delivery_reported_at")
+    def delivery(self, obj: OutboundEmail) -> str:
+        """What the recipient's server reported (RFC 3464 Action, RFC 3463 status and the
+        server's diagnostic), else the relay's refusal, else nothing."""
+        if obj.delivery_action:
+            return format_html(
+                '<span data-delivery="{}">{}</span><br><code>{}</code> {}',
+                obj.delivery_action,
+                obj.get_delivery_action_display(),
+                obj.delivery_status or "?",
+                obj.delivery_diagnostic[:300],
+            )
+        return obj.last_error[:300] or "—"
+
+    @admin.display(description=_("delivery reports received"))
+    def delivery_reports(self, obj: OutboundEmail) -> str:
+        """Links to the reports received about it, where set-aside mail is reviewed."""
+        reports = obj.bounces.order_by("pk").only("pk", "received_at")[:20]
+        if not reports:
+            return "—"
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (
+                    reverse("servicedesk:desk-mail-detail", args=[r.pk]),
+                    date_format(localtime(r.received_at), "SHORT_DATETIME_FORMAT"),
+                )
+                for r in reports
+            ),
+        )
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser or request.scope.is_operator_admin)  # type: ignore[attr-defined]

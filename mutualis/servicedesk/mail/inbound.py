@@ -9,16 +9,19 @@ leaves the message set aside ("error"), its traceback logged: nothing received i
 The checks, in order (the first that applies decides):
 1. larger than MAIL_IN_MAX_BYTES: set aside unread ("oversized");
 2. unreadable, or no sender address ("malformed");
-3. our own mail coming back ("loop"), a program's automatic reply ("auto_reply"), a
+3. a delivery report (bounce, RFC 3464) about one of our emails: recorded on that email,
+   which a failure marks failed for good, and set aside ("bounce"); one naming no email
+   of ours changes nothing ("auto_reply"; inbound_bounce.py);
+4. our own mail coming back ("loop"), a program's automatic reply ("auto_reply"), a
    From address a receiving server found forged (dmarc=fail: "spoofed");
-4. more than DeskSettings.mail_per_sender_per_hour from this address in an hour
+5. more than DeskSettings.mail_per_sender_per_hour from this address in an hour
    ("rate_limited": a mail bomb, or two robots answering each other);
-5. a sender who is not a person of the operator or its members ("unknown_sender");
-6. a ticket named (signed headers or address, or "[#n]"): the sender must see it and may
+6. a sender who is not a person of the operator or its members ("unknown_sender");
+7. a ticket named (signed headers or address, or "[#n]"): the sender must see it and may
    reply there, as on the ticket's page ("not_allowed" otherwise: a forged In-Reply-To
    never attaches); a closed ticket is set aside ("ticket_closed") rather than reopened
    or followed by a new ticket, so that a "thank you" does not open a request;
-7. no ticket named: a new ticket on the sender's only site, of the operator's type for
+8. no ticket named: a new ticket on the sender's only site, of the operator's type for
    email requests ("choose_site", "no_email_type" when that cannot be decided).
 """
 
@@ -43,6 +46,7 @@ from ..catalogue import is_offered
 from ..lifecycle import IllegalTransition
 from ..models import DeskSettings, InboundEmail, InboundReason, InboundStatus, TicketChannel
 from . import inbound_routing as routing
+from .inbound_bounce import DeliveryReport, apply_report, read_report
 from .inbound_parse import MalformedMailError, ParsedMail, clean_subject, parse, read_headers, spoofed
 from .inbound_parse import automatic as automatic_reason
 from .inbound_parse import loop as loop_reason
@@ -182,6 +186,10 @@ def _decide(inbound: InboundEmail, raw: bytes) -> None:
     inbound.text = mail.text
     if mail.cut:
         inbound.notes = _("The text was cut at %(count)d characters.") % {"count": len(mail.text)}
+    report = read_report(mail)
+    if report is not None:
+        _bounce(inbound, mail, report)
+        return
     why = loop_reason(mail.message, mail.headers)
     if why:
         set_aside(inbound, InboundReason.LOOP, why)
@@ -226,6 +234,19 @@ def _decide(inbound: InboundEmail, raw: bytes) -> None:
         _reply(inbound, mail, named, desk, sender)
     else:
         _open(inbound, mail, desk, sender)
+
+
+def _bounce(inbound: InboundEmail, mail: ParsedMail, report: DeliveryReport) -> None:
+    """A delivery report never becomes a reply or a ticket: it is recorded on the email
+    of ours it names, then set aside. One whose From a receiving server found forged
+    changes nothing."""
+    why = spoofed(mail.message)
+    if why:
+        set_aside(inbound, InboundReason.SPOOFED, why)
+        return
+    outcome = apply_report(operator_id=inbound.operator_id, report=report)
+    inbound.bounce_of = outcome.email
+    set_aside(inbound, outcome.reason, outcome.detail)
 
 
 def body_with_notes(text: str, refused: list[str], *, has_files: bool) -> str:

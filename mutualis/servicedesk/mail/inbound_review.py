@@ -19,7 +19,16 @@ from mutualis.people.models import User
 from mutualis.registry.models import Site
 
 from .. import services
-from ..models import Comment, DeskSettings, InboundEmail, InboundStatus, IncidentType, Ticket, TicketChannel
+from ..models import (
+    Comment,
+    DeskSettings,
+    InboundEmail,
+    InboundReason,
+    InboundStatus,
+    IncidentType,
+    Ticket,
+    TicketChannel,
+)
 from ..models.inbound import TO_REVIEW
 from . import inbound_routing as routing
 from .inbound import body_with_notes
@@ -33,6 +42,16 @@ def _locked_for_review(inbound: InboundEmail) -> InboundEmail:
     if current.status not in TO_REVIEW:
         raise ValidationError(
             _("This message was already handled (%(status)s).") % {"status": current.get_status_display()}
+        )
+    return current
+
+
+def _locked_for_a_ticket(inbound: InboundEmail) -> InboundEmail:
+    current = _locked_for_review(inbound)
+    if current.reason == InboundReason.BOUNCE:
+        # A mail server's delivery report (inbound_bounce.py): nobody wrote it.
+        raise ValidationError(
+            _("A delivery report is not a person's message: it is never added to a ticket.")
         )
     return current
 
@@ -63,7 +82,7 @@ def _reviewed(current: InboundEmail, status: str, *, by: User, notes: list[str],
 @transaction.atomic
 def attach_as_reply(*, inbound: InboundEmail, ticket: Ticket, by: User) -> Comment:
     """Post the message as its sender's reply to `ticket` (a ticket the reviewer sees)."""
-    current = _locked_for_review(inbound)
+    current = _locked_for_a_ticket(inbound)
     if ticket.operator_id != current.operator_id:
         raise ValidationError(_("This ticket belongs to another operator."))
     sender = routing.find_sender(current.operator_id, current.from_address)
@@ -106,7 +125,7 @@ def open_ticket_from(*, inbound: InboundEmail, site: Site, incident_type: Incide
     """Open a ticket on `site` (a site the reviewer sees) from the message. A known sender
     is its requester (they must follow the site); otherwise the reviewer is, and the
     description says whom the request came from."""
-    current = _locked_for_review(inbound)
+    current = _locked_for_a_ticket(inbound)
     if site.operator_id != current.operator_id:
         raise ValidationError(_("This site belongs to another operator."))
     sender = routing.find_sender(current.operator_id, current.from_address)

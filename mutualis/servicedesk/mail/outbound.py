@@ -4,7 +4,8 @@ production, the console in development).
 The job is `servicedesk.send_email`; the jobs queue retries it with exponential backoff
 when the mail server refuses or cannot be reached, and the email keeps each failure
 (`attempts`, `last_error`) for the back-office. A recipient refused for good (a 5yz
-reply to RCPT: no such mailbox) is not tried again. A retried email keeps its Message-ID, so
+reply to RCPT: no such mailbox) is not tried again; nor is one a delivery report later
+says failed (inbound_bounce.py). A retried email keeps its Message-ID, so
 a message the server took although the connection broke arrives twice at worst, and a
 mail client shows it once.
 """
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from mutualis.jobs import task
 
-from ..models import OutboundEmail, OutboundState
+from ..models import DeliveryAction, OutboundEmail, OutboundState
 from . import identity
 
 logger = logging.getLogger("mutualis.servicedesk.mail")
@@ -68,7 +69,13 @@ def send_email(*, email_id: int) -> None:
     # update an email nobody tried to send yet (notifications._pending_state_email locks
     # rows with no attempt): this UPDATE waits for that transaction, and the text read
     # next is the updated one; an email being sent is no longer updated, a new one is made.
-    started = OutboundEmail.objects.filter(pk=email_id).exclude(state=OutboundState.SENT)
+    # An email a delivery report says failed for good (mail/inbound_bounce.py) did leave,
+    # though a retry was still due (the connection broke after the relay took it): not again.
+    started = (
+        OutboundEmail.objects.filter(pk=email_id)
+        .exclude(state=OutboundState.SENT)
+        .exclude(delivery_action=DeliveryAction.FAILED)
+    )
     if not started.update(attempts=F("attempts") + 1):
         return  # deleted with its ticket, or a retry of an email that did leave
     email = OutboundEmail.objects.select_related("ticket").get(pk=email_id)

@@ -4,6 +4,7 @@ from .calendars import BusinessCalendar, Closure, OpeningRange, Weekday
 from .catalogue import CatalogueOverride, Category, FormField, FormFieldKind, IncidentType, Priority
 from .inbound import InboundEmail, InboundReason, InboundSource, InboundStatus
 from .notifications import (
+    DeliveryAction,
     EmailTemplate,
     NotificationEvent,
     NotificationPreference,
@@ -45,6 +46,7 @@ __all__ = [
     "CategoryServiceLevel",
     "Closure",
     "Comment",
+    "DeliveryAction",
     "DeskSettings",
     "EmailTemplate",
     "EscalationAction",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from mutualis.people.tenancy import OperatorDataQuerySet
 from mutualis.registry.models import Operator
 
+from .notifications import OutboundEmail
 from .tickets import Comment, Ticket
 
 
@@ -42,6 +43,8 @@ class InboundReason(models.TextChoices):
 
     UNKNOWN_SENDER = "unknown_sender", _("sender is not a user of the operator or its members")
     AUTO_REPLY = "auto_reply", _("automatic reply (out of office, bounce, list)")
+    # A delivery report about one of the desk's own emails (mail/inbound_bounce.py).
+    BOUNCE = "bounce", _("delivery report of an email sent by the service desk")
     LOOP = "loop", _("our own email coming back (loop)")
     SPOOFED = "spoofed", _("sender address failed authentication (DMARC)")
     RATE_LIMITED = "rate_limited", _("too many messages from this sender in an hour")
@@ -120,6 +123,15 @@ class InboundEmail(models.Model):
     comment = models.ForeignKey(Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # A delivery report (bounce): the email of ours it is about.
+    bounce_of = models.ForeignKey(
+        OutboundEmail,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bounces",
+        verbose_name=_("delivery report of"),
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -120,7 +120,27 @@ class NotificationPreference(models.Model):
 class OutboundState(models.TextChoices):
     QUEUED = "queued", _("queued")
     SENT = "sent", _("sent")
-    FAILED = "failed", _("not sent: failed (the job retries it)")
+    # Refused by the relay (retried by the job unless the refusal is for good, a 5yz), or
+    # returned later by the recipient's server (a delivery report, mail/inbound_bounce.py).
+    FAILED = "failed", _("failed: not sent, or returned (see the last error or the delivery report)")
+
+
+class DeliveryAction(models.TextChoices):
+    """What a delivery report says became of an email at the recipient's side: the
+    `Action` field of RFC 3464 §2.3.3."""
+
+    FAILED = "failed", _("not delivered: returned by the recipient's mail server")
+    DELAYED = "delayed", _("delayed: the recipient's mail server keeps trying")
+    DELIVERED = "delivered", _("delivered")
+    RELAYED = "relayed", _("relayed to a server that sends no report")
+    EXPANDED = "expanded", _("delivered to the addresses of a list")
+
+
+class OutboundEmailQuerySet(OperatorDataQuerySet["OutboundEmail"]):
+    def named_by(self, operator_id: int, message_ids: list[str]) -> OutboundEmailQuerySet:
+        """The operator's emails with these Message-IDs: what a delivery report may change
+        (exact match on our unique, unguessable Message-ID; never a subject)."""
+        return self.filter(operator_id=operator_id, message_id__in=message_ids)
 
 
 class OutboundEmail(models.Model):
@@ -158,8 +178,16 @@ class OutboundEmail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The latest delivery report (bounce) received for it (RFC 3464 §2.3): a "failed" one
+    # is kept over any later report, and the email is then failed for good.
+    delivery_action = models.CharField(
+        _("delivery report"), max_length=10, choices=DeliveryAction.choices, blank=True
+    )
+    delivery_status = models.CharField(_("delivery status"), max_length=16, blank=True)  # RFC 3463
+    delivery_diagnostic = models.TextField(_("recipient server's diagnostic"), blank=True)
+    delivery_reported_at = models.DateTimeField(_("delivery report received"), null=True, blank=True)
 
-    objects = OperatorDataQuerySet["OutboundEmail"].as_manager()
+    objects = OutboundEmailQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -164,6 +164,8 @@ def mail_detail(request: ScopedRequest, pk: int, **bound: forms.Form) -> HttpRes
     inbound = _visible_mail(scope, pk)
     headers = _headers(inbound)
     reviewing = inbound.status in TO_REVIEW and can_handle(scope)
+    # A delivery report (mail/inbound_bounce.py) is never a reply nor a request: discard only.
+    ticketable = reviewing and inbound.reason != InboundReason.BOUNCE
     return render(
         request,
         "servicedesk/mail_detail.html",
@@ -173,8 +175,8 @@ def mail_detail(request: ScopedRequest, pk: int, **bound: forms.Form) -> HttpRes
             "headers": headers,
             "files": _files(inbound),
             "reviewing": reviewing,
-            "attach_form": bound.get("attach") or (AttachForm() if reviewing else None),
-            "open_form": bound.get("open") or (OpenForm(scope) if reviewing else None),
+            "attach_form": bound.get("attach") or (AttachForm() if ticketable else None),
+            "open_form": bound.get("open") or (OpenForm(scope) if ticketable else None),
         },
         status=400 if bound else 200,
     )
