@@ -127,3 +127,14 @@ def test_every_model_field_the_back_office_shows_has_a_french_label() -> None:
             if english == french and french not in SAME_IN_BOTH_LANGUAGES:
                 untranslated.append(f"{model.__name__}.{name}: {french}")
     assert untranslated == []
+
+
+# French typography writes the apostrophe ’ (U+2019): "Jetons d’API", "l’opérateur".
+def test_french_translations_use_the_typographic_apostrophe() -> None:
+    straight = [
+        f"{key}: {text}"
+        for _flags, fields in entries()
+        for key, text in fields.items()
+        if key.startswith("msgstr") and "'" in text
+    ]
+    assert straight == []

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from mutualis.backoffice.site import ScopedAdmin
 
 from .alerts import admin as alerts_admin  # noqa: F401 - registers the alert rules and states
+from .ingestion.reasons import REASONS, detail_shown, reason_label
 from .models import DeadLetter, Entity, StoredContext, Subscription, Tenant
 
 
@@ -124,6 +125,22 @@ class StoredContextAdmin(ScopedAdmin):
         return action in ("view", "delete") and request.scope.is_operator_admin  # type: ignore[attr-defined]
 
 
+class ReasonFilter(admin.SimpleListFilter):
+    """The reasons of the letters the operator has, by their label: the stored codes
+    (`too_large`, `bad_value`) are the API's English, not words for the back office."""
+
+    title = _("reason")
+    parameter_name = "reason"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, str]]:
+        codes = model_admin.get_queryset(request).order_by().values_list("reason", flat=True).distinct()
+        known = [code for code in REASONS if code in set(codes)]
+        return [(code, reason_label(code)) for code in [*known, *sorted(set(codes) - set(known))]]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(reason=self.value()) if self.value() else queryset
+
+
 @admin.register(DeadLetter)
 class DeadLetterAdmin(ReadOnlyScopedAdmin):
     """What the ingestion rejected, with the reason, so that a sensor or the registry can be
@@ -131,15 +148,15 @@ class DeadLetterAdmin(ReadOnlyScopedAdmin):
 
     list_display = [
         "received_at",
-        "reason",
+        "reason_shown",
         "source",
         "tenant_shown",
         "topic",
-        "detail",
+        "detail_shown",
         "times_seen",
         "last_seen_at",
     ]
-    list_filter = ["reason", "source"]
+    list_filter = [ReasonFilter, "source"]
     search_fields = ["topic", "detail", "payload"]
     list_select_related = ["tenant"]
     date_hierarchy = "received_at"
@@ -153,8 +170,18 @@ class DeadLetterAdmin(ReadOnlyScopedAdmin):
         "source",
         "tenant_shown",
         "topic",
-        "reason",
-        "detail",
+        "reason_shown",
+        "detail_shown",
         "payload",
     ]
-    readonly_fields = ["tenant_shown"]
+    readonly_fields = ["tenant_shown", "reason_shown", "detail_shown"]
+
+    # The reason and the detail are stored as the ingestion answers them, in English
+    # (mutualis.datahub.ingestion.reasons); shown in the back office's language.
+    @admin.display(description=_("reason"), ordering="reason")
+    def reason_shown(self, obj: DeadLetter) -> str:
+        return reason_label(obj.reason)
+
+    @admin.display(description=_("detail"))
+    def detail_shown(self, obj: DeadLetter) -> str:
+        return detail_shown(obj.detail)

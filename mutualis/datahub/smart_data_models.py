@@ -178,7 +178,7 @@ AIR_QUALITY_OBSERVED = SdmType(
     subject=ENV,
     description=gettext_lazy("An observation of air quality conditions at a certain place and time."),
     asset_type_code="capteur-qualite-air",
-    asset_type_name="Capteur de qualité de l'air",
+    asset_type_name="Capteur de qualité de l’air",
     attributes=(
         _name(ENV),
         LOCATION,
@@ -545,7 +545,7 @@ AC_MEASUREMENT = SdmType(
     subject=ENERGY,
     description=gettext_lazy("Electricity meter of a public building (alternating current measurement)."),
     asset_type_code="compteur-energie",
-    asset_type_name="Compteur d'énergie",
+    asset_type_name="Compteur d’énergie",
     attributes=(
         _name(ENERGY),
         LOCATION,

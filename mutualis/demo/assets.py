@@ -40,9 +40,9 @@ REPAIR_NOTES = (
     "Panne matérielle",
     "Connectique abîmée",
 )
-LOST_NOTES = ("Déclaré perdu par l'établissement", "Vol signalé, plainte déposée")
+LOST_NOTES = ("Déclaré perdu par l’établissement", "Vol signalé, plainte déposée")
 RETIRED_NOTES = ("Fin de vie", "Irréparable, remplacé", "Obsolète")
-STOCK_NOTES = ("Réaffectation en attente", "Retour en stock après départ de l'utilisateur")
+STOCK_NOTES = ("Réaffectation en attente", "Retour en stock après départ de l’utilisateur")
 
 Line = tuple[str, str, dt.datetime, str, bool]  # from, to, when, note, by a technician
 

@@ -26,11 +26,11 @@ SERVICES: tuple[tuple[str, str, str], ...] = (
         "Poste central de supervision : alarmes intrusion et levée de doute.",
     ),
     ("irve", "Bornes de recharge (IRVE)", "Installation, maintenance et supervision des bornes de recharge."),
-    ("achats", "Centrale d'achats", "Accords-cadres mutualisés à prix négociés."),
+    ("achats", "Centrale d’achats", "Accords-cadres mutualisés à prix négociés."),
     ("territoires-connectes", "Territoires connectés (capteurs)", "Capteurs, réseau de collecte et données."),
     ("cybersecurite", "Cybersécurité", "Sensibilisation, audits, sauvegarde externalisée, SOC."),
     ("inclusion", "Inclusion numérique (Pass numérique)", "Chèques de formation aux usages numériques."),
-    ("archivage", "Archivage électronique", "Système d'archivage électronique hybride (SAEH)."),
+    ("archivage", "Archivage électronique", "Système d’archivage électronique hybride (SAEH)."),
     ("signature", "Signature électronique", "Parapheurs et circuits de signature électronique."),
     (
         "maintenance-ecoles",
@@ -50,7 +50,7 @@ SITE_KINDS: tuple[tuple[str, str], ...] = (
     ("parking", "Parking"),
     ("mediatheque", "Médiathèque"),
     ("centre-pmi", "Centre de PMI"),
-    ("foyer-enfance", "Foyer de l'enfance"),
+    ("foyer-enfance", "Foyer de l’enfance"),
     ("salle-universitaire", "Salle universitaire"),
     ("musee", "Musée"),
     ("centre-technique", "Centre technique municipal"),
@@ -129,7 +129,7 @@ ASSET_TYPES: tuple[AssetTypeSpec, ...] = (
         _m("ABB", "Terra AC", "TACW{D8}", (1500, 1900), 24),
     )),
     AssetTypeSpec("capteur", "Capteur", 60, "CAPT", (
-        _m("Milesight", "AM319 (qualité de l'air intérieur)", "6{H15}", (190, 240), 24),
+        _m("Milesight", "AM319 (qualité de l’air intérieur)", "6{H15}", (190, 240), 24),
         _m("Milesight", "EM310-UDL (détection de crue)", "6{H15}", (150, 190), 24),
         _m("Elsys", "ERS CO2", "A81758{H10}", (160, 210), 24),
         _m("Eco-Compteur", "ZELT (comptage vélos)", "Y{D7}", (2200, 2900), 24),
@@ -148,7 +148,7 @@ ASSET_TYPES: tuple[AssetTypeSpec, ...] = (
         _m("Crestron", "Flex UC-MM30-Z", "{D10}", (6500, 8200), 36),
         _m("Sony", "Bravia Pro FW-75BZ35L", "{D7}", (2600, 3300), 36),
     )),
-    AssetTypeSpec("centrale-alarme", "Centrale d'alarme intrusion", 120, "ALM", (
+    AssetTypeSpec("centrale-alarme", "Centrale d’alarme intrusion", 120, "ALM", (
         _m("Ajax", "Hub 2 Plus", "{H8}", (390, 480), 24),
         _m("Risco", "LightSYS+", "RP{D9}", (620, 780), 24),
         _m("Vanderbilt", "SPC5320", "V{D8}", (880, 1100), 24),

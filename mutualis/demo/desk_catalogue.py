@@ -38,7 +38,7 @@ TECHNICIAN_LOGIN_TEAMS = ("terrain-78", "numerique-educatif")
 CHARGER_COMMUNES_WITH_OVERRIDE = 3
 CHARGER_TYPE = ("Borne de recharge", "Borne hors service")
 SWITCHBOARD_TYPE = ("Téléphonie", "Renvoi ou messagerie vocale à modifier")
-SOFTWARE_TYPE = ("Poste de travail", "Demande d'installation de logiciel")
+SOFTWARE_TYPE = ("Poste de travail", "Demande d’installation de logiciel")
 
 
 def build_catalogue(ctx: DemoContext, members: DemoMembers, people: DemoPeople) -> dict[str, Team]:

@@ -76,7 +76,7 @@ def build_service_levels(ctx: DemoContext, members: DemoMembers) -> None:
     operator = ctx.operator
     office = _calendar(operator, "Heures de bureau", _week([(510, 720), (810, 1050)], weekdays=5))
     Closure.objects.bulk_create(
-        Closure(calendar=office, label="Fermeture de fin d'année", first_day=first, last_day=last)
+        Closure(calendar=office, label="Fermeture de fin d’année", first_day=first, last_day=last)
         for first, last in _christmas_weeks(ctx.today)
     )
     _calendar(operator, "24 h/24, 7 j/7", always_open=True)
@@ -186,11 +186,11 @@ def _christmas_weeks(today: dt.date) -> list[tuple[dt.date, dt.date]]:
 
 
 def _school_closures(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
-    names = ("Vacances de la Toussaint", "Vacances de Noël", "Vacances d'hiver", "Vacances de printemps")
+    names = ("Vacances de la Toussaint", "Vacances de Noël", "Vacances d’hiver", "Vacances de printemps")
     closures = []
     for year in range(today.year - 3, today.year + 1):
         holidays = school_holidays(year)
-        for (start, resume), name in zip(holidays, (*names, "Vacances d'été"), strict=True):
+        for (start, resume), name in zip(holidays, (*names, "Vacances d’été"), strict=True):
             closures.append((f"{name} {year}-{year + 1}", start, resume - dt.timedelta(days=1)))
     return closures
 

@@ -132,7 +132,7 @@ def since(label: str = "Depuis quand ?") -> FieldSpec:
     return FieldSpec("depuis", label, FormFieldKind.DATE, required=True)
 
 
-def usable(label: str = "L'équipement est-il encore utilisable ?", yes: float = 0.3) -> FieldSpec:
+def usable(label: str = "L’équipement est-il encore utilisable ?", yes: float = 0.3) -> FieldSpec:
     return FieldSpec("utilisable", label, FormFieldKind.YES_NO, required=True, yes=yes)
 
 
@@ -140,7 +140,7 @@ def yes_no(key: str, label: str, yes: float = 0.5) -> FieldSpec:
     return FieldSpec(key, label, FormFieldKind.YES_NO, required=True, yes=yes)
 
 
-def pupils(label: str = "Combien d'élèves concernés ?", numbers: tuple[int, int] = (1, 30)) -> FieldSpec:
+def pupils(label: str = "Combien d’élèves concernés ?", numbers: tuple[int, int] = (1, 30)) -> FieldSpec:
     return FieldSpec("eleves", label, FormFieldKind.NUMBER, numbers=numbers)
 
 
@@ -154,7 +154,7 @@ def equipment(label: str, required: bool = True) -> FieldSpec:
         label,
         FormFieldKind.ASSET,
         required=required,
-        help_text="Le numéro d'inventaire figure sur l'étiquette collée sur l'équipement.",
+        help_text="Le numéro d’inventaire figure sur l’étiquette collée sur l’équipement.",
     )
 
 

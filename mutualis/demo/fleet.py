@@ -167,12 +167,12 @@ def _town_halls_and_schools(ctx: DemoContext, fleet: Fleet, waves: Waves, sites:
     for town_sites in sites.schools.values():
         for site in town_sites:
             fleet.add(site, "poste-travail", PCS_PER_SCHOOL, waves.years(8), numbered("Poste de classe"))
-            fleet.add(site, "commutateur", 1, waves.years(8), fixed("Commutateur de l'école"))
+            fleet.add(site, "commutateur", 1, waves.years(8), fixed("Commutateur de l’école"))
             fleet.add(
                 site, "borne-wifi", ACCESS_POINTS_PER_SCHOOL, waves.years(5), numbered("Borne Wi-Fi, classe")
             )
-            air = models("capteur", "AM319 (qualité de l'air intérieur)")
-            fleet.add(site, "capteur", 1, waves.years(3), fixed("Capteur de qualité de l'air"), models=air)
+            air = models("capteur", "AM319 (qualité de l’air intérieur)")
+            fleet.add(site, "capteur", 1, waves.years(3), fixed("Capteur de qualité de l’air"), models=air)
     for site in sites.mediatheques:
         fleet.add(
             site,
@@ -203,14 +203,14 @@ def _care_and_buildings(ctx: DemoContext, fleet: Fleet, waves: Waves, sites: Dem
         fleet.add(site, "commutateur", SWITCHES_PER_DEPARTMENTAL_BUILDING, waves.years(8), label)
         comfort = models("capteur", "ERS CO2")
         fleet.add(
-            site, "capteur", 1, waves.years(3), fixed("Capteur de confort et d'énergie"), models=comfort
+            site, "capteur", 1, waves.years(3), fixed("Capteur de confort et d’énergie"), models=comfort
         )
     sizes = apportion(plan.supervised_buildings, ALARM_WAVES)
     start = 0
     for years_back, size in zip((5, 4, 3), sizes, strict=True):
         for site in sites.supervised[start : start + size]:
             window = waves.years(years_back, years_back)
-            fleet.add(site, "centrale-alarme", 1, window, fixed("Centrale d'alarme reliée au PCSU"))
+            fleet.add(site, "centrale-alarme", 1, window, fixed("Centrale d’alarme reliée au PCSU"))
         start += size
     for site in sites.university_rooms:
         fleet.add(

@@ -19,12 +19,12 @@ VERSAILLES_PRINCIPAL = "principal@college-versailles.mutualis.example"
 
 # (role, in French as the demo speaks it; email)
 DEMO_LOGINS: tuple[tuple[str, str], ...] = (
-    ("Administrateur de l'opérateur", ADMIN),
+    ("Administrateur de l’opérateur", ADMIN),
     ("Superviseur", SUPERVISOR),
     ("Agent du service desk", DESK_AGENT),
     ("Technicien", TECHNICIAN),
     ("Agent de la commune de Versailles et de la CA Versailles Grand Parc", VERSAILLES_AGENT),
     ("Contact de trois écoles de Versailles", VERSAILLES_SCHOOLS),
     ("Maire de Versailles (lecture seule)", VERSAILLES_MAYOR),
-    ("Principal d'un collège de Versailles", VERSAILLES_PRINCIPAL),
+    ("Principal d’un collège de Versailles", VERSAILLES_PRINCIPAL),
 )

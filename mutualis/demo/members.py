@@ -92,14 +92,22 @@ def departement_code(member: Member) -> str:
     return member.departement.code
 
 
+def shown(name: str) -> str:
+    """A place's name as the demo shows it, with French typography's apostrophe: the COG
+    writes Bois-d'Arcy and CC Coeur d'Yvelines with the straight one."""
+    return name.replace("'", "’")
+
+
 def of(name: str) -> str:
-    """French 'de' before a place name: de Versailles, d'Orgeval, du Chesnay, des Mureaux."""
+    """French "de" before a place name: de Versailles, d’Orgeval, du Chesnay, des Mureaux,
+    de L’Étang-la-Ville."""
+    name = shown(name)
     if name.startswith("Le "):
         return "du " + name[3:]
     if name.startswith("Les "):
         return "des " + name[4:]
     if name[0] in "AEIOUYÉÈÎH":
-        return "d'" + name
+        return "d’" + name
     return "de " + name
 
 
@@ -139,7 +147,7 @@ def build_members(ctx: DemoContext) -> DemoMembers:
         epcis[code] = Member(
             **base,
             kind=MemberKind.EPCI,
-            name=epci.name,
+            name=shown(epci.name),
             siren=epci.code,
             epci=epci,
             joined_on=ctx.clamp(day_between(rng, first, first + dt.timedelta(days=5 * 365))),
@@ -162,7 +170,7 @@ def build_members(ctx: DemoContext) -> DemoMembers:
         commune_members[commune.code] = Member(
             **base,
             kind=MemberKind.COMMUNE,
-            name=commune.name,
+            name=shown(commune.name),
             siren=commune.siren,
             commune=commune,
             parent=parent,
@@ -243,7 +251,7 @@ def _establishments(
     sdis = Member(
         **base,
         establishment_type=EstablishmentType.SDIS,
-        name="Service départemental d'incendie et de secours des Yvelines (SDIS 78)",
+        name="Service départemental d’incendie et de secours des Yvelines (SDIS 78)",
         siren=ids.siren("28"),
         commune=versailles,
         parent=yvelines,
@@ -275,7 +283,7 @@ def _establishments(
         Member(
             **base,
             establishment_type=EstablishmentType.CCAS,
-            name=f"Centre communal d'action sociale {of(seat.name)}",
+            name=f"Centre communal d’action sociale {of(seat.name)}",
             siren=ids.siren("26"),
             commune=seat,
             parent=communes[seat.code],
@@ -292,7 +300,7 @@ def _establishments(
     institute = Member(
         **base,
         establishment_type=EstablishmentType.HEALTH,
-        name="Institut de psychotraumatologie de l'enfant et de l'adolescent",
+        name="Institut de psychotraumatologie de l’enfant et de l’adolescent",
         siren=ids.siren("26"),
         commune=versailles,
         parent=yvelines,

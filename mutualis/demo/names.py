@@ -60,7 +60,7 @@ COLLEGE_NAMES = (
     "Pierre Mendès France", "Charles de Gaulle", "Jean Mermoz", "Pablo Picasso", "Hector Berlioz",
     "Maurice Ravel", "Frédéric Chopin", "Gérard Philipe", "Françoise Dolto", "Madame de Sévigné",
     "Émile Zola", "George Sand", "Jules Verne", "André Malraux", "Henri Wallon", "Paul Langevin",
-    "Louise Michel", "Le Bois d'Aulne", "La Mare aux Saules", "Les Hauts-Grillets",
+    "Louise Michel", "Le Bois d’Aulne", "La Mare aux Saules", "Les Hauts-Grillets",
 )  # fmt: skip
 
 SCHOOL_NAMESAKES = (
@@ -74,29 +74,29 @@ SCHOOL_NAMESAKES = (
 SCHOOL_KINDS = ("École élémentaire", "École maternelle", "Groupe scolaire")
 
 RESIDENCE_NAMES = (
-    "Les Tilleuls", "Les Glycines", "Les Jardins d'Automne", "La Roseraie", "Les Lilas", "Le Parc",
+    "Les Tilleuls", "Les Glycines", "Les Jardins d’Automne", "La Roseraie", "Les Lilas", "Le Parc",
     "Les Marronniers", "Les Cèdres", "La Source", "Les Tamaris", "Les Hortensias", "Les Magnolias",
     "Le Belvédère", "Les Pins", "Les Saules", "Les Acacias", "Résidence du Château", "Les Cytises",
-    "Les Camélias", "La Chênaie", "Le Val Fleuri", "Les Orchidées", "Les Amandiers", "L'Orangerie",
+    "Les Camélias", "La Chênaie", "Le Val Fleuri", "Les Orchidées", "Les Amandiers", "L’Orangerie",
     "Les Sorbiers", "Les Bruyères", "Le Moulin", "Les Vergers", "La Closerie", "Les Iris",
 )  # fmt: skip
 
 MEDIATHEQUE_NAMESAKES = (
     "Jacques Prévert", "Marguerite Duras", "Elsa Triolet", "Simone de Beauvoir", "André Malraux",
     "Boris Vian", "Jules Verne", "Colette", "Victor Hugo", "Albert Camus", "Aimé Césaire",
-    "Louise Michel", "Jean d'Ormesson", "La Passerelle", "L'Astrolabe", "Les Quatre Vents",
+    "Louise Michel", "Jean d’Ormesson", "La Passerelle", "L’Astrolabe", "Les Quatre Vents",
 )  # fmt: skip
 
 STREETS = (
     "rue de la République", "avenue du Général-de-Gaulle", "rue Victor-Hugo", "rue Jean-Jaurès",
-    "place de l'Église", "rue de Paris", "boulevard de la Paix", "rue des Écoles", "rue Pasteur",
+    "place de l’Église", "rue de Paris", "boulevard de la Paix", "rue des Écoles", "rue Pasteur",
     "avenue de la Gare", "rue du Moulin", "chemin des Vignes", "rue Gambetta", "avenue Foch",
     "rue du Maréchal-Leclerc", "allée des Tilleuls", "rue des Lilas", "rue du Château",
     "rue de Versailles", "avenue Jean-Moulin", "rue Émile-Zola", "rue Anatole-France",
     "rue Carnot", "rue Voltaire", "rue de la Libération", "avenue du 8-Mai-1945",
     "rue du 11-Novembre", "place du Marché", "rue des Frères-Lumière", "rue Pierre-Brossolette",
     "rue Saint-Martin", "rue de la Fontaine", "rue des Prés", "avenue des Sports",
-    "rue de l'Industrie", "rue Henri-Barbusse", "rue Gabriel-Péri", "rue du Stade",
+    "rue de l’Industrie", "rue Henri-Barbusse", "rue Gabriel-Péri", "rue du Stade",
 )  # fmt: skip
 
 

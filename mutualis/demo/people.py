@@ -23,7 +23,7 @@ from .sites import DemoSites
 
 OPERATOR_DOMAIN = "mutualis.example"
 OPERATOR_JOBS = {
-    Role.OPERATOR_ADMIN: ("Directeur général des services", "Directrice des systèmes d'information"),
+    Role.OPERATOR_ADMIN: ("Directeur général des services", "Directrice des systèmes d’information"),
     Role.SUPERVISOR: ("Responsable du service desk", "Chef de projet", "Responsable du PCSU"),
     Role.DESK_AGENT: ("Agent du service desk", "Opérateur de supervision (PCSU)"),
     Role.TECHNICIAN: (
@@ -134,7 +134,7 @@ def _colleges(staff: Staffing, members: DemoMembers) -> None:
         principal = staff.person(
             "ac-versailles.mutualis.example", email=logins.VERSAILLES_PRINCIPAL if first else ""
         )
-        staff.hold(principal, Role.MEMBER_AGENT, college, "Principal" if first else "Chef d'établissement")
+        staff.hold(principal, Role.MEMBER_AGENT, college, "Principal" if first else "Chef d’établissement")
         staff.hold(staff.person("ac-versailles.mutualis.example"), Role.MEMBER_AGENT, college, "Gestionnaire")
 
 
@@ -172,7 +172,7 @@ def _communes(ctx: DemoContext, staff: Staffing, members: DemoMembers, sites: De
     )
     for code, school in rng.sample(schools[3:], min(users["school_contact"] - 1, len(schools) - 3)):
         director = staff.person(_domain(ctx.territory.by_code[code].name))
-        staff.hold(director, Role.SITE_CONTACT, members.communes[code], "Directeur d'école", [school])
+        staff.hold(director, Role.SITE_CONTACT, members.communes[code], "Directeur d’école", [school])
     mayors = [members.communes[versailles.code], *weighted_sample(rng, others, weights, users["mayor"] - 1)]
     for index, commune in enumerate(mayors):
         email = logins.VERSAILLES_MAYOR if index == 0 else ""
@@ -184,7 +184,7 @@ def _others(ctx: DemoContext, staff: Staffing, members: DemoMembers, sites: Demo
     epcis = list(members.epcis.values())
     for _index, epci in zip(range(users["epci_agent"]), cycle(epcis), strict=False):
         staff.hold(
-            staff.person(_domain(epci.name)), Role.MEMBER_AGENT, epci, "Responsable du système d'information"
+            staff.person(_domain(epci.name)), Role.MEMBER_AGENT, epci, "Responsable du système d’information"
         )
     for _index, epci in zip(range(users["epci_elected"]), cycle(epcis), strict=False):
         staff.hold(staff.person(_domain(epci.name)), Role.ELECTED, epci, "Vice-président chargé du numérique")
@@ -193,7 +193,7 @@ def _others(ctx: DemoContext, staff: Staffing, members: DemoMembers, sites: Demo
     jobs = (
         "Chef de projet collèges numériques",
         "Responsable des bâtiments",
-        "Direction des systèmes d'information",
+        "Direction des systèmes d’information",
     )
     for index, dep in zip(range(users["departement_agent"]), cycle(departements), strict=False):
         staff.hold(
@@ -209,14 +209,14 @@ def _others(ctx: DemoContext, staff: Staffing, members: DemoMembers, sites: Demo
         staff.hold(user, Role.SITE_CONTACT, dep, "Gestionnaire de bâtiment", [building])
     for ehpad in members.ehpads[: users["ehpad_agent"]]:
         staff.hold(
-            staff.person(f"ehpad-{_domain(seat(ehpad).name)}"), Role.MEMBER_AGENT, ehpad, "Directeur d'EHPAD"
+            staff.person(f"ehpad-{_domain(seat(ehpad).name)}"), Role.MEMBER_AGENT, ehpad, "Directeur d’EHPAD"
         )
     for ccas in members.ccas[: users["ccas_agent"]]:
         staff.hold(
             staff.person(f"ccas-{_domain(seat(ccas).name)}"), Role.MEMBER_AGENT, ccas, "Responsable du CCAS"
         )
     for index in range(users["sdis_agent"]):
-        job = ("Responsable des systèmes d'information", "Officier de permanence")[index % 2]
+        job = ("Responsable des systèmes d’information", "Officier de permanence")[index % 2]
         staff.hold(staff.person("sdis78.mutualis.example"), Role.MEMBER_AGENT, members.sdis, job)
     for station in rng.sample(sites.fire_stations, users["fire_station_contact"]):
         staff.hold(
@@ -230,5 +230,5 @@ def _others(ctx: DemoContext, staff: Staffing, members: DemoMembers, sites: Demo
         job = ("Responsable audiovisuel", "Technicien audiovisuel")[min(index, 1)]
         staff.hold(staff.person("uvsq.mutualis.example"), Role.MEMBER_AGENT, members.university, job)
     for index in range(users["institute_agent"]):
-        job = ("Directrice de l'institut", "Cadre de santé")[min(index, 1)]
+        job = ("Directrice de l’institut", "Cadre de santé")[min(index, 1)]
         staff.hold(staff.person("ipea.mutualis.example"), Role.MEMBER_AGENT, members.institute, job)

@@ -42,14 +42,14 @@ MUSEUMS = (
 )
 BUILDINGS = {
     "78": (
-        "Maison départementale de l'autonomie",
-        "Centre d'exploitation routière",
+        "Maison départementale de l’autonomie",
+        "Centre d’exploitation routière",
         "Pôle social départemental",
     ),
     "92": (
-        "Espace départemental d'actions sociales",
+        "Espace départemental d’actions sociales",
         "Centre routier départemental",
-        "Maison de l'autonomie",
+        "Maison de l’autonomie",
     ),
 }
 # The UVSQ's campuses: (commune, building).
@@ -57,13 +57,13 @@ CAMPUSES = (
     ("Versailles", "Bâtiment Buffon"),
     ("Versailles", "Bâtiment Fermat"),
     ("Versailles", "Bâtiment Descartes"),
-    ("Guyancourt", "Bâtiment D'Alembert"),
+    ("Guyancourt", "Bâtiment D’Alembert"),
     ("Montigny-le-Bretonneux", "UFR Simone Veil – Santé"),
     ("Vélizy-Villacoublay", "IUT de Vélizy"),
     ("Mantes-la-Jolie", "IUT de Mantes-en-Yvelines"),
     ("Rambouillet", "IUT de Rambouillet"),
 )
-PARKINGS = ("Parking de la Gare", "Parking du Marché", "Parking de l'Hôtel de Ville", "Parking des Sports")
+PARKINGS = ("Parking de la Gare", "Parking du Marché", "Parking de l’Hôtel de Ville", "Parking des Sports")
 VOIRIE = ("centre-ville", "abords de la gare", "entrée de ville", "parc municipal")
 
 
@@ -173,7 +173,7 @@ def build_sites(ctx: DemoContext, members: DemoMembers) -> DemoSites:
     in_78 = territory.in_departement("78")
     stations = weighted_sample(rng, in_78, [c.population or 0 for c in in_78], plan.fire_stations)
     for commune in sorted(stations, key=lambda c: c.code):
-        name = f"Centre d'incendie et de secours {of(commune.name)}"
+        name = f"Centre d’incendie et de secours {of(commune.name)}"
         sites.fire_stations.append(
             make.add(members.sdis, "caserne", name, commune, code=f"CIS-{commune.code}")
         )
@@ -231,7 +231,7 @@ def _departement_sites(ctx: DemoContext, members: DemoMembers, make: SiteMaker, 
         sites.institute.append(make.add(institute, "centre-pmi", name, territory.named(town)))
     for code, communes in _spread(ctx, plan.foyers, (1, 1)).items():
         for commune in communes:
-            name = f"Foyer départemental de l'enfance {of(commune.name)}"
+            name = f"Foyer départemental de l’enfance {of(commune.name)}"
             sites.foyers.append(make.add(deps[code], "foyer-enfance", name, commune))
     for index in range(plan.museums):
         if index < len(MUSEUMS):

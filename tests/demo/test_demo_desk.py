@@ -44,19 +44,19 @@ TODAY = dt.date(2026, 3, 15)
 NOW = dt.datetime(2026, 3, 15, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 # What some kinds of site must be offered, and must not: a collège is not a fire station.
 CATALOGUE = {
-    "college": ({"Écran cassé", "Pas d'image ou ne s'allume plus", "ENT ou Pronote inaccessible"},
-                {"Ligne d'alerte ou poste de garde injoignable", "Borne hors service", "Alarme en défaut"}),
-    "caserne": ({"Ligne d'alerte ou poste de garde injoignable", "Caméra hors ligne", "Pas d'internet"},
-                {"Écran cassé", "ENT ou Pronote inaccessible", "Pas d'image ou ne s'allume plus"}),
-    "ecole": ({"ENT ou Pronote inaccessible", "L'ordinateur ne démarre plus", "Wi-Fi absent ou instable"},
+    "college": ({"Écran cassé", "Pas d’image ou ne s’allume plus", "ENT ou Pronote inaccessible"},
+                {"Ligne d’alerte ou poste de garde injoignable", "Borne hors service", "Alarme en défaut"}),
+    "caserne": ({"Ligne d’alerte ou poste de garde injoignable", "Caméra hors ligne", "Pas d’internet"},
+                {"Écran cassé", "ENT ou Pronote inaccessible", "Pas d’image ou ne s’allume plus"}),
+    "ecole": ({"ENT ou Pronote inaccessible", "L’ordinateur ne démarre plus", "Wi-Fi absent ou instable"},
               {"Écran cassé", "Caméra hors ligne"}),
     "mairie": ({"Logiciel métier en erreur", "Serveur inaccessible ou sauvegarde en échec"},
                {"Écran cassé", "ENT ou Pronote inaccessible", "Alarme en défaut"}),
     "ehpad": ({"Écran cassé", "Cabine de téléconsultation indisponible"}, {"ENT ou Pronote inaccessible"}),
-    "batiment-departemental": ({"Alarme en défaut", "Badge ou code d'accès", "Caméra hors ligne"},
+    "batiment-departemental": ({"Alarme en défaut", "Badge ou code d’accès", "Caméra hors ligne"},
                                {"Écran cassé", "ENT ou Pronote inaccessible"}),
-    "parking": ({"Borne hors service", "Badge de recharge refusé"}, {"Pas d'internet", "Mot de passe oublié ou compte bloqué"}),
-    "voirie": ({"Caméra hors ligne", "Demande d'extraction d'images"}, {"Mot de passe oublié ou compte bloqué"}),
+    "parking": ({"Borne hors service", "Badge de recharge refusé"}, {"Pas d’internet", "Mot de passe oublié ou compte bloqué"}),
+    "voirie": ({"Caméra hors ligne", "Demande d’extraction d’images"}, {"Mot de passe oublié ou compte bloqué"}),
     "salle-universitaire": ({"Pas de son ou micro inopérant"}, {"Écran cassé"}),
 }  # fmt: skip
 
@@ -94,7 +94,7 @@ def test_a_college_is_not_offered_what_a_fire_station_is(demo):
     at_station = {t.name for t in offered_types(station)}
 
     assert {"Écran cassé", "ENT ou Pronote inaccessible"} <= at_college - at_station
-    assert {"Ligne d'alerte ou poste de garde injoignable"} <= at_station - at_college
+    assert {"Ligne d’alerte ou poste de garde injoignable"} <= at_station - at_college
     assert "Borne hors service" not in at_college
 
 

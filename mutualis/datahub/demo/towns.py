@@ -188,7 +188,7 @@ def plan_sensors(towns: list[Town], rng: random.Random) -> list[Sensor]:
         add(
             AIR_QUALITY_OBSERVED.name,
             hall,
-            f"Qualité de l'air – {hall.name}",
+            f"Qualité de l’air – {hall.name}",
             urban=urban,
             heat_island=rng.uniform(0.3, 1.5) * urban,
         )

@@ -40,6 +40,8 @@ from mutualis.datahub.ngsild.timestamps import AheadOfClock, ahead_of_clock, for
 from mutualis.datahub.smart_data_models import sdm_type
 from mutualis.lib.storable_text import is_storable
 
+from . import reasons
+
 # A message bigger than this is not a sensor reading; refusing it protects the worker.
 MAX_MESSAGE_BYTES = 1024 * 1024
 # Readings per message: a gateway may batch, but not without bound.
@@ -69,22 +71,20 @@ class Reading:
 def load_json(payload: bytes | str) -> Any:
     if len(payload) > MAX_MESSAGE_BYTES:
         raise Rejected(
-            "too_large", f"The message has {len(payload)} bytes; the limit is {MAX_MESSAGE_BYTES}."
+            "too_large", reasons.TOO_MANY_BYTES % {"size": len(payload), "limit": MAX_MESSAGE_BYTES}
         )
     try:
         return fastjson.loads(payload)
     except (ValueError, UnicodeDecodeError) as error:
-        raise Rejected("invalid_json", f"The message is not JSON: {error}.") from None
+        raise Rejected("invalid_json", reasons.NOT_JSON % {"error": error}) from None
 
 
-def _objects(document: Any, *, what: str) -> list[Any]:
+def _objects(document: Any, *, empty: str, too_many: str) -> list[Any]:
     items = document if isinstance(document, list) else [document]
     if not items:
-        raise Rejected("empty", f"The message holds no {what}.")
+        raise Rejected("empty", empty)
     if len(items) > MAX_READINGS_PER_MESSAGE:
-        raise Rejected(
-            "too_large", f"The message holds {len(items)} {what}; the limit is {MAX_READINGS_PER_MESSAGE}."
-        )
+        raise Rejected("too_large", too_many % {"count": len(items), "limit": MAX_READINGS_PER_MESSAGE})
     return items
 
 
@@ -112,18 +112,13 @@ def _instant_text(moment: datetime) -> str:
 def reading_from_object(item: Any) -> Reading:
     """One compact reading, checked: a sensor, a time with its zone, named scalar values."""
     if not isinstance(item, dict):
-        raise Rejected("not_an_object", "A reading must be a JSON object with sensor, observedAt and values.")
+        raise Rejected("not_an_object", reasons.READING_NOT_AN_OBJECT)
     unknown = set(item) - {"sensor", "observedAt", "values"}
     if unknown:
-        raise Rejected(
-            "unknown_member",
-            f"Unknown member(s) {sorted(unknown)}: a reading has sensor, observedAt, values.",
-        )
+        raise Rejected("unknown_member", reasons.UNKNOWN_MEMBERS % {"members": sorted(unknown)})
     sensor = item.get("sensor")
     if not isinstance(sensor, str) or not sensor.strip():
-        raise Rejected(
-            "no_sensor", 'The reading names no sensor ("sensor": an entity id or an inventory tag).'
-        )
+        raise Rejected("no_sensor", reasons.NO_SENSOR)
     observed_text = item.get("observedAt")
     observed_at = _instants.get(observed_text) if type(observed_text) is str else None
     if observed_at is None:
@@ -135,15 +130,15 @@ def reading_from_object(item: Any) -> Reading:
             _remember_instant(observed_text, observed_at)
     values = item.get("values")
     if not isinstance(values, dict) or not values:
-        raise Rejected("no_values", 'The reading has no values ("values": {"name": value, …}).')
+        raise Rejected("no_values", reasons.NO_VALUES)
     for name, value in values.items():
         if value is None or isinstance(value, (dict, list)):
-            raise Rejected("bad_value", f"The value of {name!r} must be a number, a string or a boolean.")
+            raise Rejected("bad_value", reasons.NOT_A_SCALAR % {"name": repr(name)})
         if isinstance(value, float) and not math.isfinite(value):
-            raise Rejected("bad_value", f"The value of {name!r} is not a finite number.")
+            raise Rejected("bad_value", reasons.NOT_FINITE % {"name": repr(name)})
         if type(value) is int and not _fits_a_double(value):
             # The history keeps numbers as doubles: an integer beyond ±1.8e308 has none.
-            raise Rejected("bad_value", f"The value of {name!r} is too large a number (beyond ±1.8e308).")
+            raise Rejected("bad_value", reasons.TOO_LARGE_A_NUMBER % {"name": repr(name)})
     return Reading(sensor=sensor.strip(), observed_at=observed_at, values=values)
 
 
@@ -152,7 +147,7 @@ def check_not_ahead(reading: Reading, now: datetime) -> Reading:
     a clock can drift (`timestamps.MAX_AHEAD`): refused as `future_time`, saying by how much."""
     ahead = ahead_of_clock(reading.observed_at, now)
     if ahead is not None:
-        raise Rejected("future_time", f"{ahead}: set the device's clock (NTP) and send the reading again.")
+        raise Rejected("future_time", reasons.AHEAD % {"ahead": ahead})
     return reading
 
 
@@ -172,17 +167,14 @@ _UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 def _storable(reading: Reading) -> Reading:
     texts = [reading.sensor, *reading.values, *(v for v in reading.values.values() if isinstance(v, str))]
     if not all(is_storable(text) for text in texts):
-        raise Rejected(
-            "bad_text",
-            "A name or value holds a NUL character or a lone UTF-16 surrogate, which no value may hold.",
-        )
+        raise Rejected("bad_text", reasons.UNSTORABLE_TEXT)
     return reading
 
 
 def parse_compact(payload: bytes | str) -> list[Reading | Rejected]:
     """The readings of a compact message, each parsed or the reason it is refused; a
     message that is not JSON at all raises `Rejected`."""
-    items = _objects(load_json(payload), what="readings")
+    items = _objects(load_json(payload), empty=reasons.NO_READINGS, too_many=reasons.TOO_MANY_READINGS)
     text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
     check = _UNSTORABLE_ESCAPE.search(text) is not None
     out: list[Reading | Rejected] = []
@@ -242,31 +234,22 @@ def _checked_name(name: str) -> Rejected | None:
     except NgsiLdError as error:
         return Rejected("bad_name", error.detail)
     if name in CORE_MEMBERS or name in ENTITY_MEMBERS:
-        return Rejected(
-            "bad_name",
-            f"values: {name!r} is reserved by NGSI-LD (a member of an entity or of an attribute), "
-            "not the name of a measured value.",
-        )
+        return Rejected("bad_name", reasons.RESERVED_NAME % {"name": repr(name)})
     return None
 
 
 def _checked_iri(name: str, iri: str) -> Rejected | None:
     """Why the expanded `iri` of `name` cannot be an observed attribute of the sensor."""
     if iri.startswith("@"):
-        return Rejected("bad_name", f"values: {name!r} expands to the JSON-LD keyword {iri!r}.")
+        return Rejected("bad_name", reasons.KEYWORD_NAME % {"name": repr(name), "iri": repr(iri)})
     if iri in GEO_ATTRIBUTE_IRIS:
         # 4.7: location and the two spaces are GeoProperties; a reading's value is a
         # Property and would replace the sensor's position on the map.
-        return Rejected(
-            "bad_name",
-            f"values: {name!r} is a GeoProperty of the sensor, not a measured value; change it "
-            "through the NGSI-LD API or the entities topic.",
-        )
+        return Rejected("bad_name", reasons.GEO_NAME % {"name": repr(name)})
     if len(iri) > MAX_NAME_IRI:
         return Rejected(
             "bad_name",
-            f"values: the name starting {name[:60]!r} is {len(iri)} characters long once "
-            f"expanded; the limit is {MAX_NAME_IRI}.",
+            reasons.LONG_NAME % {"name": repr(name[:60]), "length": len(iri), "limit": MAX_NAME_IRI},
         )
     return None
 
@@ -310,10 +293,7 @@ def readings_to_fragments(
             refused.append(
                 (
                     reading,
-                    Rejected(
-                        "unknown_sensor",
-                        f"No sensor {reading.sensor!r} in this tenant (entity id or inventory tag).",
-                    ),
+                    Rejected("unknown_sensor", reasons.UNKNOWN_SENSOR % {"sensor": repr(reading.sensor)}),
                 )
             )
             continue
@@ -356,12 +336,12 @@ def _name(
 
 def parse_entities(payload: bytes | str, *, now: datetime) -> list[dict[str, Any] | Rejected]:
     """NGSI-LD entity fragments (5.6.8 upsert bodies), each normalized or refused."""
-    items = _objects(load_json(payload), what="entities")
+    items = _objects(load_json(payload), empty=reasons.NO_ENTITIES, too_many=reasons.TOO_MANY_ENTITIES)
     out: list[dict[str, Any] | Rejected] = []
     for item in items:
         try:
             if not isinstance(item, dict):
-                raise Rejected("not_an_object", "An entity must be a JSON object.")
+                raise Rejected("not_an_object", reasons.ENTITY_NOT_AN_OBJECT)
             ctx = active_context(item["@context"]) if "@context" in item else core_context()
             out.append(entity_from_payload({k: v for k, v in item.items() if k != "@context"}, ctx, now=now))
         except AheadOfClock as error:

@@ -39,6 +39,7 @@ from mutualis.datahub.bulk import collector_held
 from mutualis.datahub.models import DeadLetter, IngestionSource, Tenant
 from mutualis.datahub.models.tenants import DEFAULT_TENANT
 
+from . import reasons
 from .compact import (
     Reading,
     Rejected,
@@ -291,7 +292,8 @@ def _ingest(operator_id: int, messages: list[Message], now: datetime) -> IngestR
                             entities[tenant.pk].append((index, parsed))
                 else:
                     raise Rejected(
-                        "unknown_kind", f"Unknown message kind {message.kind!r}: {' or '.join(KINDS)}."
+                        "unknown_kind",
+                        reasons.UNKNOWN_KIND % {"kind": repr(message.kind), "kinds": " or ".join(KINDS)},
                     )
             except Rejected as rejected:
                 refuse(index, message, tenant, rejected, _text(message.payload))
@@ -336,10 +338,15 @@ def _unknown_tenant(message: Message) -> Rejected:
     if not message.tenant_name:
         return Rejected(
             "unknown_tenant",
-            f"The topic {message.topic!r} names no tenant: <prefix>/<tenant>/{OBSERVATIONS} or "
-            f"/{ENTITIES}, with {SHARED_TOPIC_NAME!r} for the operator's shared space.",
+            reasons.TOPIC_WITHOUT_TENANT
+            % {
+                "topic": repr(message.topic),
+                "observations": OBSERVATIONS,
+                "entities": ENTITIES,
+                "shared": repr(SHARED_TOPIC_NAME),
+            },
         )
-    return Rejected("unknown_tenant", f"No tenant named {message.tenant_name!r} for this operator.")
+    return Rejected("unknown_tenant", reasons.UNKNOWN_TENANT % {"tenant": repr(message.tenant_name)})
 
 
 def is_message_specific(error: Exception) -> bool:
@@ -419,10 +426,7 @@ def _halves(message: Message) -> tuple[Message, Message] | None:
 
 def _write_failed(operator_id: int, message: Message, error: Exception, now: datetime) -> IngestReport:
     """Keep a message the hub could not write as a dead letter, with the error."""
-    detail = (
-        f"The hub could not write this message ({type(error).__name__}: {error}). It is kept "
-        "here; correct the value the error names, or report the error to the hub's maintainers."
-    )
+    detail = reasons.WRITE_FAILED % {"error": f"{type(error).__name__}: {error}"}
     tenant = message.tenant or _resolve_tenants(operator_id, [message]).get(message.tenant_name)
     letter = _letter(
         operator_id=operator_id,

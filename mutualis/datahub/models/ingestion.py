@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.datahub.ingestion.reasons import reason_label
 from mutualis.registry.models import Operator
 
 from .tenants import Tenant
@@ -72,4 +73,5 @@ class DeadLetter(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reason} ({self.received_at:%Y-%m-%d %H:%M})"
+        # The back office's title and breadcrumbs: the reason's label, not its code.
+        return f"{reason_label(self.reason)} ({self.received_at:%Y-%m-%d %H:%M})"

@@ -213,10 +213,14 @@ _DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # A date followed by a time of day: ISO 8601 §4.3.2 puts "T" between them, or by agreement
 # a space (RFC 3339 §5.6 NOTE; a workbook's date-and-time cell reads "2024-03-01 14:30", its
-# CSV export "01/03/2024 14:30:00"); the French way writes the time 14h30, 14 h 30 or 14h.
+# CSV export "01/03/2024 14:30:00"); the French way writes the time 14h30, 14 h 30 or 14h,
+# and software writing dates in words puts "à" before it ("1 mars 2024 à 14:30", the long
+# French date and time of CLDR, which browsers and office suites use), or a comma. The
+# date is at most four words ("vendredi 1er mars 2024"): a bound, so that a cell of many
+# words or spaces is matched in linear time.
 # A zone may follow (ISO 8601 §4.2.5.1, RFC 3339 §5.6: Z, +01:00, +0100, +01).
 _TIME_OF_DAY = re.compile(
-    r"^(?P<date>\S+)(?:T| +)(?P<time>(?P<hour>[01]?\d|2[0-3])(?:"
+    r"^(?P<date>\S+?(?: \S+?){0,3}?)(?:T|,? +(?:à +)?)(?P<time>(?P<hour>[01]?\d|2[0-3])(?:"
     r":(?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d)(?:[.,](?P<fraction>\d+))?)?"
     r"(?P<zone> ?(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?))?"
     r"| ?h ?(?P<french_minute>[0-5]\d)?))$",
@@ -234,8 +238,39 @@ def split_time_of_day(text: str) -> tuple[str, str]:
     if match is None:
         return text, ""
     parts = (match["hour"], match["minute"] or match["french_minute"], match["second"], match["fraction"])
-    midnight = not any(part and part.strip("0") for part in parts)
-    return match["date"], "" if midnight else match["time"]
+    return match["date"], "" if _is_midnight(parts) else match["time"]
+
+
+def _is_midnight(parts: Iterable[str | None]) -> bool:
+    return not any(part and part.strip("0") for part in parts)
+
+
+# ISO 8601's basic format (§4.1.2.2, §4.2.2.2, §4.3.2): 20240301T143000, 20240301T1430Z,
+# 20240301T143000+0100, as exports and data loggers write timestamps. Only with its time,
+# to the minute at least: a bare 20240301 is a number like any other (an amount, a code,
+# 01032024 the other way round), not read as a date.
+_ISO_BASIC = re.compile(
+    r"^(?P<date>(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2}))T(?P<hour>[01]\d|2[0-3])"
+    r"(?P<minute>[0-5]\d)(?:(?P<second>[0-5]\d)(?:[.,](?P<fraction>\d+))?)?"
+    r"(?P<zone>Z|[+-](?:[01]\d|2[0-3])(?:[0-5]\d)?)?$",
+    re.IGNORECASE,
+)
+
+
+def iso_basic_date(text: str) -> tuple[dt.date, str, str] | None:
+    """(date, date as written, time of day) of an ISO 8601 basic date-time, or None. The
+    time is shown as the extended format writes it (14:30:00 for 143000), easier to read
+    in the note; "" at midnight. The zone is left out, never applied (see split_time_of_day)."""
+    if (match := _ISO_BASIC.match(text)) is None:
+        return None
+    day = existing_date(match["date"], int(match["year"]), int(match["month"]), int(match["day"]))
+    parts = (match["hour"], match["minute"], match["second"], match["fraction"])
+    if _is_midnight(parts):
+        return day, match["date"], ""
+    shown = ":".join(part for part in parts[:3] if part)
+    if match["fraction"]:
+        shown += "." + match["fraction"]
+    return day, match["date"], shown + (match["zone"] or "")
 
 
 # Spreadsheets store a date as a number of days since 1899-12-30 (Excel's 1900 date system,
@@ -278,14 +313,72 @@ def short_year_date(text: str, *, today: dt.date | None = None) -> dt.date | Non
     if not (match := _DATE_FR_SHORT.match(text)):
         return None
     day, month, short = (int(g) for g in match.groups())
-    this_year = (today or timezone.localdate()).year
-    year = this_year - this_year % 100 + short
-    if year > this_year + _SHORT_YEAR_AHEAD:
-        year -= 100
     try:
-        return dt.date(year, month, day)
+        return dt.date(_full_year(short, today), month, day)
     except ValueError:
         return None
+
+
+def _full_year(short: int, today: dt.date | None = None) -> int:
+    this_year = (today or timezone.localdate()).year
+    year = this_year - this_year % 100 + short
+    return year - 100 if year > this_year + _SHORT_YEAR_AHEAD else year
+
+
+# A date in words, as a French spreadsheet's long date format shows it and its CSV export
+# writes it: "vendredi 1 mars 2024", "1er mars 2024", "15 sept. 2024", Excel's "1-mars-24".
+# Matched on the text as `normalize` writes it (no accents, lower case, "_" between words).
+_FRENCH_LONG_DATE = re.compile(
+    r"^(?:(?P<weekday>[a-z]+)_)?(?P<day>\d{1,2})(?P<first>er)?_(?P<month>[a-z]+)_(?P<year>\d{4}|\d{2})$"
+)
+# Full names and the abbreviations of CLDR's French locale (janv., févr., avr., juil.,
+# sept., oct., nov., déc.), which Excel and LibreOffice show, with a few common variants.
+_FRENCH_MONTHS = {
+    **dict.fromkeys(("janvier", "janv", "jan"), 1),
+    **dict.fromkeys(("fevrier", "fevr", "fev"), 2),
+    **dict.fromkeys(("mars",), 3),
+    **dict.fromkeys(("avril", "avr"), 4),
+    **dict.fromkeys(("mai",), 5),
+    **dict.fromkeys(("juin",), 6),
+    **dict.fromkeys(("juillet", "juil"), 7),
+    **dict.fromkeys(("aout",), 8),
+    **dict.fromkeys(("septembre", "sept", "sep"), 9),
+    **dict.fromkeys(("octobre", "oct"), 10),
+    **dict.fromkeys(("novembre", "nov"), 11),
+    **dict.fromkeys(("decembre", "dec"), 12),
+}
+# Monday is 0, as date.weekday() counts.
+_FRENCH_WEEKDAYS = {
+    **dict.fromkeys(("lundi", "lun"), 0),
+    **dict.fromkeys(("mardi", "mar"), 1),
+    **dict.fromkeys(("mercredi", "mer"), 2),
+    **dict.fromkeys(("jeudi", "jeu"), 3),
+    **dict.fromkeys(("vendredi", "ven"), 4),
+    **dict.fromkeys(("samedi", "sam"), 5),
+    **dict.fromkeys(("dimanche", "dim"), 6),
+}
+
+
+def french_long_date(text: str, *, today: dt.date | None = None) -> tuple[dt.date, bool] | None:
+    """(date, whether its year had two digits) of a date written in words the French way,
+    None when `text` is not one; CellError when it names a day that does not exist or a
+    day of the week the date is not (which of the two is wrong cannot be told)."""
+    match = _FRENCH_LONG_DATE.match(normalize(text))
+    if match is None or (month := _FRENCH_MONTHS.get(match["month"])) is None:
+        return None
+    day_number = int(match["day"])
+    weekday = match["weekday"]
+    if (match["first"] and day_number != 1) or (weekday and weekday not in _FRENCH_WEEKDAYS):
+        return None
+    short = len(match["year"]) == 2
+    year = _full_year(int(match["year"]), today) if short else int(match["year"])
+    day = existing_date(text, year, month, day_number)
+    if weekday and _FRENCH_WEEKDAYS[weekday] != day.weekday():
+        raise CellError(
+            _("“%(value)s”: the day of the week is not that of the date. Check the day and the date.")
+            % {"value": text}
+        )
+    return day, short
 
 
 def parse_date(text: str) -> dt.date:
@@ -296,6 +389,11 @@ def parse_date(text: str) -> dt.date:
         day, month, year = (int(g) for g in match.groups())
     else:
         raise CellError(_("“%(value)s” is not a date: write 2024-09-01 or 01/09/2024.") % {"value": text})
+    return existing_date(text, year, month, day)
+
+
+def existing_date(text: str, year: int, month: int, day: int) -> dt.date:
+    """The date of these numbers read from `text`, or CellError quoting `text`."""
     try:
         day_value = dt.date(year, month, day)
     except ValueError as exc:
@@ -306,11 +404,11 @@ def parse_date(text: str) -> dt.date:
 
 
 class DateForm(enum.Enum):
-    """How a date was written, when not plainly (2024-09-01, 01/09/2024)."""
+    """How a date was written, when not plainly (2024-09-01, 01/09/2024, 1er mars 2024)."""
 
     PLAIN = "plain"
     SERIAL = "serial"  # a spreadsheet's number of days
-    SHORT_YEAR = "short year"  # 15/09/24
+    SHORT_YEAR = "short year"  # 15/09/24, 1-mars-24
 
 
 class DateReading(NamedTuple):
@@ -323,15 +421,23 @@ class DateReading(NamedTuple):
 
 
 def read_date(text: str) -> DateReading:
-    """The one reading of a date in imports, in every form people send: ISO or French, a
-    two-digit year, a spreadsheet's number of days (with a fraction for the time), each
-    with a time of day after it (14:30, 14:30:00+01:00, 14h30); CellError otherwise."""
+    """The one reading of a date in imports, in every form people send: ISO (extended, or
+    basic with a time), French in figures or in words, a two-digit year, a spreadsheet's
+    number of days (with a fraction for the time), each with a time of day after it
+    (14:30, 14:30:00+01:00, 14h30, à 14h30); CellError otherwise."""
+    if (basic := iso_basic_date(text)) is not None:
+        day, date_text, time_of_day = basic
+        return DateReading(day, DateForm.PLAIN, date_text, time_of_day)
     date_text, time_of_day = split_time_of_day(text)
     if (serial := spreadsheet_serial_date(date_text)) is not None:
         day, serial_time = serial
         return DateReading(day, DateForm.SERIAL, date_text, time_of_day or serial_time)
     if (short := short_year_date(date_text)) is not None:
         return DateReading(short, DateForm.SHORT_YEAR, date_text, time_of_day)
+    if (words := french_long_date(date_text)) is not None:
+        day, short_year = words
+        how = DateForm.SHORT_YEAR if short_year else DateForm.PLAIN
+        return DateReading(day, how, date_text, time_of_day)
     return DateReading(parse_date(date_text), DateForm.PLAIN, date_text, time_of_day)
 
 

@@ -221,7 +221,7 @@ SAMPLES: dict[str, dict[str, str]] = {
     "fr": {
         "number": "1234",
         "title": "Écran de la salle du conseil cassé",
-        "description": "L'écran ne s'allume plus depuis ce matin.",
+        "description": "L’écran ne s’allume plus depuis ce matin.",
         "state": "résolu",
         "state_code": "resolved",
         "previous_state": "en cours",
@@ -234,7 +234,7 @@ SAMPLES: dict[str, dict[str, str]] = {
         "requester": "Alice Dupont",
         "recipient": "Alice Dupont",
         "author": "Thérèse Martin",
-        "reply": "Nous avons remplacé l'alimentation de l'écran : il fonctionne à nouveau.",
+        "reply": "Nous avons remplacé l’alimentation de l’écran : il fonctionne à nouveau.",
         "url": "https://mutualis.example/tickets/1234/",
         "created_at": "lundi 3 mars 2025 à 09h12",
         "take_charge_due": "lundi 3 mars 2025 à 13h12",

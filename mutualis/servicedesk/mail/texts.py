@@ -89,7 +89,7 @@ Suivre la demande : {{ url }}
         "Nouvelle demande n° {{ number }} pour {{ team }} : {{ title }}",
         """Bonjour {{ recipient }},
 
-Une nouvelle demande est arrivée dans la file de l'équipe {{ team }}.
+Une nouvelle demande est arrivée dans la file de l’équipe {{ team }}.
 
 N° {{ number }} – {{ title }}
 Adhérent : {{ member }}
@@ -134,7 +134,7 @@ Priorité : {{ priority }}
         "Échéance proche : demande n° {{ number }} ({{ deadline }})",
         """Bonjour {{ recipient }},
 
-L'échéance de {{ deadline }} de la demande n° {{ number }} « {{ title }} » arrive le {{ due_at }}.
+L’échéance de {{ deadline }} de la demande n° {{ number }} « {{ title }} » arrive le {{ due_at }}.
 
 Adhérent : {{ member }}
 Site : {{ site }}
@@ -149,7 +149,7 @@ Attribué à : {{ assignee|default:"personne" }}
         "Échéance dépassée : demande n° {{ number }} ({{ deadline }})",
         """Bonjour {{ recipient }},
 
-L'échéance de {{ deadline }} de la demande n° {{ number }} « {{ title }} » est dépassée : elle était fixée au {{ due_at }}.
+L’échéance de {{ deadline }} de la demande n° {{ number }} « {{ title }} » est dépassée : elle était fixée au {{ due_at }}.
 
 Adhérent : {{ member }}
 Site : {{ site }}

@@ -414,7 +414,7 @@ def test_deadline_alerts_reach_the_assignee_the_team_and_the_supervisors(
     deliver()
     assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == sorted([desk.tess.email, other.email])
     assert "Échéance proche" in smtp_server.received[0].subject
-    assert "L'échéance de prise en charge" in smtp_server.received[0].text
+    assert "L’échéance de prise en charge" in smtp_server.received[0].text
 
 
 def test_the_sweeps_alerts_are_accepted_as_they_are(cast: Cast, desk: Desk, smtp_server: SmtpServer) -> None:
