@@ -6,3 +6,6 @@ class PeopleConfig(AppConfig):
     name = "mutualis.people"
     label = "people"
     verbose_name = _("People")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the ProConnect settings' system check

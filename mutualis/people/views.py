@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+import secrets
 from typing import Any, cast
 
 from django.conf import settings
@@ -9,19 +11,21 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import throttle
+from . import proconnect, throttle
 from .forms import LoginForm, PasswordResetRequestForm, TokenForm
 from .middleware import remember_language
 from .models import ApiToken, User
 from .password_reset import request_password_reset
 from .tenancy import SESSION_KEY, ScopedRequest, get_visible_or_404
+
+logger = logging.getLogger(__name__)
 
 # The language a person chose before logging in, in their (anonymous) session.
 CHOSEN_LANGUAGE_KEY = "mutualis_chosen_language"
@@ -45,6 +49,22 @@ def _safe_next(request: HttpRequest) -> str:
     return str(reverse_lazy(settings.LOGIN_REDIRECT_URL))
 
 
+def complete_login(request: HttpRequest, user: User, *, next_url: str) -> HttpResponse:
+    """Open the session of `user`, who proved who they are (password or ProConnect), and
+    send them on. Django's login() gives the session a new key (no fixation) and records
+    the login's time (last_login) and method (the authentication backend's path)."""
+    # A language chosen on the login page, just before, wins over the account's.
+    chosen = request.session.pop(CHOSEN_LANGUAGE_KEY, None)
+    login(request, user)
+    if chosen in dict(settings.LANGUAGES) and chosen != user.language:
+        user.language = chosen
+        user.save(update_fields=["language"])
+    response = HttpResponseRedirect(next_url)
+    remember_language(response, user.language)
+    throttle.trust_device(request, response, user.email)
+    return response
+
+
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_safe_next(request))
@@ -61,17 +81,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = 429
         elif form.is_valid() and form.user is not None:
             throttle.clear_failures(email)
-            user = form.user
-            # A language chosen on the login page, just before, wins over the account's.
-            chosen = request.session.pop(CHOSEN_LANGUAGE_KEY, None)
-            login(request, user)
-            if chosen in dict(settings.LANGUAGES) and chosen != user.language:
-                user.language = chosen
-                user.save(update_fields=["language"])
-            response = HttpResponseRedirect(_safe_next(request))
-            remember_language(response, user.language)
-            throttle.trust_device(request, response, user.email)
-            return response
+            return complete_login(request, form.user, next_url=_safe_next(request))
         else:
             if email:
                 throttle.record_failure(email, address)
@@ -83,6 +93,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "next": _safe_next(request),
             "retry_minutes": -(-retry_after // 60) if retry_after else 0,
+            "proconnect": proconnect.is_enabled(),
         },
         status=status,
     )
@@ -93,9 +104,40 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    id_token = request.session.get(proconnect.ID_TOKEN_SESSION_KEY)
     logout(request)
+    if isinstance(id_token, str) and proconnect.is_enabled():
+        # Logged in through ProConnect: log out there too, or the next "S’identifier avec
+        # ProConnect" on this computer would let anyone in without a password.
+        return _proconnect_logout(request, id_token)
     messages.info(request, _("You are logged out."))
     return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+def _proconnect_logout(request: HttpRequest, id_token: str) -> HttpResponse:
+    """RP-Initiated Logout 1.0, 2: to ProConnect's end-session endpoint, with the ID token
+    as hint and a state that the page it sends back to checks (proconnect_views.logged_out)."""
+    state = secrets.token_urlsafe(32)
+    try:
+        url = proconnect.end_session_url(
+            id_token=id_token,
+            state=state,
+            post_logout_redirect_uri=settings.SITE_URL + reverse("people:proconnect-logged-out"),
+        )
+    except proconnect.ProConnectError as exc:
+        logger.warning("ProConnect logout: %s", exc)
+        url = None
+    if url is None:
+        messages.warning(
+            request,
+            _(
+                "You are logged out of Mutualis, but ProConnect could not be reached: close your "
+                "browser to end your ProConnect session."
+            ),
+        )
+        return redirect(settings.LOGOUT_REDIRECT_URL)
+    request.session[proconnect.LOGOUT_STATE_SESSION_KEY] = state
+    return HttpResponseRedirect(url)
 
 
 @login_required

@@ -114,7 +114,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
-AUTHENTICATION_BACKENDS = ["mutualis.people.auth.EmailBackend"]
+AUTHENTICATION_BACKENDS = ["mutualis.people.auth.EmailBackend", "mutualis.people.auth.ProConnectBackend"]
 LOGIN_URL = "people:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "people:login"
@@ -135,6 +135,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "mutualis.people.passwords.CharacterVarietyValidator"},
 ]
+
+# Login with ProConnect, the State's identity federation for public agents (OpenID Connect;
+# docs/configuration.md#login-with-proconnect). Off unless the issuer, the client id and the
+# client secret are all set; the system check people.E001 refuses a half configuration.
+# The issuer is ProConnect's base URL (discovery at <issuer>/.well-known/openid-configuration),
+# e.g. https://auth.agentconnect.gouv.fr/api/v2 in production.
+PROCONNECT_ISSUER = os.environ.get("MUTUALIS_PROCONNECT_ISSUER", "").strip().rstrip("/")
+PROCONNECT_CLIENT_ID = os.environ.get("MUTUALIS_PROCONNECT_CLIENT_ID", "").strip()
+PROCONNECT_CLIENT_SECRET = os.environ.get("MUTUALIS_PROCONNECT_CLIENT_SECRET", "").strip()
+# ProConnect's claims: the email finds the account; the others are asked for as ProConnect's
+# documentation requires of every service.
+PROCONNECT_SCOPES = os.environ.get(
+    "MUTUALIS_PROCONNECT_SCOPES", "openid email given_name usual_name uid siret"
+)
+# Optional: the authentication level asked for (e.g. "eidas1"); empty: ProConnect's default.
+PROCONNECT_ACR_VALUES = os.environ.get("MUTUALIS_PROCONNECT_ACR_VALUES", "").strip()
+# Seconds for one call to ProConnect: a person waits on the page meanwhile.
+PROCONNECT_TIMEOUT = float(os.environ.get("MUTUALIS_PROCONNECT_TIMEOUT", "10"))
+# The discovery document and the signing keys are kept in each process this long; a key
+# that is not known yet (ProConnect rotated its keys) fetches them again at once.
+PROCONNECT_CACHE_SECONDS = int(os.environ.get("MUTUALIS_PROCONNECT_CACHE_SECONDS", "3600"))
 
 # Failed logins allowed per email and per client address within the window before the
 # login form refuses further tries (see mutualis.people.throttle).

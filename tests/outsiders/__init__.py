@@ -56,4 +56,5 @@ PARTS = [
     "tests.outsiders.datahub_unknown",
     "tests.outsiders.datahub_ingestion",
     "tests.outsiders.datahub_territory",
+    "tests.outsiders.people_proconnect",
 ]
