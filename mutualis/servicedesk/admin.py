@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from mutualis.backoffice.choices import ScopedRelatedFilter, choices
+from mutualis.backoffice.deletion import BoundedDeletionSummary
 from mutualis.backoffice.site import ReadOnlyAdmin, RoleInline, ScopedAdmin
 from mutualis.people.models import User
 from mutualis.people.roles import OPERATOR_ROLES
@@ -24,8 +25,10 @@ from .mail import admin as mail_admin  # noqa: F401 - registers the email templa
 from .models import CatalogueOverride, Category, DeskSettings, FormField, IncidentType, Team, Ticket
 
 
-class OperatorOwnedAdmin(ScopedAdmin):
-    """New rows belong to the operator the staff member acts for, never another."""
+class OperatorOwnedAdmin(BoundedDeletionSummary, ScopedAdmin):
+    """New rows belong to the operator the staff member acts for, never another. Delete
+    pages name a bounded number of rows per kind: a policy's contracts, a category's or a
+    team's thousands of tickets (backoffice.deletion)."""
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
