@@ -110,7 +110,12 @@ def test_nothing_is_lost_while_the_database_fails(hub: Hub) -> None:
         with publisher() as pub:
             publish_all(pub, f"{prefix}/{hub.tenant_a.name}/observations", readings_payloads(100))
         wait_for(lambda: stored() == 100, what="100 observations stored after the outage")
-    assert worker.stats.database_failures == 4
+    # Every simulated outage was met and counted. The test's in-memory SQLite database
+    # (shared cache, table locks) may refuse the worker's write once more while this thread
+    # counts the rows ("database table is locked", seen under a loaded CI): another failure
+    # the worker must retry too, hence "at least".
+    assert failures["left"] == 0
+    assert worker.stats.database_failures >= 4
     assert stored() == 100
     assert sorted(AttributeInstance.objects.values_list("number", flat=True)) == [
         float(i) for i in range(100)
