@@ -3,8 +3,10 @@
 Each chart carries its data table (the text alternative, WCAG 2.2 1.1.1), names its series
 by text and by pattern or dash and marker, never by colour alone (1.4.1), draws in colours
 of at least 3:1 against white for graphics and 4.5:1 for text (1.4.11, 1.4.3), and scales to
-the width of a phone (a viewBox and width 100%, 1.4.10). The SVG stands alone (title, desc,
-legend inside it), so a PDF report can embed it as it is.
+the width of a phone (1.4.10): each chart is drawn twice, at a page's width and at a phone's
+(`Chart.narrow`, shown below 40rem by mutualis.css), so that on a phone its text keeps its
+size and the whole chart is in view. The SVG stands alone (title, desc, legend inside it),
+so a PDF report can embed it as it is.
 
 Render one with `{% include "insights/_chart.html" with chart=c %}`.
 """
@@ -32,7 +34,12 @@ BAND_FILL = "#c9d7ec"
 DASHES = ("", "8 4", "2 3", "10 4 2 4", "14 6", "4 4")
 MARKERS = ("circle", "square", "triangle", "diamond", "cross", "circle")
 WIDTH = 640
+# A phone's chart: a 390 px screen less the page's margins (16 px each side) draws it at
+# 358 px, its 13 px text at 12.9 px. Shrunk from WIDTH instead, the text fell to 7 px.
+NARROW_WIDTH = 360
 FONT = 13
+# The widest a character of the labels is drawn, in the chart's units (13 px system-ui).
+CHAR = 7.2
 # Above this many bars, a value on each would overlap: the axis ticks and the table say them.
 MAX_VALUE_LABELS = 24
 
@@ -45,6 +52,8 @@ class Chart:
     rows: list[list[Any]]  # …and its rows, the first cell naming the row
     # The tickets behind each cell (drill-down), aligned with `rows`; None where there is no link.
     links: list[list[str | None]] = field(default_factory=list)
+    # The same chart drawn for a phone's width (NARROW_WIDTH); the page shows one or the other.
+    narrow: SafeString | None = None
 
     @property
     def table(self) -> list[list[tuple[Any, str | None]]]:
@@ -157,12 +166,12 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
 
 
-def _legend(entries: list[str], names: list[str], top: float) -> tuple[str, float]:
+def _legend(entries: list[str], names: list[str], top: float, chart_width: int) -> tuple[str, float]:
     """Swatches and names, wrapped over as many lines as needed; returns (svg, height)."""
     parts, x, y = [], 8.0, top
     for swatch, name in zip(entries, names, strict=True):
-        width = 30 + 7.2 * len(name) + 18
-        if x + width > WIDTH - 8 and x > 8:
+        width = 30 + CHAR * len(name) + 18
+        if x + width > chart_width - 8 and x > 8:
             x, y = 8.0, y + 22
         parts.append(f'<g transform="translate({x:.1f},{y:.1f})">{swatch}')
         parts.append(_text(30, 5, name, anchor="start") + "</g>")
@@ -170,10 +179,10 @@ def _legend(entries: list[str], names: list[str], top: float) -> tuple[str, floa
     return "".join(parts), (y - top) + 22
 
 
-def _svg(cid: str, title: str, desc: str, height: float, body: str) -> SafeString:
+def _svg(cid: str, title: str, desc: str, height: float, body: str, width: int) -> SafeString:
     return mark_safe(  # noqa: S308 - every text put in it went through escape()
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{cid}-title {cid}-desc" '
-        f'viewBox="0 0 {WIDTH} {height:.0f}" width="100%" preserveAspectRatio="xMidYMin meet" '
+        f'viewBox="0 0 {width} {height:.0f}" width="100%" preserveAspectRatio="xMidYMin meet" '
         f'class="chart-svg" font-family="system-ui, sans-serif">'
         f'<title id="{cid}-title">{escape(title)}</title><desc id="{cid}-desc">{escape(desc)}</desc>'
         f"{body}</svg>"
@@ -223,20 +232,65 @@ def bar_chart(
     names = list(series)
     cid = _chart_id(title, labels, series)
     links = links or {}
+    desc = _describe(value_label, labels, series)
+
+    def draw(width: int, cid: str) -> SafeString:
+        body, height = _bars(
+            cid,
+            width,
+            labels=labels,
+            series=series,
+            value_label=value_label,
+            horizontal=horizontal,
+            links=links,
+        )
+        return _svg(cid, title, desc, height, body, width)
+
+    columns = [label_header or _("Label"), *names]
+    rows = [[label, *(series[n][i] for n in names)] for i, label in enumerate(labels)]
+    table_links = [
+        [None, *((links.get(n) or [None] * len(labels))[i] for n in names)] for i in range(len(labels))
+    ]
+    return Chart(
+        title=title,
+        svg=draw(WIDTH, cid),
+        columns=columns,
+        rows=rows,
+        links=table_links,
+        narrow=draw(NARROW_WIDTH, f"{cid}n"),
+    )
+
+
+def _bars(
+    cid: str,
+    chart_width: int,
+    *,
+    labels: list[str],
+    series: Mapping[str, Sequence[float]],
+    value_label: str,
+    horizontal: bool,
+    links: Mapping[str, Sequence[str | None]],
+) -> tuple[str, float]:
+    """The body of a bar chart `chart_width` wide, and its height."""
+    names = list(series)
+    narrow = chart_width < WIDTH
     top_value = max((v for values in series.values() for v in values if v is not None), default=0)
     axis_max, step = _nice_max(float(top_value))
     swatches = [
         f'<rect width="22" height="12" y="-5" fill="url(#{cid}-p{i})" stroke="{COLOURS[i % len(COLOURS)]}"/>'
         for i in range(len(names))
     ]
-    legend, legend_height = _legend(swatches, names, 12) if len(names) > 1 else ("", 0.0)
+    legend, legend_height = _legend(swatches, names, 12, chart_width) if len(names) > 1 else ("", 0.0)
     body = [f"<defs>{_patterns(cid, len(names))}</defs>", legend]
     bars = len(labels) * max(len(names), 1)
     show_values = bars <= MAX_VALUE_LABELS
     if horizontal:
-        left = min(220.0, 16 + 7.0 * max((len(s) for s in labels), default=4))
-        right = WIDTH - 56
-        band = max(len(names), 1) * 18 + 10
+        # On a phone each label stands on its own line above its bars, which then take the
+        # whole width: beside them, a label column left the bars a quarter of the chart.
+        label_line = 16.0 if narrow else 0.0
+        left = 8.0 if narrow else min(220.0, 16 + 7.0 * max((len(s) for s in labels), default=4))
+        right = chart_width - 56.0
+        band = max(len(names), 1) * 18 + 10 + label_line
         top = legend_height + 16
         height = top + band * len(labels) + 34
         plot_bottom = top + band * len(labels)
@@ -252,12 +306,17 @@ def bar_chart(
         body.append(_text((left + right) / 2, plot_bottom + 32, value_label))
         for li, label in enumerate(labels):
             y0 = top + li * band + 5
-            body.append(
-                _text(left - 6, y0 + band / 2, label[:32], anchor="end", extra=' dominant-baseline="middle"')
-            )
+            if narrow:
+                body.append(_text(left, y0 + 8, _fit(label, chart_width - 16), anchor="start"))
+            else:
+                body.append(
+                    _text(
+                        left - 6, y0 + band / 2, label[:32], anchor="end", extra=' dominant-baseline="middle"'
+                    )
+                )
             for si, name in enumerate(names):
                 value = series[name][li] or 0
-                y = y0 + si * 18
+                y = y0 + label_line + si * 18
                 width = value * scale
                 url = (links.get(name) or [None] * len(labels))[li]
                 rect = (
@@ -271,10 +330,17 @@ def bar_chart(
             f'<line x1="{left:.1f}" y1="{top:.1f}" x2="{left:.1f}" y2="{plot_bottom:.1f}" stroke="{TEXT}"/>'
         )
     else:
-        left, right = 56.0, WIDTH - 12
+        left, right = (48.0, chart_width - 8.0) if narrow else (56.0, chart_width - 12.0)
         top = legend_height + 16
-        rotate = len(labels) > 8 or max((len(s) for s in labels), default=0) * len(labels) * 7 > right - left
+        rotate = (
+            len(labels) > (4 if narrow else 8)
+            or max((len(s) for s in labels), default=0) * len(labels) * 7 > right - left
+        )
         label_room = min(110.0, 10 + 6.0 * max((len(s) for s in labels), default=4)) if rotate else 24.0
+        if rotate and labels:
+            # The axis's own numbers need 40 units; a long first label slanted needs more.
+            room = _slanted_overhang(labels[0], 24, (right - left) / len(labels))
+            left = max(left, min(room + 8, (right - left) / 3))
         plot_height = 220.0
         plot_bottom = top + plot_height
         height = plot_bottom + label_room + 22
@@ -301,6 +367,8 @@ def bar_chart(
         # a character): 24 hourly counts of four digits would run into each other.
         widest = max((len(number(v or 0)) for name in names for v in series[name]), default=0)
         show_values = show_values and widest * FONT * 0.6 <= bar + 2
+        # Where the labels would overlap even slanted (a phone's 31 days), every other one.
+        every = max(1, math.ceil(len(labels) * FONT * 1.2 / (right - left))) if rotate else 1
         for li, label in enumerate(labels):
             x0 = left + li * group + (group - bar * len(names)) / 2
             for si, name in enumerate(names):
@@ -315,6 +383,8 @@ def bar_chart(
                 body.append(_link(url, rect, labelled(f"{label}, {name}", number(value))))
                 if show_values:
                     body.append(_text(x + bar / 2, plot_bottom - h - 4, number(value)))
+            if li % every:
+                continue
             cx = left + li * group + group / 2
             if rotate:
                 body.append(
@@ -331,13 +401,20 @@ def bar_chart(
         body.append(
             f'<line x1="{left:.1f}" y1="{plot_bottom:.1f}" x2="{right:.1f}" y2="{plot_bottom:.1f}" stroke="{TEXT}"/>'
         )
-    columns = [label_header or _("Label"), *names]
-    rows = [[label, *(series[n][i] for n in names)] for i, label in enumerate(labels)]
-    table_links = [
-        [None, *((links.get(n) or [None] * len(labels))[i] for n in names)] for i in range(len(labels))
-    ]
-    svg = _svg(cid, title, _describe(value_label, labels, series), height, "".join(body))
-    return Chart(title=title, svg=svg, columns=columns, rows=rows, links=table_links)
+    return "".join(body), height
+
+
+def _slanted_overhang(first: str, cut: int, slot: float) -> float:
+    """How far left of the plot the first label, slanted at 45°, runs past the middle of its
+    slot (`slot` wide): the room the chart keeps left of the plot, so that "Décembre 2025"
+    is not cut to "embre 2025"."""
+    return len(first[:cut]) * CHAR * 0.8 - slot / 2
+
+
+def _fit(label: str, room: float) -> str:
+    """The label, cut with an ellipsis where it would run past `room` units."""
+    most = max(4, int(room / CHAR))
+    return label if len(label) <= most else label[: most - 1] + "…"
 
 
 def line_chart(
@@ -354,6 +431,49 @@ def line_chart(
     area behind, e.g. a forecast's interval, named `band_label` in the legend and the table."""
     names = list(series)
     cid = _chart_id(title, x_labels, series, band)
+    desc = _describe(value_label, x_labels, series)
+
+    def draw(width: int, cid: str) -> SafeString:
+        body, height = _lines(
+            cid,
+            width,
+            x_labels=x_labels,
+            series=series,
+            value_label=value_label,
+            band=band,
+            band_label=band_label,
+        )
+        return _svg(cid, title, desc, height, body, width)
+
+    columns = [label_header or _("Label"), *names]
+    rows: list[list[Any]] = [
+        [label, *(series[n][i] if i < len(series[n]) else None for n in names)]
+        for i, label in enumerate(x_labels)
+    ]
+    if band:
+        low_name = _("%(band)s – low") % {"band": band_label or _("Interval")}
+        high_name = _("%(band)s – high") % {"band": band_label or _("Interval")}
+        columns += [low_name, high_name]
+        for i, row in enumerate(rows):
+            row += [band[0][i] if i < len(band[0]) else None, band[1][i] if i < len(band[1]) else None]
+    return Chart(
+        title=title, svg=draw(WIDTH, cid), columns=columns, rows=rows, narrow=draw(NARROW_WIDTH, f"{cid}n")
+    )
+
+
+def _lines(
+    cid: str,
+    chart_width: int,
+    *,
+    x_labels: list[str],
+    series: Mapping[str, Sequence[float | None]],
+    value_label: str,
+    band: tuple[Sequence[float | None], Sequence[float | None]] | None,
+    band_label: str,
+) -> tuple[str, float]:
+    """The body of a line chart `chart_width` wide, and its height."""
+    names = list(series)
+    narrow = chart_width < WIDTH
     values = [v for vs in series.values() for v in vs if v is not None]
     if band:
         values += [v for v in band[1] if v is not None]
@@ -370,17 +490,20 @@ def line_chart(
             f'<rect width="22" height="12" y="-5" fill="{BAND_FILL}" stroke="{GRID}" stroke-dasharray="3 2"/>'
         )
         legend_names.append(band_label or _("Interval"))
-    legend, legend_height = _legend(swatches, legend_names, 12)
-    left, right = 56.0, WIDTH - 16
+    legend, legend_height = _legend(swatches, legend_names, 12, chart_width)
+    left, right = (48.0, chart_width - 10.0) if narrow else (56.0, chart_width - 16.0)
     top = legend_height + 16
     longest = max((len(s) for s in x_labels), default=0)
-    rotate = len(x_labels) > 12 or longest * len(x_labels) * 7 > right - left
+    rotate = len(x_labels) > (6 if narrow else 12) or longest * len(x_labels) * 7 > right - left
     label_room = min(90.0, 10 + 6.0 * max((len(s) for s in x_labels), default=4)) if rotate else 24.0
     plot_height = 220.0
     plot_bottom = top + plot_height
     height = plot_bottom + label_room + 22
     scale = plot_height / axis_max
     # Each point in the middle of its slot, as bars are: the first and last labels fit.
+    if rotate and x_labels:
+        room = _slanted_overhang(x_labels[0], 20, (right - left) / len(x_labels))
+        left = max(left, min(room + 8, (right - left) / 3))
     gap = (right - left) / max(len(x_labels), 1)
 
     def xy(i: int, v: float) -> tuple[float, float]:
@@ -436,7 +559,13 @@ def line_chart(
         for i, v in enumerate(series[name]):
             if v is not None:
                 body.append(_marker(MARKERS[si % len(MARKERS)], *xy(i, float(v)), colour))
-    every = max(1, math.ceil(len(x_labels) / 12)) if not rotate else max(1, math.ceil(len(x_labels) / 24))
+    # Tick labels a phone has room for: half a page's.
+    most = 6 if narrow else 12
+    every = (
+        max(1, math.ceil(len(x_labels) / most))
+        if not rotate
+        else max(1, math.ceil(len(x_labels) / (2 * most)))
+    )
     for i, label in enumerate(x_labels):
         if i % every:
             continue
@@ -456,16 +585,4 @@ def line_chart(
     body.append(
         f'<line x1="{left:.1f}" y1="{plot_bottom:.1f}" x2="{right:.1f}" y2="{plot_bottom:.1f}" stroke="{TEXT}"/>'
     )
-    columns = [label_header or _("Label"), *names]
-    rows: list[list[Any]] = [
-        [label, *(series[n][i] if i < len(series[n]) else None for n in names)]
-        for i, label in enumerate(x_labels)
-    ]
-    if band:
-        low_name = _("%(band)s – low") % {"band": band_label or _("Interval")}
-        high_name = _("%(band)s – high") % {"band": band_label or _("Interval")}
-        columns += [low_name, high_name]
-        for i, row in enumerate(rows):
-            row += [band[0][i] if i < len(band[0]) else None, band[1][i] if i < len(band[1]) else None]
-    svg = _svg(cid, title, _describe(value_label, x_labels, series), height, "".join(body))
-    return Chart(title=title, svg=svg, columns=columns, rows=rows)
+    return "".join(body), height

@@ -53,7 +53,8 @@ def test_the_territory_page_map_and_chart_are_there_and_keyboard_reachable(
     log_in(page, live_server.url, cast.alice.email)
     page.goto(f"{live_server.url}/territory/?period=7d")
     expect(page.locator(".map-wide svg.territory-map-svg")).to_be_visible()
-    expect(page.locator("svg.chart-svg").first).to_be_visible()
+    expect(page.locator(".chart-wide svg.chart-svg").first).to_be_visible()
+    expect(page.locator(".chart-narrow svg.chart-svg").first).to_be_hidden()
     # Tab through the page until a sensor's marker on the map has the focus, then open it.
     for _ in range(120):
         page.keyboard.press("Tab")
@@ -65,7 +66,7 @@ def test_the_territory_page_map_and_chart_are_there_and_keyboard_reachable(
     assert label.startswith(("Air de la mairie", "Lampadaire rue de la Paroisse"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(label.split(" – ")[0])
-    expect(page.locator("svg.chart-svg")).to_be_visible()
+    expect(page.locator(".chart-wide svg.chart-svg")).to_be_visible()
     # The chart's data table is reachable too: its disclosure opens from the keyboard.
     summary = page.locator("details.chart-data summary").first
     summary.focus()

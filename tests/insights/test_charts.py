@@ -145,11 +145,14 @@ def test_the_template_renders_figure_caption_and_table() -> None:
         links={"n": ["/x/"]},
     )
     html = render_to_string("insights/_chart.html", {"chart": chart})
-    # The drawing in a box of its own that scrolls on a phone, named after the chart.
+    # The drawing in a box of its own, named after the chart: the page's width's and the
+    # phone's, the CSS showing one of them.
     assert re.search(
         r'<figure[^>]*>\s*<div class="table-scroll chart-box" tabindex="0" role="region" '
-        r'aria-label="Incidents per month">\s*<svg',
+        r'aria-label="Incidents per month"><div class="chart-wide"><svg[^>]*viewBox="0 0 640 [^"]*"'
+        r'.*</svg></div><div class="chart-narrow"><svg[^>]*viewBox="0 0 360 ',
         html,
+        re.DOTALL,
     )
     assert "<figcaption>Incidents per month</figcaption>" in html
     assert "<summary>Chart data (table)</summary>" in html
