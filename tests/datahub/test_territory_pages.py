@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import html
 import io
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -275,3 +276,20 @@ def test_the_counts_read_as_sentences_when_nothing_needs_attention(cast: Cast, s
     text = " ".join(html.unescape(page.content.decode()).split())
     assert "1 capteur. Aucun n’est à surveiller." in text
     assert "0 est à surveiller" not in text
+
+
+def test_the_period_is_said_by_the_days_chosen(cast: Cast, scene: Scene, as_user) -> None:
+    """Chosen days 1 to 20 November read "to 21/11/2026 00:00" (the period's exclusive end),
+    a day more than chosen: days are said as days, instants only for the hourly presets."""
+    client = as_user(cast.alice)
+    body = html.unescape(
+        client.get("/territory/?period=custom&start=2026-11-01&end=2026-11-20").content.decode()
+    )
+    assert "Du 01/11/2026 au 20/11/2026, par jour." in body
+    assert "21/11/2026" not in body
+    body = html.unescape(
+        client.get("/territory/?period=custom&start=2026-11-20&end=2026-11-20").content.decode()
+    )
+    assert "Le 20/11/2026, par heure." in body
+    body = html.unescape(client.get("/territory/?period=24h").content.decode())
+    assert re.search(r"Du \d\d/\d\d/\d{4} \d\d:\d\d au \d\d/\d\d/\d{4} \d\d:\d\d, par heure\.", body)

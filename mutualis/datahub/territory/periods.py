@@ -66,6 +66,22 @@ class Period:
     def step_label(self) -> str:
         return str(STEP_LABELS[self.step])
 
+    @property
+    def in_days(self) -> bool:
+        """Whether the period is told by its first and last days rather than its instants:
+        chosen dates, or a period counted by days or weeks. Told by instants, the chosen days
+        1 to 20 November read "to 21/11/2026 00:00" (the exclusive end), a day too many."""
+        return self.key == "custom" or self.step in (Step.DAY, Step.WEEK)
+
+    @property
+    def first_day(self) -> dt.date:
+        return self.start.astimezone(PARIS).date()
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last local day the period covers (its end is exclusive)."""
+        return (self.end - dt.timedelta(microseconds=1)).astimezone(PARIS).date()
+
     def query(self) -> str:
         """The period's part of a URL query."""
         if self.key == "custom":
