@@ -331,6 +331,7 @@ def _bars(
         )
     else:
         left, right = (48.0, chart_width - 8.0) if narrow else (56.0, chart_width - 12.0)
+        left = max(left, _value_axis_room(axis_max))
         top = legend_height + 16
         rotate = (
             len(labels) > (4 if narrow else 8)
@@ -402,6 +403,13 @@ def _bars(
             f'<line x1="{left:.1f}" y1="{plot_bottom:.1f}" x2="{right:.1f}" y2="{plot_bottom:.1f}" stroke="{TEXT}"/>'
         )
     return "".join(body), height
+
+
+def _value_axis_room(axis_max: float) -> float:
+    """Room left of the plot for the value axis: its title, turned on its side about x = 14
+    (7 to 21), then its widest tick label and 6 units of gap. Without it, "8 000" ran into
+    the title "véhicules comptés"."""
+    return 24 + len(number(axis_max)) * CHAR * 1.1 + 6
 
 
 def _slanted_overhang(first: str, cut: int, slot: float) -> float:
@@ -492,6 +500,7 @@ def _lines(
         legend_names.append(band_label or _("Interval"))
     legend, legend_height = _legend(swatches, legend_names, 12, chart_width)
     left, right = (48.0, chart_width - 10.0) if narrow else (56.0, chart_width - 16.0)
+    left = max(left, _value_axis_room(axis_max))
     top = legend_height + 16
     longest = max((len(s) for s in x_labels), default=0)
     rotate = len(x_labels) > (6 if narrow else 12) or longest * len(x_labels) * 7 > right - left

@@ -20,6 +20,7 @@ from mutualis.datahub.smart_data_models import (
     AIR_QUALITY_OBSERVED,
     NOISE_LEVEL_OBSERVED,
     STREETLIGHT,
+    TRAFFIC_FLOW_OBSERVED,
     WATER_OBSERVED,
 )
 from mutualis.datahub.tenancy import tenant_for_member
@@ -293,3 +294,36 @@ def test_the_period_is_said_by_the_days_chosen(cast: Cast, scene: Scene, as_user
     assert "Le 20/11/2026, par heure." in body
     body = html.unescape(client.get("/territory/?period=24h").content.decode())
     assert re.search(r"Du \d\d/\d\d/\d{4} \d\d:\d\d au \d\d/\d\d/\d{4} \d\d:\d\d, par heure\.", body)
+
+
+def test_todays_total_still_filling_is_not_drawn_as_a_collapse(cast: Cast, as_user) -> None:
+    """A counter's daily totals: the day in progress (an hour or two in) was drawn at a
+    tenth of the days before, read by an elected official as traffic collapsing. It is said
+    "in progress" and not drawn; a download keeps its partial count."""
+    now = timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    counter = make_sensor(
+        tenant_for_member(cast.member_a), TRAFFIC_FLOW_OBSERVED, 7, site=cast.site_a, name="Comptage", now=now
+    )
+    intensity = TRAFFIC_FLOW_OBSERVED.attribute("intensity").iri
+    hours = int((now - today).total_seconds() // 3600)
+    # 100 vehicles an hour: 2,400 a whole day; today as many hours as have passed.
+    record(
+        counter,
+        intensity,
+        [(today - dt.timedelta(hours=h), 100.0) for h in range(1, 24 * 3 + 1)]
+        + [(today + dt.timedelta(hours=h, minutes=1), 100.0) for h in range(hours)],
+    )
+    client = as_user(cast.alice)
+    page = html.unescape(
+        client.get(f"/territory/sensor/{counter.pk}/?period=30d&attr=intensity").content.decode()
+    )
+    label = f"{timezone.localtime(now):%d/%m}"
+    assert f'<th scope="row">{label} (en cours)</th><td class="num">–</td>' in page
+    yesterday = f"{timezone.localtime(today - dt.timedelta(hours=1)):%d/%m}"
+    assert f'<th scope="row">{yesterday}</th><td class="num">2\xa0400</td>' in page  # a whole day
+    export = client.get(f"/territory/sensor/{counter.pk}/?period=30d&attr=intensity&export=csv")
+    rows = list(
+        csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig")), delimiter=";")
+    )
+    assert rows[-1][4] == str(hours)  # today's readings so far, its partial total beside them

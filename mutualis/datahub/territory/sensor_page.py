@@ -112,8 +112,15 @@ def sensor_page(request: ScopedRequest, sensor: Sensor, now: dt.datetime) -> Htt
             values = _scaled_list(chosen, [_value(chosen, buckets.get(b)) for b in starts])
         lows = _scaled_list(chosen, [b.low if (b := buckets.get(s)) else None for s in starts])
         highs = _scaled_list(chosen, [b.high if (b := buckets.get(s)) else None for s in starts])
+        # A total still filling is not drawn (a day's count an hour in read as a collapse):
+        # its period is said "in progress" and the download keeps its partial value. A mean
+        # is a mean of what came, drawn as it is.
+        partial = chosen.name in SUMMED | CUMULATIVE
         lines: dict[str, list[float | None]] = {
-            f"{label} ({method})": [round(v, 2) if v is not None else None for v in values]
+            f"{label} ({method})": [
+                None if v is None or (partial and period.in_progress(b)) else round(v, 2)
+                for v, b in zip(values, starts, strict=True)
+            ]
         }
         lines.update(_threshold_lines(sensor, chosen, request.scope.operator_id, len(starts)))
         band = None
