@@ -339,3 +339,55 @@ def test_another_operators_desk_assigns_none_of_ours(
     assert "Select a valid choice" in refused.content.decode()
     pile["camera"].refresh_from_db()
     assert pile["camera"].assignee is None
+
+
+def test_the_queue_s_own_state_is_no_filter_in_use(
+    cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user
+) -> None:
+    """The queue shows open tickets unless asked otherwise: that is the queue, not a filter
+    the person chose. The box was marked "active" and open at every visit, and on a phone it
+    pushed the list a screen down; a state or any other filter chosen still opens it."""
+    client = in_english(as_user, cast.olivia)
+    folded = '<details class="filters-box" id="filters" data-open-wide>'
+    active = '<span class="tag">active</span>'
+    for query in ("", "?queue=all", "?state=open"):
+        page = client.get(f"/desk/{query}").content.decode()
+        assert folded in page, query
+        assert active not in page, query
+        assert "selected>Open (not yet resolved)</option>" in page  # what the list shows, said
+    for query in ("?state=", "?state=resolved", "?priority=2", "?q=nanterre"):
+        page = client.get(f"/desk/{query}").content.decode()
+        assert '<details class="filters-box" id="filters" data-open-wide open>' in page, query
+        assert active in page, query
+
+
+def test_the_bulk_form_folds_under_its_summary_and_the_rows_name_their_columns(
+    cast: Cast, desk: Desk, pile: dict[str, Ticket], as_user
+) -> None:
+    """On a phone the bulk form is folded (by servicedesk/desk.js: open without it), and each
+    row's values carry their column's name, drawn before them on a phone (mutualis.css)."""
+    page = in_english(as_user, cast.olivia).get("/desk/").content.decode()
+    details = page.index('<details class="bulk-box" open data-bulk-box>')
+    summary = page.index(
+        '<summary>Assign the selected tickets <span class="muted" data-bulk-tally></span></summary>'
+    )
+    assert (
+        details
+        < summary
+        < page.index('id="bulk"')
+        < page.index("</details>", details)
+        < page.index("<table>")
+    )
+    assert '<div class="table-scroll ticket-cards">' in page
+    for label in (
+        "Priority",
+        "Next deadline",
+        "Member and site",
+        "Category",
+        "Team",
+        "Assigned to",
+        "Declared",
+    ):
+        assert page.count(f'<td data-label="{label}">') == 3, label  # the three open tickets
+    french = as_user(desk.tess).get("/desk/").content.decode()
+    assert '<td data-label="Attribuée à">' in french

@@ -210,3 +210,24 @@ def test_ticket_and_file_numbers_out_of_any_range_are_not_found(
     ):
         assert client.get(path).status_code in (404, 405), path
         assert client.post(path, {"reply-body": "x"}).status_code == 404, path
+
+
+def test_each_row_names_its_columns_for_the_cards_of_a_phone(
+    cast: Cast, desk: Desk, tickets: dict[str, Ticket], as_user
+) -> None:
+    """On a phone the rows are stacked as cards, the header row out of sight (mutualis.css,
+    "Ticket lists on a phone"): each value whose column it needs says it, in the person's
+    language; the number, the title and the state say themselves."""
+    page = as_user(cast.alice).get("/tickets/").content.decode()
+    assert '<div class="table-scroll ticket-cards">' in page
+    screen = tickets["screen"]
+    assert (
+        f'<tr><td><a href="/tickets/{screen.number}/">n° {screen.number}</a></td>'
+        f'<th scope="row">{screen.title}</th><td><span class="state state-new">Nouveau</span></td>'
+        f'<td data-label="Priorité">{screen.get_priority_display()}</td>'
+        f'<td data-label="Site">{screen.site.name}</td>'
+    ) in page
+    for label in ("Catégorie", "Déclarée", "Dernière modification"):
+        assert page.count(f'<td data-label="{label}">') == 3, label
+    english = in_english(as_user, cast.alice).get("/tickets/").content.decode()
+    assert english.count('<td data-label="Last change">') == 3

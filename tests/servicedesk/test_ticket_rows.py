@@ -18,18 +18,21 @@ from .pages import broken_screen, camera
 
 pytestmark = pytest.mark.django_db
 
-# The rows as ticket_list.html wrote them before (each row's cells, in order).
+# The rows as ticket_list.html wrote them before (each row's cells, in order), with the
+# columns' names the cards of a phone draw before the values.
 TEMPLATE_ROWS = (
     "{% load i18n short_dates %}{% for ticket in rows %}<tr>"
     "<td><a href=\"{% url 'servicedesk:ticket-detail' ticket.number %}\">"
     "{% blocktranslate with number=ticket.number %}n° {{ number }}{% endblocktranslate %}</a></td>"
     '<th scope="row">{{ ticket.title }}</th>'
     '<td><span class="state state-{{ ticket.state }}">{{ ticket.get_state_display|capfirst }}</span></td>'
-    "<td>{{ ticket.get_priority_display }}</td>"
-    '<td>{{ ticket.site_name }}{% if staff %}<br><span class="muted">{{ ticket.member_name }}</span>{% endif %}</td>'
-    '<td>{{ ticket.category_name }} <span class="muted">›</span> {{ ticket.incident_type_name }}</td>'
-    "<td>{{ ticket.created_at|short_date }}</td>"
-    "<td>{{ ticket.updated_at|short_datetime }}</td>"
+    "<td data-label=\"{% translate 'Priority' %}\">{{ ticket.get_priority_display }}</td>"
+    "<td data-label=\"{% translate 'Site' %}\">"
+    '{{ ticket.site_name }}{% if staff %}<br><span class="muted">{{ ticket.member_name }}</span>{% endif %}</td>'
+    "<td data-label=\"{% translate 'Category' %}\">"
+    '{{ ticket.category_name }} <span class="muted">›</span> {{ ticket.incident_type_name }}</td>'
+    "<td data-label=\"{% translate 'Declared' %}\">{{ ticket.created_at|short_date }}</td>"
+    "<td data-label=\"{% translate 'Last change' %}\">{{ ticket.updated_at|short_datetime }}</td>"
     "</tr>{% endfor %}"
 )
 PYTHON_ROWS = "{% load ticket_rows %}{% ticket_rows rows staff %}"

@@ -6,6 +6,11 @@ through the template language (11 ms of a 34 ms page; docs/benchmarks-history.md
 is one string: the ticket's path from a pattern reversed once, the number's label
 translated once, every value escaped. The cells are those the template wrote, in the same
 order; `tests/servicedesk/test_ticket_rows.py` compares both.
+
+Each cell whose value alone would not say what it is (a priority, a date) carries its
+column's name in `data-label`: on a phone the rows are stacked as cards (web/mutualis.css,
+"Ticket lists on a phone") and the name is drawn before the value, where the table's
+header row is out of sight.
 """
 
 from __future__ import annotations
@@ -41,6 +46,10 @@ def ticket_path_pattern() -> tuple[str, str]:
 def ticket_rows(rows: Iterable[Any], staff: bool) -> SafeString:
     before, after = ticket_path_pattern()
     label = gettext("n° %(number)s")
+    # The column names of ticket_list.html's header row, escaped once for the attributes.
+    priority, site, category, declared, changed = (
+        escape(gettext(name)) for name in ("Priority", "Site", "Category", "Declared", "Last change")
+    )
     # Every value here is plain text (no SafeString): the standard library's escape, which
     # Django's wraps (it checked each of the ~600 values of a page for lazy text first).
     e = escape
@@ -55,11 +64,11 @@ def ticket_rows(rows: Iterable[Any], staff: bool) -> SafeString:
             f'<td><a href="{e(before)}{number}{e(after)}">{e(label % {"number": number})}</a></td>'
             f'<th scope="row">{e(ticket.title)}</th>'
             f'<td><span class="state state-{e(ticket.state)}">{e(capfirst(ticket.get_state_display()))}</span></td>'
-            f"<td>{e(ticket.get_priority_display())}</td>"
-            f"<td>{e(ticket.site_name)}{member}</td>"
-            f'<td>{e(ticket.category_name)} <span class="muted">›</span> {e(ticket.incident_type_name)}</td>'
-            f"<td>{e(created)}</td>"
-            f"<td>{e(updated)}</td>"
+            f'<td data-label="{priority}">{e(ticket.get_priority_display())}</td>'
+            f'<td data-label="{site}">{e(ticket.site_name)}{member}</td>'
+            f'<td data-label="{category}">{e(ticket.category_name)} <span class="muted">›</span> {e(ticket.incident_type_name)}</td>'
+            f'<td data-label="{declared}">{e(created)}</td>'
+            f'<td data-label="{changed}">{e(updated)}</td>'
             "</tr>"
         )
     return mark_safe("\n".join(lines))  # noqa: S308 (every value escaped above)

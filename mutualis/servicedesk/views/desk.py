@@ -49,10 +49,13 @@ def queue(request: ScopedRequest) -> HttpResponse:
     queues = queues_for(request)
     code = request.GET.get("queue", ALL)
     data = request.GET.copy()
-    # A queue shows what is still to do unless the person asks for another state.
+    # A queue shows what is still to do unless the person asks for another state. That
+    # state is the queue's own, not a filter the person chose: as the form's initial value
+    # it does not count as a change, so the filter box is not marked "active" and stays
+    # folded on a phone (includes/filters.html), where it pushed the list a screen down.
     if "state" not in data:
         data["state"] = "open"
-    form = DeskFilterForm(scope, data)
+    form = DeskFilterForm(scope, data, initial={"state": "open"})
     if code not in queues:
         # Another team's queue (one left, one of another operator): said like a filter's
         # wrong value, so that an export of "all" is not taken for that team's.
