@@ -352,7 +352,9 @@ class ReopenForm(forms.Form):
 
 class TransitionForm(forms.Form):
     prefix = "state"
-    to = forms.ChoiceField(label=_("New state"))
+    to = forms.ChoiceField(
+        label=_("New state"), error_messages={"required": _("Choose the ticket’s new state.")}
+    )
     note = forms.CharField(
         label=_("Message to the member (optional)"),
         required=False,

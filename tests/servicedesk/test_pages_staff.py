@@ -318,3 +318,20 @@ def test_actions_are_posts(cast: Cast, desk: Desk, ticket: Ticket, as_user) -> N
     assert as_user(cast.olivia).get(f"/tickets/{ticket.number}/take/").status_code == 405
     ticket.refresh_from_db()
     assert ticket.assignee is None
+
+
+def test_no_state_is_chosen_beforehand(cast: Cast, desk: Desk, ticket: Ticket, as_user) -> None:
+    """The state list chose its first entry: an assigned ticket offered "new" first, and a
+    technician sending the form to resolve it with a message sent it back to "new"."""
+    services.assign(ticket=ticket, assignee=desk.tess, team=None, by=cast.olivia)
+    client = as_user(desk.tess)
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    select = page[page.index('name="state-to"') : page.index("</select>", page.index('name="state-to"'))]
+    assert " required>" in select
+    assert '<option value="" selected>Choisir un état…</option>' in select
+    assert select.count("selected") == 1
+    page = act(client, ticket, "state", {"state-to": "", "state-note": "Écran remplacé."})
+    assert "Choisissez le nouvel état de la demande." in page
+    ticket.refresh_from_db()
+    assert ticket.state == "assigned"
+    assert Comment.objects.count() == 0
