@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,6 +189,18 @@ def _svg(cid: str, title: str, desc: str, height: float, body: str, width: int) 
     )
 
 
+def _both_widths(
+    cid: str, title: str, desc: str, paint: Callable[[str, int], tuple[str, float]]
+) -> tuple[SafeString, SafeString]:
+    """The chart painted at a page's width and at a phone's (`paint(id, width)` gives the
+    body and its height); the phone's ids apart, as both drawings are in the page."""
+    drawn = []
+    for width, own in ((WIDTH, cid), (NARROW_WIDTH, f"{cid}n")):
+        body, height = paint(own, width)
+        drawn.append(_svg(own, title, desc, height, body, width))
+    return drawn[0], drawn[1]
+
+
 def _link(url: str | None, inner: str, label: str) -> str:
     """A bar that opens its tickets when clicked, named in a tooltip. The chart is an image
     to assistive technologies (role="img"): a link inside it would be focusable yet unnamed
@@ -234,31 +246,27 @@ def bar_chart(
     links = links or {}
     desc = _describe(value_label, labels, series)
 
-    def draw(width: int, cid: str) -> SafeString:
-        body, height = _bars(
-            cid,
+    svg, narrow = _both_widths(
+        cid,
+        title,
+        desc,
+        lambda own, width: _bars(
+            own,
             width,
             labels=labels,
             series=series,
             value_label=value_label,
             horizontal=horizontal,
             links=links,
-        )
-        return _svg(cid, title, desc, height, body, width)
+        ),
+    )
 
     columns = [label_header or _("Label"), *names]
     rows = [[label, *(series[n][i] for n in names)] for i, label in enumerate(labels)]
     table_links = [
         [None, *((links.get(n) or [None] * len(labels))[i] for n in names)] for i in range(len(labels))
     ]
-    return Chart(
-        title=title,
-        svg=draw(WIDTH, cid),
-        columns=columns,
-        rows=rows,
-        links=table_links,
-        narrow=draw(NARROW_WIDTH, f"{cid}n"),
-    )
+    return Chart(title=title, svg=svg, columns=columns, rows=rows, links=table_links, narrow=narrow)
 
 
 def _bars(
@@ -441,17 +449,20 @@ def line_chart(
     cid = _chart_id(title, x_labels, series, band)
     desc = _describe(value_label, x_labels, series)
 
-    def draw(width: int, cid: str) -> SafeString:
-        body, height = _lines(
-            cid,
+    svg, narrow = _both_widths(
+        cid,
+        title,
+        desc,
+        lambda own, width: _lines(
+            own,
             width,
             x_labels=x_labels,
             series=series,
             value_label=value_label,
             band=band,
             band_label=band_label,
-        )
-        return _svg(cid, title, desc, height, body, width)
+        ),
+    )
 
     columns = [label_header or _("Label"), *names]
     rows: list[list[Any]] = [
@@ -464,9 +475,7 @@ def line_chart(
         columns += [low_name, high_name]
         for i, row in enumerate(rows):
             row += [band[0][i] if i < len(band[0]) else None, band[1][i] if i < len(band[1]) else None]
-    return Chart(
-        title=title, svg=draw(WIDTH, cid), columns=columns, rows=rows, narrow=draw(NARROW_WIDTH, f"{cid}n")
-    )
+    return Chart(title=title, svg=svg, columns=columns, rows=rows, narrow=narrow)
 
 
 def _lines(
