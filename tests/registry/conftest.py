@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from mutualis.people.models import User
 from tests.api.support import Api, issue_token
@@ -40,3 +41,10 @@ def api(client: Client) -> Callable[..., Api]:
         return Api(client, issue_token(user)[1], headers=headers or {})
 
     return _api
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """The messages of the test in English (reports, notes), whatever the default language."""
+    with translation.override("en"):
+        yield

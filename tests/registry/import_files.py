@@ -20,6 +20,8 @@ from tests.factories import AssetTypeFactory, CommuneFactory, SiteKindFactory
 
 SITE_HEADER = ("member", "kind", "name", "reference", "postal_code", "commune")
 ASSET_HEADER = ("inventory_tag", "member", "site", "type", "status")
+# Equipment with an acquisition date: the column the date readings are tested in.
+DATED_ASSET_HEADER = (*ASSET_HEADER, "acquired_on")
 
 
 def csv_bytes(
@@ -112,3 +114,12 @@ def upload(
         "/imports/new/",
         {"kind": kind, "mode": mode, "file": SimpleUploadedFile(name, data, content_type=content_type)},
     )
+
+
+def dated_assets(fmt: str, dates: Sequence[object]) -> bytes:
+    """A CSV file or a workbook (`fmt`) of tablets at the cast's town hall (site code HDV),
+    one for each acquisition date in `dates`, written as given."""
+    rows = [(f"T-{n:04d}", "78646", "HDV", "tablette", "en service", date) for n, date in enumerate(dates, 1)]
+    if fmt == "xlsx":
+        return xlsx_bytes(("Matériel", [DATED_ASSET_HEADER, *rows]))
+    return csv_bytes(DATED_ASSET_HEADER, [tuple(map(str, row)) for row in rows])

@@ -17,7 +17,6 @@ of the week the date is not.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,11 +25,10 @@ from django.utils import translation
 from mutualis.registry.models import Asset, ImportBatch, ImportStatus, Site
 from tests.conftest import Cast
 
-from .import_files import ASSET_HEADER, check, csv_bytes, problems, reference_lists, upload, xlsx_bytes
+from .import_files import check, dated_assets, problems, reference_lists, upload
 
 pytestmark = pytest.mark.django_db
 
-HEADER = (*ASSET_HEADER, "acquired_on")
 TIME_NOTE = (
     "“{written}” is recorded as {recorded}: this column holds dates only, so the time ({time}) was left out."
 )
@@ -86,19 +84,6 @@ def _setup(cast: Cast, settings, tmp_path: Path) -> None:  # type: ignore[no-unt
     Site.objects.filter(pk=cast.site_a.pk).update(code="HDV")
 
 
-@pytest.fixture
-def english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-def _file(fmt: str, dates: list[object]) -> bytes:
-    rows = [(f"T-{n:04d}", "78646", "HDV", "tablette", "en service", date) for n, date in enumerate(dates, 1)]
-    if fmt == "xlsx":
-        return xlsx_bytes(("Matériel", [HEADER, *rows]))
-    return csv_bytes(HEADER, [tuple(map(str, row)) for row in rows])
-
-
 def _expected_notes(form: Form) -> list[tuple[int, str, str]]:
     written, day, short_year, time = form
     recorded = day.strftime("%m/%d/%Y")  # English short dates
@@ -117,7 +102,7 @@ def _expected_notes(form: Form) -> list[tuple[int, str, str]]:
 def test_a_date_in_another_form_is_read_as_the_date_written(
     cast: Cast, english: None, fmt: str, form: Form
 ) -> None:
-    report = check(cast.operator, "assets", _file(fmt, [form[0]]))
+    report = check(cast.operator, "assets", dated_assets(fmt, [form[0]]))
     assert problems(report) == []
     assert [(n.line, n.column, n.message) for n in report.notes] == _expected_notes(form)
 
@@ -125,7 +110,7 @@ def test_a_date_in_another_form_is_read_as_the_date_written(
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_dates_in_every_other_form_are_imported(cast: Cast, as_english, fmt: str) -> None:  # type: ignore[no-untyped-def]
     adam = as_english(cast.adam)
-    upload(adam, _file(fmt, [form[0] for form in FORMS]), kind="assets", name=f"equipment.{fmt}")
+    upload(adam, dated_assets(fmt, [form[0] for form in FORMS]), kind="assets", name=f"equipment.{fmt}")
     batch = ImportBatch.objects.get()
     adam.post(f"/imports/{batch.pk}/apply/")
     batch.refresh_from_db()
@@ -170,14 +155,14 @@ REFUSED: list[tuple[object, str]] = [
 def test_an_ambiguous_or_impossible_date_is_still_refused(cast: Cast, english: None, fmt: str) -> None:
     cells = [cell for cell, _message in REFUSED if fmt == "xlsx" or isinstance(cell, str)]
     messages = [message for cell, message in REFUSED if fmt == "xlsx" or isinstance(cell, str)]
-    report = check(cast.operator, "assets", _file(fmt, cells))
+    report = check(cast.operator, "assets", dated_assets(fmt, cells))
     assert problems(report) == [(line, "acquired_on", message) for line, message in enumerate(messages, 2)]
     assert report.notes == []
 
 
 def test_a_wrong_day_of_the_week_is_explained_in_french(cast: Cast) -> None:
     with translation.override("fr"):
-        report = check(cast.operator, "assets", _file("csv", ["lundi 1 mars 2024"]))
+        report = check(cast.operator, "assets", dated_assets("csv", ["lundi 1 mars 2024"]))
     assert problems(report) == [
         (
             2,

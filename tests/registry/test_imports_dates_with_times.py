@@ -15,20 +15,17 @@ Every form is read from a CSV file and from a workbook's cells, with the same no
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 
 from mutualis.registry.models import Asset, ImportBatch, ImportStatus, Site
 from tests.conftest import Cast
 
-from .import_files import ASSET_HEADER, check, csv_bytes, problems, reference_lists, upload, xlsx_bytes
+from .import_files import check, dated_assets, problems, reference_lists, upload
 
 pytestmark = pytest.mark.django_db
 
-HEADER = (*ASSET_HEADER, "acquired_on")
 SERIAL_NOTE = (
     "“{written}” is recorded as {recorded}: it is a date as spreadsheets store it, as a number of days. "
     "In the spreadsheet, format the column as dates to see them."
@@ -90,19 +87,6 @@ def _setup(cast: Cast, settings, tmp_path: Path) -> None:  # type: ignore[no-unt
     Site.objects.filter(pk=cast.site_a.pk).update(code="HDV")
 
 
-@pytest.fixture
-def english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-def _file(fmt: str, dates: list[object]) -> bytes:
-    rows = [(f"T-{n:04d}", "78646", "HDV", "tablette", "en service", date) for n, date in enumerate(dates, 1)]
-    if fmt == "xlsx":
-        return xlsx_bytes(("Matériel", [HEADER, *rows]))
-    return csv_bytes(HEADER, [tuple(map(str, row)) for row in rows])
-
-
 def _expected_notes(forms: list[Form]) -> list[tuple[int, str, str]]:
     notes = []
     for line, (_cell, written, day, time, serial) in enumerate(forms, 2):
@@ -127,7 +111,7 @@ def _forms(fmt: str) -> list[Form]:
 def test_a_date_with_a_time_is_read_as_the_date_written(
     cast: Cast, english: None, fmt: str, form: Form
 ) -> None:
-    report = check(cast.operator, "assets", _file(fmt, [form[0]]))
+    report = check(cast.operator, "assets", dated_assets(fmt, [form[0]]))
     assert problems(report) == []
     assert [(n.line, n.column, n.message) for n in report.notes] == _expected_notes([form])
 
@@ -138,7 +122,7 @@ def test_dates_with_a_time_in_every_form_are_imported_as_the_date_written(  # ty
 ) -> None:
     forms = _forms(fmt)
     adam = as_english(cast.adam)
-    upload(adam, _file(fmt, [form[0] for form in forms]), kind="assets", name=f"equipment.{fmt}")
+    upload(adam, dated_assets(fmt, [form[0] for form in forms]), kind="assets", name=f"equipment.{fmt}")
     batch = ImportBatch.objects.get()
     adam.post(f"/imports/{batch.pk}/apply/")
     batch.refresh_from_db()
@@ -157,7 +141,7 @@ def test_a_number_of_days_with_a_time_outside_1970_2100_is_no_date(
     cells: list[object] = ["2024.5", "12345.5", "73416.25", "25568,9", "45352.5.1"]
     if fmt == "xlsx":
         cells = [2024.5, 12345.5, 73416.25, 25568.9, "45352.5.1"]
-    report = check(cast.operator, "assets", _file(fmt, cells))
+    report = check(cast.operator, "assets", dated_assets(fmt, cells))
     written = ["2024.5", "12345.5", "73416.25", "25568.9" if fmt == "xlsx" else "25568,9", "45352.5.1"]
     assert problems(report) == [
         (line, "acquired_on", f"“{text}” is not a date: write 2024-09-01 or 01/09/2024.")
@@ -169,7 +153,7 @@ def test_a_number_of_days_with_a_time_outside_1970_2100_is_no_date(
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_a_wrong_date_or_time_written_the_french_way_is_refused(cast: Cast, english: None, fmt: str) -> None:
     cells: list[object] = ["31/02/2024 14h30", "01/03/2024 14h75", "01/03/2024 25h", "01/03/2024 14:30+25:00"]
-    report = check(cast.operator, "assets", _file(fmt, cells))
+    report = check(cast.operator, "assets", dated_assets(fmt, cells))
     assert problems(report) == [
         (2, "acquired_on", "“31/02/2024” is not a date that exists."),
         (3, "acquired_on", "“01/03/2024 14h75” is not a date: write 2024-09-01 or 01/09/2024."),

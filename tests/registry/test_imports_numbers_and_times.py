@@ -17,7 +17,6 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -105,12 +104,6 @@ def _assets(acquired_on: object) -> list[tuple[object, ...]]:
         (*ASSET_HEADER, "acquired_on"),
         ("T-0001", "78646", "HDV", "tablette", "en service", acquired_on),
     ]
-
-
-@pytest.fixture
-def english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
 
 
 @pytest.mark.parametrize(

@@ -42,12 +42,6 @@ def _setup(cast: Cast, settings, tmp_path: Path) -> None:  # type: ignore[no-unt
 
 
 @pytest.fixture
-def english():  # type: ignore[no-untyped-def]
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
 def ain_and_corsica(cast: Cast) -> None:
     """The members the files name: communes whose codes start with a zero, or with 2A."""
     ain = DepartementFactory(code="01", name="Ain")

@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 from openpyxl import Workbook
 
 from mutualis.registry.models import Asset, AssetStatusChange, ImportBatch, ImportStatus, Site
@@ -39,12 +37,6 @@ SEPT_1ST = dt.datetime(2024, 9, 1)  # noqa: DTZ001
 def _setup(cast: Cast, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path
     reference_lists()
-
-
-@pytest.fixture
-def english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
 
 
 def test_a_workbook_is_checked_and_imported_through_the_page(cast: Cast, as_english, as_user) -> None:  # type: ignore[no-untyped-def]
