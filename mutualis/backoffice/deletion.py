@@ -37,6 +37,8 @@ from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
+from mutualis.lib.wording import labelled, labelled_html
+
 # Enough to recognise what a deletion touches; beyond, a count reads better than a list.
 SHOWN_PER_KIND = 10
 
@@ -160,7 +162,7 @@ def deletion_summary(
 
     def name(row: models.Model) -> Any:
         opts = row._meta
-        plain = f"{capfirst(opts.verbose_name)}: {row}"
+        plain = labelled(str(capfirst(opts.verbose_name)), str(row))
         if not admin_site.is_registered(type(row)):
             return plain
         try:
@@ -169,7 +171,7 @@ def deletion_summary(
             )
         except NoReverseMatch:
             return plain
-        return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, row)
+        return labelled_html(str(capfirst(opts.verbose_name)), format_html('<a href="{}">{}</a>', url, row))
 
     to_delete = collector.nested(name)
     protected: list[Any] = []

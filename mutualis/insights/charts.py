@@ -25,6 +25,8 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from mutualis.lib.wording import labelled
+
 # Dark enough against white for graphics (>= 3:1) and for text (>= 4.5:1).
 COLOURS = ("#1d4f91", "#a8430c", "#2a6e35", "#6a3d9a", "#8a1c1c", "#4d4d4d")
 TEXT = "#1e1e1e"
@@ -99,12 +101,6 @@ def number(value: float | None) -> str:
     if float(value).is_integer():
         return formats.number_format(int(value), force_grouping=True)
     return formats.number_format(round(value, 1), 1, force_grouping=True)
-
-
-def labelled(label: str, value: str) -> str:
-    """ "label: value" as the language writes it: French sets a space before the colon, so
-    the colon belongs to the translated pattern, never glued to a label in code."""
-    return _("%(label)s: %(value)s") % {"label": label, "value": value}
 
 
 def _chart_id(title: str, *parts: Any) -> str:

@@ -169,7 +169,10 @@ def test_the_rows_beyond_those_named_are_counted_in_french(cast: Cast, desk: Des
     for n in range(11):
         broken_screen(cast, desk, title=f"Écran {n}")
     page = as_user(cast.adam).get(f"/backoffice/servicedesk/team/{desk.team.pk}/delete/").content.decode()
-    assert "… et 1 autre demande" in listed(page)
+    lines = listed(page)
+    assert "… et 1 autre demande" in lines
+    # A name and its row as French writes them, a space before the colon.
+    assert sum(line.startswith("Demande : n° ") for line in lines) == 10
 
 
 def test_a_team_without_tickets_names_ten_of_its_places_then_counts_them_and_goes(

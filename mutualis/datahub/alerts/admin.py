@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutualis.backoffice.choices import ScopedRelatedFilter, choices
 from mutualis.backoffice.site import ReadOnlyAdmin, ScopedAdmin
-from mutualis.insights.charts import labelled
+from mutualis.lib.wording import labelled
 from mutualis.registry.models import Operator
 from mutualis.servicedesk.models import IncidentType
 

@@ -18,7 +18,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from mutualis.insights.charts import labelled, number
+from mutualis.insights.charts import number
+from mutualis.lib.wording import labelled
 
 from ..smart_data_models import SdmAttribute
 

@@ -14,7 +14,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mutualis.insights.charts import Chart, bar_chart, labelled, line_chart, number
+from mutualis.insights.charts import Chart, bar_chart, line_chart, number
+from mutualis.lib.wording import labelled
 
 from .figures import (
     AVAILABLE,
