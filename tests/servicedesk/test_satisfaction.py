@@ -211,3 +211,11 @@ def test_the_team_is_the_one_that_resolved_even_if_moved_since(cast: Cast, desk:
     services.route_to_team(ticket=other, team=video, by=cast.olivia)
     services.transition(ticket=other, to=TicketState.RESOLVED, by=desk.tess, as_staff=True)
     assert rate(ticket=other, rating=4, by=cast.alice).team == video
+
+
+def test_a_rating_is_named_by_its_tickets_number(cast: Cast, desk: Desk) -> None:
+    """Its row's id told nobody anything (« Évaluation de satisfaction: 3: 2/5 » on a team's
+    delete page): a rating is named by the ticket's number, as people know it."""
+    ticket = resolved(cast, desk)
+    rating = rate(ticket=ticket, rating=2, by=cast.alice, channel="web")
+    assert str(SatisfactionRating.objects.get(pk=rating.pk)) == f"n° {ticket.number}, 2/5"

@@ -74,4 +74,6 @@ class SatisfactionRating(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id}: {self.rating}/5"
+        # Named by the ticket's number, as people know it (the row's id told them nothing:
+        # a team's delete page listed « Évaluation de satisfaction: 3: 2/5 »).
+        return _("n° %(number)s, %(rating)s/5") % {"number": self.ticket.number, "rating": self.rating}
