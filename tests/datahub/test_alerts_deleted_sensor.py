@@ -16,7 +16,7 @@ import pytest
 from mutualis.datahub import services
 from mutualis.datahub import smart_data_models as sdm
 from mutualis.datahub.alerts.sweep import alert_sweep
-from mutualis.datahub.models import AlertState, Entity, Tenant
+from mutualis.datahub.models import AlertState, DeletedSensorTicket, Entity, Tenant
 from mutualis.datahub.models.alerts import AlertStatus
 from mutualis.datahub.ngsild.timestamps import format_instant
 from mutualis.datahub.services import SITE_IRI, SITE_URN
@@ -114,6 +114,11 @@ def test_a_sensor_created_again_under_the_same_id_goes_on_with_its_open_ticket(a
     services.delete_entity(tenant=alerts.tenant, entity_id=sensor.entity_id, now=T0 + timedelta(minutes=5))
     [deleted_note] = ticket.comments.all()
     assert "sa prochaine alerte se poursuivra dans cette demande" in deleted_note.body
+    # As the rule's delete page would list it: the sensor's id and the ticket's number.
+    assert (
+        str(DeletedSensorTicket.objects.get())
+        == f"Crue de la Seine / {sensor.entity_id} : n° {ticket.number}"
+    )
     again = _flood_sensor(alerts)
     assert again.entity_id == sensor.entity_id
     _level(alerts, again, 1.0, 10)
@@ -128,6 +133,7 @@ def test_a_sensor_created_again_under_the_same_id_goes_on_with_its_open_ticket(a
     assert "2.9 m" in note.body
     state = AlertState.objects.get()
     assert (state.entity_id, state.ticket, state.status) == (again.pk, ticket, AlertStatus.FIRING)
+    assert str(state) == f"Crue de la Seine / {again.entity_id} : en alerte"
     _level(alerts, again, 1.0, 30)  # its return to normal reaches the same ticket
     assert "Retour à la normale" in ticket.comments.order_by("pk").last().body
     # Deleted while normal, the ticket still open, and created again: as the sensor left in

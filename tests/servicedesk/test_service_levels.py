@@ -288,6 +288,8 @@ def test_definitions_of_another_operator_are_refused(cast: Cast, desk: Desk, lev
     rule = EscalationRule(
         policy=levels.standard, level="breach", target="resolve", action=EscalationAction.ROUTE
     )
+    # As a delete page lists it, French spacing included.
+    assert str(rule) == "résolution / échéance dépassée : confier la demande à une équipe"
     with pytest.raises(ValidationError) as route:
         rule.full_clean()
     assert "team" in route.value.message_dict

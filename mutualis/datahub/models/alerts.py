@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.lib.wording import labelled
 from mutualis.people.tenancy import OperatorDataQuerySet
 from mutualis.registry.models import Operator
 from mutualis.servicedesk.models import IncidentType, Ticket
@@ -223,7 +224,9 @@ class AlertState(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rule} / {self.entity_id}: {self.status}"
+        # The sensor's NGSI-LD id and the state in words, as a delete page lists it (the
+        # entity's row id and the status code told a person nothing).
+        return labelled(f"{self.rule} / {self.entity}", str(self.get_status_display()))
 
 
 class DeletedSensorTicket(models.Model):
@@ -257,4 +260,6 @@ class DeletedSensorTicket(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rule_id} / {self.entity_id}: {self.ticket_id}"
+        return labelled(
+            f"{self.rule} / {self.entity_id}", _("n° %(number)s") % {"number": self.ticket.number}
+        )

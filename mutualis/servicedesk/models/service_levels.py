@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.lib.wording import labelled
 from mutualis.people.tenancy import OperatorDataQuerySet
 from mutualis.registry.models import Member, Operator
 
@@ -271,7 +272,9 @@ class EscalationRule(models.Model):
         verbose_name_plural = _("escalation rules")
 
     def __str__(self) -> str:
-        return f"{self.get_target_display()} / {self.get_level_display()}: {self.get_action_display()}"
+        return labelled(
+            f"{self.get_target_display()} / {self.get_level_display()}", str(self.get_action_display())
+        )
 
     def clean(self) -> None:
         if self.action == EscalationAction.ROUTE and not self.team_id:
