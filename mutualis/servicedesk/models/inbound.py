@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.lib.wording import labelled
 from mutualis.people.tenancy import OperatorDataQuerySet
 from mutualis.registry.models import Operator
 
@@ -166,4 +167,4 @@ class InboundEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.from_address}: {self.subject[:60]}"
+        return labelled(self.from_address, self.subject[:60])

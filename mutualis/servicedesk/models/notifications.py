@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.lib.wording import labelled
 from mutualis.people.roles import MEMBER_ROLES, OPERATOR_ROLES
 from mutualis.people.tenancy import OperatorDataQuerySet
 from mutualis.registry.models import Operator
@@ -201,4 +202,4 @@ class OutboundEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.to}: {self.subject}"
+        return labelled(self.to, self.subject)

@@ -21,6 +21,7 @@ from mutualis.servicedesk.mail.inbound import receive
 from mutualis.servicedesk.models import (
     Comment,
     DeliveryAction,
+    InboundEmail,
     InboundReason,
     InboundSource,
     InboundStatus,
@@ -439,3 +440,11 @@ def test_a_status_code_in_an_ip_address_is_not_read_as_one(
     # A postmaster writing to the desk, nothing returned: a person's message, not a report.
     raw = simple(sender="postmaster@versailles.example", subject="Coupure prévue", body="Coupure samedi.\n")
     assert receive(raw, source=PIPE, operator=mail_desk.cast.operator).reason == InboundReason.UNKNOWN_SENDER
+
+
+def test_emails_are_named_with_the_french_colon() -> None:
+    """The back office names an email « address : subject », the space French sets."""
+    inbound = InboundEmail(from_address="chef@college.example", subject="Écran cassé")
+    outbound = OutboundEmail(to="chef@college.example", subject="Demande n° 12 résolue")
+    assert str(inbound) == "chef@college.example : Écran cassé"
+    assert str(outbound) == "chef@college.example : Demande n° 12 résolue"
