@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from mutualis.servicedesk import services
 from mutualis.servicedesk.lifecycle import IllegalTransition
-from mutualis.servicedesk.models import Ticket
+from mutualis.servicedesk.models import Comment, Ticket
 from mutualis.servicedesk.selectors import filter_tickets, timeline
 from tests.conftest import Cast
 from tests.factories import AssetFactory
@@ -115,3 +115,9 @@ def test_merging_across_members_is_refused(cast: Cast, desk: Desk, ticket: Ticke
     )
     with pytest.raises(ValidationError, match="même adhérent"):
         services.merge(duplicate=other, into=ticket, by=cast.olivia)
+
+
+def test_a_comment_is_named_by_its_tickets_number(cast: Cast, desk: Desk, ticket: Ticket) -> None:
+    """Named by the row's id, a comment read « 3: Un technicien… » in the back office."""
+    comment = services.reply(ticket=ticket, body="Un technicien passe demain.", by=desk.tess, as_staff=True)
+    assert str(Comment.objects.get(pk=comment.pk)) == f"n° {ticket.number} : Un technicien passe demain."

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from mutualis.lib.choices import FastChoiceDisplay
 from mutualis.lib.search import SearchVectorField
+from mutualis.lib.wording import labelled
 from mutualis.registry.models import Asset, Member, Operator, Site
 
 from .catalogue import Category, IncidentType, Priority
@@ -379,7 +380,8 @@ class Comment(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="comment_timeline")]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id}: {self.body[:40]}"
+        # The ticket's number as people know it, not its row's id.
+        return labelled(_("n° %(number)s") % {"number": self.ticket.number}, self.body[:40])
 
 
 def attachment_path(attachment: Attachment, filename: str) -> str:
