@@ -15,7 +15,7 @@ from django.test import Client
 from openpyxl import Workbook
 
 from mutualis.registry.imports import Report, validate
-from mutualis.registry.models import Commune, ImportMode, Operator, SiteKind
+from mutualis.registry.models import Asset, Commune, ImportBatch, ImportMode, ImportStatus, Operator, SiteKind
 from tests.factories import AssetTypeFactory, CommuneFactory, SiteKindFactory
 
 SITE_HEADER = ("member", "kind", "name", "reference", "postal_code", "commune")
@@ -123,3 +123,16 @@ def dated_assets(fmt: str, dates: Sequence[object]) -> bytes:
     if fmt == "xlsx":
         return xlsx_bytes(("Matériel", [DATED_ASSET_HEADER, *rows]))
     return csv_bytes(DATED_ASSET_HEADER, [tuple(map(str, row)) for row in rows])
+
+
+def imported_dates(client: Client, fmt: str, dates: Sequence[object]) -> dict[str, Any]:
+    """Upload `dated_assets(fmt, dates)` as `client`, apply it, and give each tablet's
+    recorded acquisition date by inventory tag; the import must have been applied."""
+    upload(client, dated_assets(fmt, dates), kind="assets", name=f"equipment.{fmt}")
+    batch = ImportBatch.objects.get()
+    client.post(f"/imports/{batch.pk}/apply/")
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.APPLIED, batch.report["errors"][:3]
+    return dict(
+        Asset.objects.filter(inventory_tag__startswith="T-").values_list("inventory_tag", "acquired_on")
+    )

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from mutualis.registry.models import Asset, ImportBatch, ImportStatus, Site
+from mutualis.registry.models import Site
 from tests.conftest import Cast
 
-from .import_files import check, dated_assets, problems, reference_lists, upload
+from .import_files import check, dated_assets, imported_dates, problems, reference_lists
 
 pytestmark = pytest.mark.django_db
 
@@ -109,15 +109,7 @@ def test_a_date_in_another_form_is_read_as_the_date_written(
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_dates_in_every_other_form_are_imported(cast: Cast, as_english, fmt: str) -> None:  # type: ignore[no-untyped-def]
-    adam = as_english(cast.adam)
-    upload(adam, dated_assets(fmt, [form[0] for form in FORMS]), kind="assets", name=f"equipment.{fmt}")
-    batch = ImportBatch.objects.get()
-    adam.post(f"/imports/{batch.pk}/apply/")
-    batch.refresh_from_db()
-    assert batch.status == ImportStatus.APPLIED, batch.report["errors"][:3]
-    recorded = dict(
-        Asset.objects.filter(inventory_tag__startswith="T-").values_list("inventory_tag", "acquired_on")
-    )
+    recorded = imported_dates(as_english(cast.adam), fmt, [form[0] for form in FORMS])
     assert recorded == {f"T-{n:04d}": form[1] for n, form in enumerate(FORMS, 1)}
 
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from mutualis.registry.models import Asset, ImportBatch, ImportStatus, Site
+from mutualis.registry.models import Site
 from tests.conftest import Cast
 
-from .import_files import check, dated_assets, problems, reference_lists, upload
+from .import_files import check, dated_assets, imported_dates, problems, reference_lists
 
 pytestmark = pytest.mark.django_db
 
@@ -121,15 +121,7 @@ def test_dates_with_a_time_in_every_form_are_imported_as_the_date_written(  # ty
     cast: Cast, as_english, fmt: str
 ) -> None:
     forms = _forms(fmt)
-    adam = as_english(cast.adam)
-    upload(adam, dated_assets(fmt, [form[0] for form in forms]), kind="assets", name=f"equipment.{fmt}")
-    batch = ImportBatch.objects.get()
-    adam.post(f"/imports/{batch.pk}/apply/")
-    batch.refresh_from_db()
-    assert batch.status == ImportStatus.APPLIED, batch.report["errors"][:3]
-    recorded = dict(
-        Asset.objects.filter(inventory_tag__startswith="T-").values_list("inventory_tag", "acquired_on")
-    )
+    recorded = imported_dates(as_english(cast.adam), fmt, [form[0] for form in forms])
     assert recorded == {f"T-{n:04d}": form[2] for n, form in enumerate(forms, 1)}
 
 
