@@ -350,22 +350,7 @@ def _bars(
         plot_bottom = top + plot_height
         height = plot_bottom + label_room + 22
         scale = plot_height / axis_max
-        tick = 0.0
-        while tick <= axis_max + 1e-9:
-            y = plot_bottom - tick * scale
-            body.append(
-                f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" stroke="{GRID}" stroke-width="0.6" stroke-dasharray="2 3"/>'
-            )
-            body.append(_text(left - 6, y + 4, number(tick), anchor="end"))
-            tick += step
-        body.append(
-            _text(
-                14,
-                top + plot_height / 2,
-                value_label,
-                extra=f' transform="rotate(-90 14 {top + plot_height / 2:.1f})"',
-            )
-        )
+        body += _value_axis(left, right, top, plot_bottom, axis_max, step, value_label)
         group = (right - left) / max(len(labels), 1)
         bar = min(40.0, (group - 6) / max(len(names), 1))
         # A value is written above its bar only where it fits the bar's width (about 0.6 em
@@ -407,6 +392,26 @@ def _bars(
             f'<line x1="{left:.1f}" y1="{plot_bottom:.1f}" x2="{right:.1f}" y2="{plot_bottom:.1f}" stroke="{TEXT}"/>'
         )
     return "".join(body), height
+
+
+def _value_axis(
+    left: float, right: float, top: float, bottom: float, axis_max: float, step: float, label: str
+) -> list[str]:
+    """The vertical value axis of bars and lines: a dashed grid line and its number at each
+    step from 0 to `axis_max`, and the axis's title turned along it."""
+    parts = []
+    scale = (bottom - top) / axis_max
+    tick = 0.0
+    while tick <= axis_max + 1e-9:
+        y = bottom - tick * scale
+        parts.append(
+            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" stroke="{GRID}" stroke-width="0.6" stroke-dasharray="2 3"/>'
+        )
+        parts.append(_text(left - 6, y + 4, number(tick), anchor="end"))
+        tick += step
+    middle = (top + bottom) / 2
+    parts.append(_text(14, middle, label, extra=f' transform="rotate(-90 14 {middle:.1f})"'))
+    return parts
 
 
 def _value_axis_room(axis_max: float) -> float:
@@ -524,22 +529,7 @@ def _lines(
         return left + (i + 0.5) * gap, plot_bottom - v * scale
 
     body = [legend]
-    tick = 0.0
-    while tick <= axis_max + 1e-9:
-        y = plot_bottom - tick * scale
-        body.append(
-            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" stroke="{GRID}" stroke-width="0.6" stroke-dasharray="2 3"/>'
-        )
-        body.append(_text(left - 6, y + 4, number(tick), anchor="end"))
-        tick += step
-    body.append(
-        _text(
-            14,
-            top + plot_height / 2,
-            value_label,
-            extra=f' transform="rotate(-90 14 {top + plot_height / 2:.1f})"',
-        )
-    )
+    body += _value_axis(left, right, top, plot_bottom, axis_max, step, value_label)
     if band:
         low, high = band
         # One polygon per run of points where both bounds are known.
