@@ -357,6 +357,14 @@ DATAHUB_NOTIFICATION_ALLOW_PRIVATE = _allow_private.lower() in ("1", "true", "ye
 # 5(1)(e), storage limitation). 0 keeps them until deleted by hand.
 DATAHUB_DEAD_LETTER_KEEP_DAYS = int(os.environ.get("MUTUALIS_DATAHUB_DEAD_LETTER_KEEP_DAYS", "180"))
 
+# The open ticket of a deleted sensor's alert is kept this many days for a sensor created
+# again under the same id (docs/alerts.md; `datahub.alerts.kept_tickets` says why 90), then
+# forgotten by a daily job: a sensor back later opens a ticket of its own. 0: kept until
+# the ticket is closed or cancelled.
+DATAHUB_DELETED_SENSOR_TICKET_KEEP_DAYS = int(
+    os.environ.get("MUTUALIS_DATAHUB_DELETED_SENSOR_TICKET_KEEP_DAYS", "90")
+)
+
 # MQTT ingestion (docs/ingestion.md): the broker the `ingest_mqtt` worker subscribes to and
 # the simulator publishes to.
 DATAHUB_MQTT = {

@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 
 from mutualis.datahub import services
+from mutualis.datahub.alerts.kept_tickets import forget_spent
 from mutualis.datahub.alerts.sweep import alert_sweep
-from mutualis.datahub.models import AlertState
+from mutualis.datahub.models import AlertState, DeletedSensorTicket
 from mutualis.datahub.models.alerts import AlertStatus
 from mutualis.datahub.ngsild.timestamps import format_instant
 from tests.datahub.conftest import Alerts
@@ -103,3 +104,38 @@ def test_two_batches_firing_a_sensor_created_again_at_once_go_on_with_its_open_t
         assert AlertState.objects.get().ticket == ticket
     assert ticket.comments.filter(body__contains="a été recréé sous le même identifiant").count() == 3
     assert ticket.comments.filter(body__contains="a été supprimé").count() == 3
+
+
+def test_the_daily_job_forgetting_a_kept_ticket_as_the_sensor_created_again_fires_opens_one_ticket(
+    alerts: Alerts, settings
+) -> None:
+    """The job forgets the ticket of a sensor deleted 91 days ago at the instant the sensor,
+    created again, brings its first reading beyond: whichever comes first, the sensor gets
+    a ticket of its own (the lookup holds to the same window), one only, and the old
+    ticket, still open, hears nothing of it."""
+    settings.DATAHUB_DELETED_SENSOR_TICKET_KEEP_DAYS = 90
+    sensor = _flood_sensor(alerts)
+    _rule(alerts, for_minutes=0)
+    _batch(alerts, sensor.entity_id, sensor.type, 2.6, 0)()
+    for round_ in range(5):
+        [*_, old] = _tickets(alerts)
+        deleted = (round_ * 100 + 1) * 24 * 60  # minutes after T0
+        services.delete_entity(
+            tenant=alerts.tenant, entity_id=sensor.entity_id, now=T0 + timedelta(minutes=deleted)
+        )
+        again = _flood_sensor(alerts)
+        back = deleted + 91 * 24 * 60
+        forgotten, fired = together(
+            [
+                lambda at=back: forget_spent(now=T0 + timedelta(minutes=at)),
+                _batch(alerts, again.entity_id, again.type, 2.6, back),
+            ]
+        )
+        assert forgotten in (0, 1)  # 0: the firing used (and refused) the row first
+        assert fired == [again.entity_id]
+        *_, new = _tickets(alerts)
+        assert len(_tickets(alerts)) == round_ + 2
+        assert new != old
+        assert AlertState.objects.get().ticket == new
+        assert not DeletedSensorTicket.objects.exists()
+        assert not old.comments.filter(body__contains="a été recréé sous le même identifiant").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from mutualis.jobs import Job, JobState, Schedule, periodic, run_pending, task
 from mutualis.jobs.queue import take_occurrence
-from mutualis.jobs.registration import check_periodic_tasks
+from mutualis.jobs.registration import check_periodic_tasks, periodic_tasks
 
 from .conftest import Calls
 
@@ -113,3 +114,16 @@ def test_the_apps_tasks_are_discovered_at_start() -> None:
 
     assert "jobs.purge_done" in task_names()
     assert periodic_tasks()["jobs.purge_done"] == dt.timedelta(days=1)
+
+
+def test_the_operators_guide_lists_every_periodic_task_with_its_interval() -> None:
+    """docs/jobs.md's table is where an operator learns what runs by itself: a task added
+    without its line, or an interval changed, shows here."""
+    units = {"minute": 60, "5 minutes": 300, "hour": 3600, "6 hours": 21600, "day": 86400}
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "jobs.md").read_text(encoding="utf-8")
+    listed = {
+        name: dt.timedelta(seconds=units[every])
+        for name, every in re.findall(r"^\| `([a-z_.]+)` \| ([a-z0-9 ]+) \|", guide, re.M)
+    }
+    registered = {name: every for name, every in periodic_tasks().items() if not name.startswith("tests.")}
+    assert listed == registered

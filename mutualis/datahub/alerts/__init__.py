@@ -8,5 +8,7 @@
 - `machine`: the states' transitions, hysteresis in time for rules without one in value;
 - `sweep.alert_sweep`: the periodic job for silences, elapsed durations, daily means and
   alerts back to normal long enough;
-- `tickets`: what a firing or cleared alert does to the service desk.
+- `tickets`: what a firing or cleared alert does to the service desk;
+- `kept_tickets`: how long a deleted sensor's open ticket waits for a sensor created again
+  under its id, and the daily job forgetting those no sensor can go on with.
 """

@@ -28,6 +28,7 @@ from mutualis.servicedesk.services.handling import transition
 from .. import smart_data_models as sdm
 from ..models import AlertState, DeletedSensorTicket, Entity
 from ..models.alerts import AlertRule, Comparison, RuleKind
+from .kept_tickets import outlived
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,10 @@ def _left_by_deleted_sensor(state: AlertState) -> Ticket | None:
     lock the entity row; a sensor created again cannot commit before its namesake's
     deletion has): two batches firing the re-created sensor at once find it one after the
     other, the second already firing. The row is used once: deleted whatever is decided,
-    so that the decision is taken at the sensor's first alert."""
+    so that the decision is taken at the sensor's first alert. A sensor deleted longer ago
+    than the keep window (`kept_tickets.outlived`, 90 days by default) is a new
+    installation: a ticket of its own, whether or not the daily job has forgotten the row
+    yet."""
     entity = state.entity
     left = (
         DeletedSensorTicket.objects.filter(
@@ -69,6 +73,8 @@ def _left_by_deleted_sensor(state: AlertState) -> Ticket | None:
     if left is None:
         return None
     left.delete()
+    if outlived(left.deleted_at, at=state.since):
+        return None
     ticket = _follow(left.ticket)
     if ticket is None or ticket.state in _ENDED or ticket.site_id != entity.site_id:
         return None  # dealt with already, or another site's team: a ticket of its own

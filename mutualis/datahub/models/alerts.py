@@ -13,7 +13,8 @@ is counted (`flaps`), not noted (`mutualis.datahub.alerts.machine`).
 
 A firing rule opens one service-desk ticket for the sensor's site and asset. A sensor
 deleted while that ticket is open leaves it behind (`DeletedSensorTicket`): the sensor
-created again under the same id on the same site goes on with it.
+created again under the same id on the same site goes on with it, for a while
+(`mutualis.datahub.alerts.kept_tickets`).
 """
 
 from __future__ import annotations
@@ -238,7 +239,9 @@ class DeletedSensorTicket(models.Model):
     deleted and created again, re-provisioned, say): when the sensor created again fires
     the same rule while that ticket is still open there, its alert goes on with the ticket
     (a note) instead of opening a second one (`alerts.tickets.alert_fired`). Read only when
-    an alert fires without a ticket, never per reading; used once, then deleted."""
+    an alert fires without a ticket, never per reading; used once, then deleted. Forgotten
+    by a daily job once its ticket is closed or cancelled, or the sensor was deleted longer
+    ago than DATAHUB_DELETED_SENSOR_TICKET_KEEP_DAYS (`alerts.kept_tickets`)."""
 
     # Its own index: a deleted rule takes its rows with it.
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="+")
