@@ -69,7 +69,12 @@ def subject_tag(number: int) -> str:
     return f"[#{number}]"
 
 
-_MESSAGE_ID = re.compile(r"<t\.(\d+)\.(\d+)\.[0-9a-z]+\.([0-9a-f]+)@([^>\s]+)>", re.IGNORECASE)
+# Bounded repeats: each "<t." is tried over at most a few hundred characters, so a long
+# run of look-alikes ("<t.1.1.a.a@<t.1.1.a.a@…", in a References header or a bounce's text)
+# is read in linear time; unbounded, each try ran to the end of the text (the square).
+_MESSAGE_ID = re.compile(
+    r"<t\.(\d{1,20})\.(\d{1,20})\.[0-9a-z]{1,40}\.([0-9a-f]{1,64})@([^<>\s]{1,253})>", re.IGNORECASE
+)
 _ADDRESS = re.compile(r"\+t(\d+)-(\d+)-([0-9a-f]+)@", re.IGNORECASE)
 _SUBJECT = re.compile(r"\[#(\d+)\]")
 
@@ -105,6 +110,20 @@ def is_ours(message_id_value: str | None) -> bool:
     """Whether a Message-ID was made by us (a loop: our own mail coming back)."""
     match = _MESSAGE_ID.search(message_id_value or "")
     return bool(match and match.group(4).lower() == domain().lower())
+
+
+def message_ids_in(text: str, *, limit: int) -> list[str]:
+    """The Message-IDs of our form and domain written in `text` (a bounce quoting our
+    email in its body), in order, each once, at most `limit`. Not verified: only an exact
+    match with an email we sent gives one a meaning."""
+    found: list[str] = []
+    ours = domain().lower()
+    for match in _MESSAGE_ID.finditer(text):
+        if match.group(4).lower() == ours and match.group(0) not in found:
+            found.append(match.group(0))
+            if len(found) >= limit:
+                break
+    return found
 
 
 # The first line of every notification's text. Inbound mail keeps what is written above it

@@ -9,9 +9,10 @@ leaves the message set aside ("error"), its traceback logged: nothing received i
 The checks, in order (the first that applies decides):
 1. larger than MAIL_IN_MAX_BYTES: set aside unread ("oversized");
 2. unreadable, or no sender address ("malformed");
-3. a delivery report (bounce, RFC 3464) about one of our emails: recorded on that email,
-   which a failure marks failed for good, and set aside ("bounce"); one naming no email
-   of ours changes nothing ("auto_reply"; inbound_bounce.py);
+3. a delivery report (bounce: RFC 3464, RFC 6533, or a server's own text) about one of
+   our emails: recorded on that email, which a failure marks failed for good, and set
+   aside ("bounce"); one naming no email of ours changes nothing ("auto_reply";
+   inbound_bounce.py);
 4. our own mail coming back ("loop"), a program's automatic reply ("auto_reply"), a
    From address a receiving server found forged (dmarc=fail: "spoofed");
 5. more than DeskSettings.mail_per_sender_per_hour from this address in an hour

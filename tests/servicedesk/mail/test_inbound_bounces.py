@@ -15,60 +15,24 @@ import pytest
 from django.test import Client
 
 from mutualis.jobs import Job, JobState, run_pending
-from mutualis.servicedesk import services
 from mutualis.servicedesk.mail import identity
 from mutualis.servicedesk.mail.inbound import receive
 from mutualis.servicedesk.models import (
-    Comment,
     DeliveryAction,
     InboundEmail,
     InboundReason,
     InboundSource,
     InboundStatus,
-    NotificationEvent,
     OutboundEmail,
     OutboundState,
-    Ticket,
 )
 
+from .bounce_support import nothing_reached_a_ticket, report, sent_reply, unchanged
 from .conftest import SmtpServer
-from .inbound_support import EML, MailDesk, simple
+from .inbound_support import MailDesk, simple
 
 pytestmark = pytest.mark.django_db
 PIPE = InboundSource.PIPE
-
-
-def sent_reply(mail_desk: MailDesk, smtp_server: SmtpServer) -> tuple[OutboundEmail, bytes]:
-    """The desk's reply to alice, sent through the SMTP server: the email, and the
-    message as the server received it."""
-    cast = mail_desk.cast
-    services.reply(ticket=mail_desk.ticket, body="Nous passons demain.", by=cast.olivia, as_staff=True)
-    run_pending()
-    email = OutboundEmail.objects.get(recipient=cast.alice, event=NotificationEvent.STAFF_REPLY)
-    assert email.state == OutboundState.SENT
-    [received] = [r for r in smtp_server.to(cast.alice.email) if r.message["Message-ID"] == email.message_id]
-    return email, received.message.as_bytes()
-
-
-def report(name: str, email: OutboundEmail, returned: bytes, *, original_id: str | None = None) -> bytes:
-    """The report's bytes, returning `returned` (or its header block) about `email`."""
-    headers = returned.split(b"\n\n", 1)[0] + b"\n"
-    values = {
-        "TO": email.to.encode(),
-        "ORIGINAL_ID": (original_id or email.message_id).encode(),
-        "RETURNED_MESSAGE": returned,
-        "RETURNED_HEADERS": headers,
-    }
-    raw = (EML / name).read_bytes()
-    for key, value in values.items():
-        raw = raw.replace(b"{{" + key.encode() + b"}}", value)
-    return raw
-
-
-def nothing_reached_a_ticket(mail_desk: MailDesk) -> None:
-    assert not Comment.objects.filter(ticket=mail_desk.ticket, body__icontains="delivery").exists()
-    assert not Comment.objects.exclude(author=mail_desk.cast.olivia).exists()
-    assert Ticket.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -193,16 +157,6 @@ def test_an_email_failed_by_a_report_is_not_sent_again(mail_desk: MailDesk, smtp
 
 
 # Reports naming nothing of ours -------------------------------------------------------------
-def _unchanged(email: OutboundEmail) -> None:
-    email.refresh_from_db()
-    assert (email.state, email.delivery_action, email.delivery_status, email.delivery_diagnostic) == (
-        OutboundState.SENT,
-        "",
-        "",
-        "",
-    )
-
-
 def test_a_forged_report_naming_a_message_id_of_ours_that_does_not_exist_changes_nothing(
     mail_desk: MailDesk, smtp_server: SmtpServer
 ) -> None:
@@ -215,7 +169,7 @@ def test_a_forged_report_naming_a_message_id_of_ours_that_does_not_exist_changes
         report("dsn_postfix_failed.eml", email, forged), source=PIPE, operator=mail_desk.cast.operator
     )
 
-    _unchanged(email)
+    unchanged(email)
     assert (inbound.status, inbound.reason, inbound.bounce_of) == (
         InboundStatus.SET_ASIDE,
         InboundReason.AUTO_REPLY,
@@ -240,7 +194,7 @@ def test_a_report_about_a_message_we_did_not_send_changes_nothing(
         operator=mail_desk.cast.operator,
     )
 
-    _unchanged(email)
+    unchanged(email)
     assert (inbound.reason, inbound.bounce_of) == (InboundReason.AUTO_REPLY, None)
     assert "qui n’a pas été envoyé par le centre de services (<CAF3x9k2@mail.gmail.com>)" in inbound.detail
 
@@ -259,7 +213,7 @@ def test_the_subject_alone_never_matches(mail_desk: MailDesk, smtp_server: SmtpS
 
     inbound = receive(raw, source=PIPE, operator=mail_desk.cast.operator)
 
-    _unchanged(email)
+    unchanged(email)
     assert (inbound.reason, inbound.bounce_of) == (InboundReason.AUTO_REPLY, None)
     assert "(aucun Message-ID)" in inbound.detail
 
@@ -275,7 +229,7 @@ def test_a_report_received_for_another_operator_changes_nothing(
         report("dsn_postfix_failed.eml", email, returned), source=PIPE, operator=mail_desk.cast.other_operator
     )
 
-    _unchanged(email)
+    unchanged(email)
     assert (inbound.operator, inbound.reason, inbound.bounce_of) == (
         mail_desk.cast.other_operator,
         InboundReason.AUTO_REPLY,
@@ -433,7 +387,7 @@ def test_a_status_code_in_an_ip_address_is_not_read_as_one(
 
     inbound = receive(raw, source=PIPE, operator=mail_desk.cast.operator)
 
-    _unchanged(email)
+    unchanged(email)
     assert (inbound.reason, inbound.bounce_of) == (InboundReason.BOUNCE, email)
     assert "aucun état de remise ne peut y être lu" in inbound.detail
 

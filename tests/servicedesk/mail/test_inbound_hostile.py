@@ -15,7 +15,7 @@ from mutualis.servicedesk.mail.inbound_parse import MalformedMailError, parse
 from mutualis.servicedesk.mail.quoting import strip_quoted
 from mutualis.servicedesk.models import InboundReason, InboundSource, InboundStatus
 
-from .inbound_support import MailDesk
+from .inbound_support import MailDesk, simple
 
 # Each message below took minutes to hours before (work growing as the square of its
 # size); read in linear time it takes well under a second. The bound leaves room for a
@@ -86,3 +86,17 @@ def test_a_header_block_over_the_limit_is_not_read(mail_desk: MailDesk) -> None:
     assert (inbound.status, inbound.reason) == (InboundStatus.SET_ASIDE, InboundReason.MALFORMED)
     assert "256" in inbound.detail
     assert inbound.from_address == "alice@versailles.example"  # listed by its first headers
+
+
+@pytest.mark.django_db
+def test_a_references_header_of_message_id_look_alikes_is_read_in_linear_time(mail_desk: MailDesk) -> None:
+    # 200 KB of "<t.1.1.a.a@" (under the header limit) from a known person: looking for
+    # our signed Message-IDs tried each look-alike to the end of the header (a minute).
+    raw = simple(headers={"References": "<t.1.1.a.a@" * 18_000})
+
+    started = time.monotonic()
+    inbound = receive(raw, source=InboundSource.HOOK, operator=mail_desk.cast.operator)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < SECONDS, f"{elapsed:.1f} s"
+    assert inbound.status == InboundStatus.OPENED  # alice's new request: no ticket named
