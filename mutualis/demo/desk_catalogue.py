@@ -1,5 +1,6 @@
 """The demo operator's service desk: teams of its staff, the incident catalogue per kind
-of site (desk_types_*.py), a few exceptions per member, and the desk's settings."""
+of site (desk_types_*.py), a few exceptions per member, the desk's settings and its reply
+templates (desk_reply_templates.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from mutualis.servicedesk.models import (
 
 from . import logins
 from .context import DemoContext
+from .desk_reply_templates import build_reply_templates
 from .desk_specs import CATEGORIES, TEAMS, TypeSpec
 from .desk_types_equipment import EQUIPMENT_TYPES
 from .desk_types_services import SERVICE_TYPES
@@ -96,9 +98,10 @@ def build_catalogue(ctx: DemoContext, members: DemoMembers, people: DemoPeople) 
         operator=ctx.operator,
         defaults={"reopen_days": 14, "close_after_days": 14, "max_attachment_mb": 10, "max_attachments": 5},
     )
+    replies = build_reply_templates(ctx.operator, teams)
     ctx.progress.say(
         f"Service desk catalogue: {len(teams)} teams, {len(categories)} categories, "
-        f"{len(types)} incident types, {len(fields)} questions"
+        f"{len(types)} incident types, {len(fields)} questions, {replies} reply templates"
     )
     return teams
 

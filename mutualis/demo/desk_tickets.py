@@ -27,6 +27,7 @@ from mutualis.servicedesk.models import (
     DeskSettings,
     FormField,
     IncidentType,
+    ReplyTemplate,
     Team,
     Ticket,
     TicketCounter,
@@ -185,7 +186,8 @@ def _ticket(operator: Operator, life: Life, clocks: DemoClocks | None = None) ->
 
 
 def reset_desk(operator: Operator) -> None:
-    """Delete the operator's tickets (and their files), catalogue, teams and settings."""
+    """Delete the operator's tickets (and their files), catalogue, reply templates, teams and
+    settings."""
     tickets = Ticket.objects.filter(operator=operator)
     for attachment in Attachment.objects.filter(ticket__operator=operator):
         attachment.file.delete(save=False)
@@ -203,6 +205,7 @@ def reset_desk(operator: Operator) -> None:
     categories = Category.objects.filter(operator=operator)
     categories.exclude(parent=None).delete()
     categories.delete()
+    ReplyTemplate.objects.filter(operator=operator).delete()
     Team.objects.filter(operator=operator).delete()
     DeskSettings.objects.filter(operator=operator).delete()
 
@@ -227,6 +230,7 @@ def summarise_desk(operator: Operator, today: dt.date) -> DeskSummary:
             "incident types": IncidentType.objects.filter(operator=operator).count(),
             "questions": FormField.objects.filter(incident_type__operator=operator).count(),
             "member exceptions": CatalogueOverride.objects.filter(incident_type__operator=operator).count(),
+            "reply templates": ReplyTemplate.objects.filter(operator=operator).count(),
         },
         tickets_per_year=volumes,
         states=dict(counts.most_common()),

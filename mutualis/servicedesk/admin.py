@@ -172,5 +172,6 @@ class TicketAdmin(ReadOnlyAdmin, ScopedAdmin):
     exclude = ["search_text", "search_internal", "search_vector", "search_vector_internal"]
 
 
-# Service levels' pages subclass OperatorOwnedAdmin, hence registered after it exists.
-from . import admin_service_levels  # noqa: E402, F401
+# Service levels' and reply templates' pages subclass OperatorOwnedAdmin, hence registered
+# after it exists.
+from . import admin_reply_templates, admin_service_levels  # noqa: E402, F401

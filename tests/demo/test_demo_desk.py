@@ -27,6 +27,7 @@ from mutualis.servicedesk.models import (
     Comment,
     FormFieldKind,
     IncidentType,
+    ReplyTemplate,
     Team,
     Ticket,
     TicketCounter,
@@ -287,3 +288,30 @@ def test_the_demo_logins_find_the_desk_alive(demo, client):
     newest = theirs.order_by("-pk")[0]
     assert f"/tickets/{newest.number}/" in client.get("/tickets/").content.decode()
     assert client.get(f"/tickets/{newest.number}/").status_code == 200
+
+
+def test_the_demo_technician_is_offered_french_reply_templates(demo, client):
+    technician = User.objects.get(email=logins.TECHNICIAN)
+    templates = ReplyTemplate.objects.filter(operator=demo)
+    for template in templates:
+        template.full_clean()  # known placeholders only
+    offered = list(templates.offered_to(technician).values_list("title", "team__code"))
+    # The Yvelines field team's own first, then those for every agent; never the inactive one
+    # nor another team's.
+    assert offered[0] == ("Passage d’un technicien", "terrain-78")
+    assert {title for title, team in offered if team is None} == {
+        "Numéro de série demandé",
+        "Prise en compte",
+        "Sans nouvelles de votre part",
+    }
+    assert templates.filter(is_active=False).exists()
+    assert templates.exclude(team=None).exclude(team__code__in=["terrain-78", "numerique-educatif"]).exists()
+
+    ticket = Ticket.objects.filter(
+        operator=demo, state=TicketState.IN_PROGRESS, site__member__kind="commune"
+    )[0]
+    serial = templates.get(title="Numéro de série demandé")
+    client.post("/accounts/login/", {"email": logins.TECHNICIAN, "password": logins.DEMO_PASSWORD})
+    page = client.get(f"/tickets/{ticket.number}/?reply_template={serial.pk}").content.decode()
+    assert f"Pour avancer sur votre demande n° {ticket.number}, pouvez-vous" in page
+    assert f"Merci d’avance,\n{technician.full_name}</textarea>" in page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import factory
 
-from mutualis.servicedesk.models import Category, FormField, FormFieldKind, IncidentType, Team
+from mutualis.servicedesk.models import Category, FormField, FormFieldKind, IncidentType, ReplyTemplate, Team
 from tests.factories import OperatorFactory
 
 
@@ -49,3 +49,17 @@ class FormFieldFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"question_{n}")
     label = factory.Sequence(lambda n: f"Question {n}")
     kind = FormFieldKind.SHORT_TEXT
+
+
+class ReplyTemplateFactory(factory.django.DjangoModelFactory):
+    """A reply template for everyone of its operator's staff; `team=` restricts it."""
+
+    class Meta:
+        model = ReplyTemplate
+
+    operator = factory.SubFactory(OperatorFactory)
+    title = factory.Sequence(lambda n: f"Réponse type {n}")
+    body = "Bonjour {demandeur}, votre demande n° {numéro} est prise en compte."
+
+    class Params:
+        inactive = factory.Trait(is_active=False)

@@ -11,6 +11,7 @@ from .notifications import (
     OutboundEmail,
     OutboundState,
 )
+from .reply_templates import ReplyTemplate
 from .satisfaction import Rating, RatingChannel, SatisfactionRating
 from .service_levels import (
     AlertLevel,
@@ -66,6 +67,7 @@ __all__ = [
     "Priority",
     "Rating",
     "RatingChannel",
+    "ReplyTemplate",
     "SatisfactionRating",
     "ServiceContract",
     "ServiceLevelRevision",

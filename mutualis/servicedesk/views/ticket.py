@@ -37,6 +37,7 @@ from ..selectors import ticket_files, timeline
 from ..services.conversation import FINAL_STATES
 from ..services.handling import MERGEABLE_STATES
 from .common import error_text, visible_ticket
+from .reply_templates import template_picker
 from .service_level import service_level
 from .timeline import lines
 
@@ -46,13 +47,21 @@ def ticket_page(request: ScopedRequest, ticket: Ticket, **forms_: forms.Form) ->
     scope = request.scope
     staff = scope.is_operator_staff
     replying = can_reply(scope) and ticket.state not in FINAL_STATES
+    # Reply templates are the operator's, for its staff handling the ticket: a member's user
+    # gets no list, and their `?reply_template=` is not even read.
+    picker = template_picker(request, ticket, reply_box=replying) if can_handle(scope) else None
+    prefill = picker.prefill if picker else {}
+    reply_form = forms_.get("reply") or (
+        _prefilled(ReplyForm(ticket), prefill.get("reply")) if replying else None
+    )
     context: dict[str, Any] = {
         "ticket": ticket,
         "staff": staff,
         "lines": lines(timeline(ticket, staff=staff)),
         "files": list(ticket_files(ticket, staff=staff)),
         "assets": list(ticket.assets.select_related("asset_type").order_by("inventory_tag")),
-        "reply_form": forms_.get("reply") or (ReplyForm(ticket) if replying else None),
+        "reply_form": reply_form,
+        "template_picker": picker,
         "may_cancel": not staff and member_may(scope, ticket, TicketState.CANCELLED),
         "may_reopen": not staff
         and ticket.state == TicketState.RESOLVED
@@ -64,7 +73,7 @@ def ticket_page(request: ScopedRequest, ticket: Ticket, **forms_: forms.Form) ->
         **service_level(ticket, staff=staff),
     }
     if can_handle(scope):
-        context.update(_staff_panel(request, ticket, forms_))
+        context.update(_staff_panel(request, ticket, forms_, note=prefill.get("note")))
     context["error_forms"] = [f for f in forms_.values() if f.errors]
     # A form sent back with its errors is a refused request, as the API says it.
     return render(
@@ -72,7 +81,17 @@ def ticket_page(request: ScopedRequest, ticket: Ticket, **forms_: forms.Form) ->
     )
 
 
-def _staff_panel(request: ScopedRequest, ticket: Ticket, bound: dict[str, forms.Form]) -> dict[str, Any]:
+def _prefilled(form: ReplyForm, text: str | None) -> ReplyForm:
+    """`form` with a reply template's text in its box, the cursor there to read it over."""
+    if text is not None:
+        form.initial["body"] = text
+        form.fields["body"].widget.attrs["autofocus"] = True
+    return form
+
+
+def _staff_panel(
+    request: ScopedRequest, ticket: Ticket, bound: dict[str, forms.Form], *, note: str | None = None
+) -> dict[str, Any]:
     scope = request.scope
     transition = TransitionForm(ticket)
     return {
@@ -87,7 +106,7 @@ def _staff_panel(request: ScopedRequest, ticket: Ticket, bound: dict[str, forms.
         "reclassify_form": ReclassifyForm(scope, initial={"incident_type": ticket.incident_type_id}),
         "link_form": LinkAssetForm(),
         "merge_form": (bound.get("merge") or MergeForm()) if ticket.state in MERGEABLE_STATES else None,
-        "note_form": bound.get("note") or NoteForm(ticket),
+        "note_form": bound.get("note") or _prefilled(NoteForm(ticket), note),
     }
 
 
