@@ -69,8 +69,14 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
 
 def strict_loads(data: str | bytes) -> Any:
     """`json.loads`, refusing non-finite numbers, integers beyond MAX_INTEGER_DIGITS,
-    NaN/Infinity and nesting beyond MAX_DEPTH with a ValueError (also raised for invalid
-    JSON, as json.loads does)."""
+    NaN/Infinity, nesting beyond MAX_DEPTH and bytes that are not strictly in their encoding
+    with a ValueError (also raised for invalid JSON, as json.loads does)."""
+    if isinstance(data, bytes | bytearray):
+        # json.loads decodes bytes with "surrogatepass": the UTF-8 bytes of a lone surrogate
+        # (ED A0 80), which are no UTF-8 (RFC 3629 §3), became a string no database stores,
+        # past every check for the escape \ud800 (a 500 when written). Decoded strictly, it
+        # is a UnicodeDecodeError, a ValueError like any unreadable body.
+        data = data.decode(json.detect_encoding(data))
     try:
         value = json.loads(data, parse_constant=_no_constant, parse_float=_finite, parse_int=_whole)
     except RecursionError:

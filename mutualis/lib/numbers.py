@@ -1,4 +1,5 @@
-"""Whole numbers read from what people and clients type: query strings, URNs, file cells.
+"""Numbers read from what people and clients type or send: query strings, URNs, file cells,
+JSON values.
 
 `str.isdigit()` also accepts "²" and other scripts' digits, which `int()` refuses or reads
 differently, and `int()` refuses more than 4,300 digits (CPython's guard against quadratic
@@ -8,9 +9,13 @@ conversion), where a database column holds 18. A number read from outside goes t
 
 from __future__ import annotations
 
+import math
+
 # Every number of this many digits fits a PostgreSQL bigint (up to 9.2 × 10^18) and SQLite's
 # integers: longer ones are no id, cursor or page of ours.
 MAX_DIGITS = 18
+# The largest integer a PostgreSQL bigint or an SQLite INTEGER holds, so the largest id.
+MAX_ID = 2**63 - 1
 
 
 def whole_number(text: str, *, signed: bool = False, max_digits: int = MAX_DIGITS) -> int | None:
@@ -20,3 +25,20 @@ def whole_number(text: str, *, signed: bool = False, max_digits: int = MAX_DIGIT
     if not digits or len(digits) > max_digits or not (digits.isascii() and digits.isdigit()):
         return None
     return int(text)
+
+
+def fits_an_id(number: int) -> bool:
+    """Whether the database can compare `number` with an id column. A JSON integer may be
+    far larger: Django guards `pk=` against it, not `pk__in=`, where SQLite's driver raised
+    OverflowError (a 500) for a list of ids holding 2^63."""
+    return -MAX_ID - 1 <= number <= MAX_ID
+
+
+def is_double(number: float) -> bool:
+    """Whether `number` (an int or a float) is a finite double. JSON allows integers beyond
+    ±1.8e308, which `mutualis.lib.json_input` reads whole up to 309 digits: math.isfinite()
+    of one raises OverflowError, where a check of "finite" was meant to say no."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False

@@ -5,7 +5,7 @@ computes with (`mutualis.lib.calendar_bounds`), on every door alike: the pages' 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -17,8 +17,9 @@ from mutualis.lib.calendar_bounds import EARLIEST, LATEST, holds
 
 
 def within_calendar(value: date) -> None:
-    """Refuse a day outside EARLIEST..LATEST (a Django validator; DRF runs it too)."""
-    if not holds(value):
+    """Refuse a day, or an instant on a day, outside EARLIEST..LATEST (a Django validator;
+    DRF runs it too)."""
+    if not holds(value.date() if isinstance(value, datetime) else value):
         raise ValidationError(
             _("Enter a date between %(earliest)s and %(latest)s."),
             code="out_of_range",

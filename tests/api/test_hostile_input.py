@@ -1,7 +1,8 @@
 """What the probe of the REST API with hostile input found: numbers int() refuses (thousands
 of digits, each a 500) or reads from other scripts' digits (one row under many ids), text
 PostgreSQL cannot compare (a NUL in a code: a 500 there), and bodies too large for Django
-(an HTML page). Each answer is now a problem a person can act on."""
+(an HTML page); then, fuzzing the served schema: times at the ends of the calendar and ids
+beyond the database's integers (500s). Each answer is now a problem a person can act on."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import base64
 
 import pytest
 
+from mutualis.servicedesk.models import Ticket
+
 from .desk_support import broken_screen
 from .support import field_messages, problem
+from .test_tickets_declaring import declaration
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +143,31 @@ def test_a_number_of_thousands_of_digits_in_a_body_is_refused_in_plain_words(cas
     detail = problem(response, 400)["detail"]
     assert "has 5000 digits; numbers have at most 309" in detail
     assert "set_int_max_str_digits" not in detail
+
+
+@pytest.mark.parametrize("path", ["members/", "sites/", "assets/", "tickets/"])
+@pytest.mark.parametrize(
+    "instant", ["0001-01-01", "0001-01-01T00:00:00", "9999-12-31T23:59:59-01:00", "1899-12-31T23:59:59Z"]
+)
+def test_an_updated_since_outside_the_calendar_is_a_400(cast, api, path, instant):
+    """Year 1 in Paris is year 0 in UTC: DRF's time zone conversion overflowed (a 500, an
+    HTML page under DEBUG). Bounded as the days of `created_after` are."""
+    body = problem(api(cast.adam).get(path, {"updated_since": instant}), 400)
+    assert field_messages(body, "updated_since") == ["Enter a date between 01/01/1900 and 12/31/2199."]
+
+
+@pytest.mark.parametrize("path", ["sites/", "tickets/"])
+def test_an_updated_since_at_the_ends_of_the_calendar_is_a_filter(cast, api, path):
+    for instant in ["1900-01-01T00:00:00", "2199-12-31T23:59:59-12:00"]:
+        response = api(cast.adam).get(path, {"updated_since": instant})
+        assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("pk", [2**63, -(2**63) - 1, int("9" * 300)])
+def test_equipment_ids_beyond_the_databases_integers_name_no_asset(cast, desk, api, pk):
+    """SQLite's driver refused such an id in the list it was asked for (OverflowError, a
+    500); it is an asset that does not exist, named as one."""
+    declared = declaration(desk, assets=[desk.tablet.pk, pk])
+    body = problem(api(cast.alice).post("tickets/", declared), 400)
+    assert field_messages(body, "assets") == [f"No such asset: {pk}."]
+    assert not Ticket.objects.exists()

@@ -97,3 +97,26 @@ def test_the_schema_is_served_as_json_too(client):
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Mutualis API"
+
+
+def test_an_assets_history_documents_the_paging_it_accepts(schema, cast, api):
+    """Its `next` address carries `cursor` and `limit`, which it accepts: the schema listed
+    neither (drf-spectacular pages only what it takes for a list view)."""
+    history = schema["paths"]["/api/v1/assets/{id}/history/"]["get"]
+    parameters = {p["name"]: p for p in history["parameters"] if p["in"] == "query"}
+    assert set(parameters) == {"cursor", "limit"}
+    assert (parameters["limit"]["schema"]["maximum"], parameters["limit"]["allowEmptyValue"]) == (500, False)
+    page = api(cast.adam).get(f"assets/{cast.asset_a.pk}/history/", {"limit": 1})
+    assert page.status_code == 200, page.content
+
+
+def test_no_operation_is_described_by_notes_for_programmers(schema):
+    """Five operations of sites and assets were described by ConditionalObjectMixin's
+    docstring, which speaks of `write_if_unchanged` and `stale_detail`."""
+    described = {
+        (method, path): operation.get("description", "")
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    }
+    assert [where for where, text in described.items() if "write_if_unchanged" in text] == []
+    assert "If-Match" in described[("patch", "/api/v1/assets/{id}/")]

@@ -213,7 +213,7 @@ def test_filters(cast, desk, api):
         screen.number,
         parking.number,
     ]
-    assert numbers(olivia.get("tickets/", {"updated_since": "2999-01-01T00:00:00Z"})) == []
+    assert numbers(olivia.get("tickets/", {"updated_since": "2199-01-01T00:00:00Z"})) == []
     assert numbers(api(cast.alice).get("tickets/", {"view": "mine"})) == [screen.number, parking.number]
     assert numbers(olivia.get("tickets/", {"view": "mine"})) == []
 
@@ -237,8 +237,8 @@ def test_members_filter_by_the_operators_catalogue_too(cast, desk, api):
         # The ends of the calendar overflowed the day's arithmetic (a 500 before).
         ("created_before", "9999-12-31", "Enter a date between 01/01/1900 and 12/31/2199."),
         ("created_after", "0001-01-01", "Enter a date between 01/01/1900 and 12/31/2199."),
-        ("updated_since", "9999-12-31T23:59:59Z", "Datetime value out of range."),
-        ("updated_since", "0001-01-01T00:00:00+01:00", "Datetime value out of range."),
+        ("updated_since", "9999-12-31T23:59:59Z", "Enter a date between 01/01/1900 and 12/31/2199."),
+        ("updated_since", "0001-01-01T00:00:00+01:00", "Enter a date between 01/01/1900 and 12/31/2199."),
         ("stauts", "open", "Unknown name; the accepted ones are: asset, assignee, category,"),
     ],
 )

@@ -1,5 +1,6 @@
 """Hostile JSON on the broker's writes gets a 400 ProblemDetails and writes nothing (each
-ended in a server error when the tenth session probed the writes)."""
+ended in a server error when the tenth session probed the writes, or when a later one sent
+bytes that are no UTF-8 and numbers no double holds)."""
 
 from __future__ import annotations
 
@@ -135,3 +136,55 @@ def test_an_integer_beyond_a_double_is_kept_whole(hub: Hub, ngsi: Any) -> None:
     history = AttributeInstance.objects.get()
     assert history.number is None
     assert history.value["value"] == int(huge)
+
+
+SURROGATE_BYTES = b"\xed\xa0\x80"  # U+D800 written as UTF-8, which RFC 3629 §3 forbids
+
+
+def test_the_utf8_bytes_of_a_lone_surrogate_are_no_utf8(hub: Hub, ngsi: Any) -> None:
+    """json.loads decodes bytes with "surrogatepass": the string it made passed the check
+    for the escape \\ud800, and the database refused it (a 500). Not UTF-8: refused."""
+    body = b'{"id": "%s", "type": "Thing", "t": {"type": "Property", "value": "%s"}}' % (
+        THING.encode(),
+        SURROGATE_BYTES,
+    )
+    admin = ngsi(hub.adam_rw)
+    for path, sent in [
+        ("entities/", body),
+        ("temporal/entities/", body),
+        ("entityOperations/upsert", b"[%s]" % body),
+    ]:
+        assert_problem(admin.post(path, sent), 400, "InvalidRequest")
+    assert not Entity.objects.filter(entity_id=THING).exists()
+
+
+def test_a_reading_holding_the_bytes_of_a_lone_surrogate_is_not_json(hub: Hub, ngsi: Any) -> None:
+    payload = b'[{"sensor": "%s", "observedAt": "2026-11-23T10:00:00Z", "values": {"t": "%s"}}]' % (
+        THING.encode(),
+        SURROGATE_BYTES,
+    )
+    response = ngsi(hub.alice_rw).post("/ingest/v1/observations", payload)
+    assert response.status_code == 400, response.content
+    assert [error["reason"] for error in response.json()["errors"]] == ["invalid_json"]
+    assert not AttributeInstance.objects.exists()
+
+
+def test_a_coordinate_beyond_a_double_is_refused(hub: Hub, ngsi: Any) -> None:
+    """math.isfinite() of a 309-digit integer raised OverflowError: a 500 for an entity
+    with such a location and for a geo-query naming it."""
+    huge = "9" * 309
+    body = (
+        '{"id": "%s", "type": "Thing", "location": {"type": "GeoProperty", "value": '  # noqa: UP031
+        '{"type": "Point", "coordinates": [%s, 48.8]}}}' % (THING, huge)
+    )
+    admin = ngsi(hub.adam_rw)
+    assert "finite numbers" in assert_problem(admin.post("entities/", body), 400, "BadRequestData")["detail"]
+    assert not Entity.objects.filter(entity_id=THING).exists()
+    query = admin.get(
+        "entities",
+        type="Thing",
+        georel="near;maxDistance==10",
+        geometry="Point",
+        coordinates=f"[{huge},48.8]",
+    )
+    assert "finite numbers" in assert_problem(query, 400, "BadRequestData")["detail"]

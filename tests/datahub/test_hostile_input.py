@@ -1,7 +1,9 @@
 """What the probe of the NGSI-LD API against hostile input found, each a 500 before: text a
 database cannot hold (a NUL, which PostgreSQL refuses in text and JSON; a lone surrogate,
 which no database encodes), periods longer than the hub's time axis, numbers int() refuses
-or reads from other scripts' digits, and addresses no view serves (an HTML page)."""
+or reads from other scripts' digits, and addresses no view serves (an HTML page); then, by a
+second probe, numbers and times on which Python raises OverflowError (in q, in stored values,
+in idPattern) and a Content-Length int() cannot read."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ from urllib.parse import quote
 
 import pytest
 
-from mutualis.datahub.models import Entity
+from mutualis.datahub.models import DeadLetter, Entity, Subscription
 from tests.datahub.conftest import Hub
 
 from .test_subscriptions_bad_input import assert_problem
+from .test_subscriptions_support import subscription_payload
 from .test_temporal import PATH, alice, sensor  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +199,94 @@ def test_addresses_no_view_serves_answer_problem_details(
     for caller in (ngsi(hub.alice_rw), ngsi()):
         assert_problem(caller.get(f"/ngsi-ld/v1/{quote(path)}"), status, error)
     assert_problem(ngsi(hub.alice_rw).post(f"/ngsi-ld/v1/{quote(path)}", {}), status, error)
+
+
+@pytest.mark.parametrize(
+    ("q", "says"),
+    [
+        ("t==" + "9" * 309, "number out of range"),
+        ("t>-" + "9" * 400, "number out of range"),
+        ("t==0001-01-01T00:00:00+01:00", "invalid DateTime or Date"),
+        ("t<9999-12-31T23:59:59-01:00", "invalid DateTime or Date"),
+    ],
+)
+@pytest.mark.parametrize("path", ["entities", "temporal/entities"])
+def test_a_literal_no_double_or_utc_instant_holds_is_refused(
+    hub: Hub, ngsi: Any, q: str, says: str, path: str
+) -> None:
+    """math.isfinite() of a 309-digit integer and the UTC instant of year 1 at +01:00 raise
+    OverflowError: each was a 500."""
+    params = {"type": "Thing", "q": q}
+    if path.startswith("temporal"):
+        params = {**params, "timerel": "after", "timeAt": "2026-01-01T00:00:00Z"}
+    detail = assert_problem(ngsi(hub.alice_rw).get(path, **params), 400, "BadRequestData")["detail"]
+    assert says in detail
+
+
+def test_stored_values_no_double_or_utc_instant_holds_fail_no_query(hub: Hub, ngsi: Any) -> None:
+    """An entity may hold an integer beyond a double, kept whole, and a text that reads as
+    a time of year 1 east of UTC: q compared them through math.isfinite() and astimezone(),
+    which raised, and every query of the tenant meeting them was a 500."""
+    agent = ngsi(hub.alice_rw)
+    for name, value in [("big", "9" * 309), ("old", '"0001-01-01T00:00:00+01:00"')]:
+        attribute = '"t": {"type": "Property", "value": ' + value + "}"
+        body = _entity(attribute, entity_id=f"urn:ngsi-ld:Thing:{name}")
+        assert agent.post("entities/", body).status_code == 201
+    found = agent.get("entities", type="Thing", q="t>5")
+    assert found.status_code == 200, found.content
+    assert [entity["id"] for entity in found.json()] == ["urn:ngsi-ld:Thing:big"]
+    found = agent.get("entities", type="Thing", q="t<2026-01-01T00:00:00Z")
+    assert found.status_code == 200, found.content
+    assert found.json() == []
+
+
+def test_an_id_pattern_with_a_repetition_re_cannot_count_is_a_400(hub: Hub, ngsi: Any) -> None:
+    """re.compile() raises OverflowError, not re.error, for a count beyond its limit: a 500
+    in a query; a subscription holding one was stored, to fail at every change."""
+    agent = ngsi(hub.alice_rw)
+    pattern = "a{99999999999}"
+    assert_problem(agent.get("entities", idPattern=pattern), 400, "BadRequestData")
+    query = {"type": "Query", "entities": [{"type": "Thing", "idPattern": pattern}]}
+    assert_problem(agent.post("entityOperations/query", query), 400, "BadRequestData")
+    subscription = subscription_payload(entities=[{"type": "Thing", "idPattern": pattern}])
+    detail = assert_problem(agent.post("subscriptions/", subscription), 400, "BadRequestData")["detail"]
+    assert "idPattern" in detail
+    assert not Subscription.objects.exists()
+
+
+@pytest.mark.parametrize("length", ["\u00b2", "9" * 5000, "1e3", "abc", "-1"])
+@pytest.mark.parametrize("path", ["/ingest/v1/observations", "/ngsi-ld/v1/entities"])
+def test_a_content_length_that_is_no_number_of_bytes_is_a_400(
+    hub: Hub, client: Any, length: str, path: str
+) -> None:
+    """RFC 9110 §8.6: Content-Length is digits. The ingestion read it with int(), as
+    Django's `request.body` does: "²", "1e3" or 5,000 digits were a 500 there."""
+    response = client.post(
+        path,
+        data="[]",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {hub.alice_rw}"},
+        CONTENT_LENGTH=length,
+    )
+    assert "is not a number of bytes" in assert_problem(response, 400, "InvalidRequest")["detail"]
+    assert not DeadLetter.objects.exists()
+
+
+def test_a_period_shorter_than_a_microsecond_is_the_whole_range(alice, sensor) -> None:  # noqa: F811
+    """PostgreSQL's date_bin refused the zero stride that PT0.0000001S is to microseconds (a
+    500), where SQLite counted one second: like PT0S, it is one period over the range."""
+
+    def counts(duration: str) -> list[int]:
+        response = alice.get(
+            PATH,
+            attrs="temperature",
+            timerel="after",
+            timeAt="2026-11-22T00:00:00Z",
+            options="aggregatedValues",
+            aggrMethods="totalCount",
+            aggrPeriodDuration=duration,
+        )
+        assert response.status_code == 200, response.content
+        return [bucket[0] for bucket in response.json()["temperature"]["totalCount"]]
+
+    assert counts("PT0.0000001S") == counts("PT0S") == [6]

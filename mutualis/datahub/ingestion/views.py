@@ -25,7 +25,7 @@ from mutualis.datahub.ngsild.errors import (
     ResourceNotFound,
     UnsupportedMediaType,
 )
-from mutualis.datahub.ngsild.http import NgsiRequest, as_error_of, methods, ngsild_view
+from mutualis.datahub.ngsild.http import NgsiRequest, as_error_of, declared_length, methods, ngsild_view
 
 from .compact import MAX_MESSAGE_BYTES
 from .receive import OBSERVATIONS, Message, ingest_batch
@@ -52,8 +52,7 @@ def post_observations(nr: NgsiRequest) -> HttpResponse:
             "The body was sent without a Content-Length (chunked transfer encoding); send it "
             "with its Content-Length."
         )
-    declared = request.headers.get("Content-Length") or "0"
-    length = int(declared) if declared.isdigit() else 0
+    length = declared_length(request)
     if length > MAX_MESSAGE_BYTES:
         raise PayloadTooLarge(
             f"The body has {length} bytes; the limit is {MAX_MESSAGE_BYTES} bytes per request."

@@ -88,6 +88,10 @@ def parse_duration(text: object, *, field: str = "aggrPeriodDuration", allow_zer
         )
     if months > MAX_MONTHS or seconds > MAX_SECONDS:
         raise _too_long(field, text)
+    if not months and timedelta(seconds=seconds) == timedelta(0):
+        # The hub's instants count microseconds: a shorter period (PT0.0000001S) is no
+        # period at all, and PostgreSQL's date_bin refused it as a zero stride (a 500).
+        seconds = 0.0
     duration = Duration(months=months, seconds=seconds)
     if duration.is_zero and not allow_zero:
         raise BadRequestData(f"{field} must be longer than zero: {text!r}.")

@@ -26,6 +26,8 @@ import shapely  # type: ignore[import-untyped]
 from shapely.geometry import shape  # type: ignore[import-untyped]
 from shapely.ops import nearest_points  # type: ignore[import-untyped]
 
+from mutualis.lib.numbers import is_double
+
 from .errors import BadRequestData
 
 if TYPE_CHECKING:
@@ -56,7 +58,8 @@ def _position(value: object, where: str) -> list[float]:
             f"{where} must be a position: [longitude, latitude] or [longitude, latitude, altitude]."
         )
     for number in value:
-        if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number):
+        # is_double: math.isfinite() of an integer beyond a double raised OverflowError.
+        if isinstance(number, bool) or not isinstance(number, int | float) or not is_double(number):
             raise BadRequestData(f"{where} must contain finite numbers only, not {number!r}.")
     lon, lat = value[0], value[1]
     if not -180 <= lon <= 180:

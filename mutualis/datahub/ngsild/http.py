@@ -35,6 +35,7 @@ from mutualis.lib.database_outage import (
     unavailable_detail,
 )
 from mutualis.lib.json_input import MAX_DEPTH
+from mutualis.lib.numbers import whole_number
 from mutualis.lib.storable_text import is_storable
 
 from . import fastjson
@@ -138,6 +139,20 @@ def max_body_bytes() -> int:
     return int(getattr(settings, "DATAHUB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
 
 
+def declared_length(request: HttpRequest) -> int:
+    """The body's length as its Content-Length declares it (0 without one); InvalidRequest
+    when the header is not a number of bytes (RFC 9110 §8.6: 1*DIGIT). int() read "1e3",
+    "abc", "²" or 5,000 digits with a ValueError (a 500 where Django reads `request.body`,
+    which calls int() on it again), and " 10" or "１０" as ten."""
+    header = request.META.get("CONTENT_LENGTH") or ""
+    if not header:
+        return 0
+    length = whole_number(header)
+    if length is None:
+        raise InvalidRequest(f"Content-Length {header[:40]!r} is not a number of bytes in digits 0-9.")
+    return length
+
+
 def _read_body(request: HttpRequest) -> bytes:
     """The raw body, refused beyond DATAHUB_MAX_BODY_BYTES (413).
 
@@ -146,10 +161,7 @@ def _read_body(request: HttpRequest) -> bytes:
     larger than that.
     """
     limit = max_body_bytes()
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
+    declared = declared_length(request)
     if declared > limit:
         raise PayloadTooLarge(f"The request body ({declared} bytes) exceeds the limit of {limit} bytes.")
     data = request.read(limit + 1)

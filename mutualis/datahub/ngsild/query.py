@@ -38,10 +38,11 @@ use a term of the @context instead), and the `!` negation of NGSI-LD 1.9.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from mutualis.lib.numbers import is_double
 
 from .errors import NgsiLdError
 from .query_grammar import MAX_NESTING, MAX_QUERY_LENGTH, Parser, Predicate
@@ -301,7 +302,8 @@ class _QParser(Parser):
             return Literal("boolean", stripped == "true")
         if NUMBER.fullmatch(stripped):
             number = float(stripped) if any(c in stripped for c in ".eE") else int(stripped)
-            if not math.isfinite(number):
+            # is_double: math.isfinite() of an integer of 309 digits raised OverflowError.
+            if not is_double(number):
                 raise self.fail("number out of range", at)
             return Literal("number", number)
         if DATE.fullmatch(stripped) or DATETIME.fullmatch(stripped):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .errors import BadRequestData
+
 # Python's `re` has no timeout. A short pattern without nested repetition and with one
 # unbounded repetition at most costs, per value, the square of the length searched at worst
 # (about 20 ms for MAX_SEARCHED_LENGTH characters); see `_count_unbounded`.
@@ -139,3 +141,14 @@ def compile_pattern(source: str) -> Pattern:
     # cost grows with the square of the value's length, hence the bound.
     anchored = bool(_ANCHORED.match(source))
     return Pattern(regex, limit=MAX_SEARCHED_LENGTH if unbounded and not anchored else None)
+
+
+def compile_id_pattern(source: str, *, name: str) -> re.Pattern[str]:
+    """An idPattern (5.7.2, 5.2.8) compiled; BadRequestData naming `name` when it is no
+    regular expression: `re` refuses some with re.error, a repetition count beyond its
+    limit (`a{99999999999}`) with OverflowError and groups nested too deep with
+    RecursionError, both of which were 500s."""
+    try:
+        return re.compile(source)
+    except (re.error, OverflowError, RecursionError) as error:
+        raise BadRequestData(f"{name} {source!r} is not a valid regular expression: {error}.") from None

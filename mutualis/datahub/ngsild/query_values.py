@@ -51,9 +51,12 @@ def parse_datetime(text: str) -> datetime | None:
         text = text[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # OverflowError: year 1 east of UTC, or year 9999 west of it, has no UTC instant.
+        # A literal is then refused; a stored string such a time compares as no DateTime
+        # (before, it failed every query of its tenant).
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def parse_time(text: str) -> time | None:
@@ -75,7 +78,10 @@ def _coerce(target: Any, kind: str) -> Any:
     if kind == "number":
         if isinstance(target, bool) or not isinstance(target, int | float):
             return None
-        return target if math.isfinite(target) else None
+        # An integer is finite however long (entities keep integers beyond a double whole,
+        # and Python compares them with floats exactly); math.isfinite() of one beyond
+        # ±1.8e308 raised OverflowError, failing every query that met it.
+        return None if isinstance(target, float) and not math.isfinite(target) else target
     if kind == "boolean":
         return target if isinstance(target, bool) else None
     if not isinstance(target, str):

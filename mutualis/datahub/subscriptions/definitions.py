@@ -23,6 +23,7 @@ from ..ngsild.context import ActiveContext
 from ..ngsild.errors import BadRequestData, OperationNotSupported
 from ..ngsild.geo import parse_geoquery
 from ..ngsild.query import parse_q, parse_scope_q
+from ..ngsild.query_patterns import compile_id_pattern
 from ..ngsild.timestamps import format_instant, parse_instant
 from .egress import check_endpoint
 
@@ -154,10 +155,7 @@ def _entities(value: object, ctx: ActiveContext) -> list[dict[str, Any]]:
             pattern = _string(item["idPattern"], field=f"{field}.idPattern")
             if len(pattern) > MAX_ID_PATTERN:
                 raise BadRequestData(f"{field}.idPattern is longer than {MAX_ID_PATTERN} characters.")
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise BadRequestData(f"{field}.idPattern is not a valid regular expression: {exc}.") from None
+            compile_id_pattern(pattern, name=f"{field}.idPattern")
             selector["idPattern"] = pattern
         selectors.append(selector)
     return selectors

@@ -20,10 +20,12 @@ from mutualis.lib.json_input import StrictJSONParser
 from mutualis.lib.numbers import whole_number
 from mutualis.people.tenancy import Scope
 
-from . import schema  # noqa: F401 - registers the bearer token scheme with drf-spectacular
 from .filters import ListFilters
 from .pagination import ApiPagination
 from .permissions import RegistryWritePermission, scope_of
+
+# Importing the schema module also registers the bearer token scheme with drf-spectacular.
+from .schema import ApiAutoSchema
 
 
 class ApiViewSet(viewsets.GenericViewSet):
@@ -31,6 +33,8 @@ class ApiViewSet(viewsets.GenericViewSet):
     # not a form parsed by accident.
     parser_classes = [StrictJSONParser]
     permission_classes = [IsAuthenticated, RegistryWritePermission]
+    # Pages an asset's history in the schema as it does lists; no internal docstrings.
+    schema = ApiAutoSchema()
     pagination_class = ApiPagination
     filter_class: type[ListFilters] = ListFilters
 

@@ -9,6 +9,7 @@ request's scope sees, so a foreign id reads exactly like a missing one.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models
@@ -17,10 +18,12 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from mutualis.lib.calendar_bounds import EARLIEST, LATEST
 from mutualis.lib.numbers import whole_number
 from mutualis.lib.storable_text import is_storable
 from mutualis.people.tenancy import Scope
 from mutualis.registry.models import AssetStatus
+from mutualis.web.date_fields import within_calendar
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -47,6 +50,26 @@ class AssetStatusField(StrictChoiceField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=AssetStatus.choices, **kwargs)
+
+
+class CalendarDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time (Paris time without an offset) on a day within the calendar the
+    application computes with (`within_calendar`). Checked before DRF converts it between
+    time zones: year 1 in Paris is year 0 in UTC, and `updated_since=0001-01-01` overflowed
+    there (a 500)."""
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        within_calendar(value)
+        converted: datetime = super().enforce_timezone(value)
+        return converted
+
+
+def updated_since_field(*, help_text: str) -> Any:
+    """`updated_since` of every list."""
+    return CalendarDateTimeField(
+        required=False,
+        help_text=f"{help_text} A day from {EARLIEST.isoformat()} to {LATEST.isoformat()}; any other is a 400.",
+    )
 
 
 class CodeField(serializers.SlugRelatedField):

@@ -35,6 +35,7 @@ from .fields import (
     StrictChoiceField,
     code_field,
     scoped_id_field,
+    updated_since_field,
 )
 
 _DEPARTEMENT = _("No département has the code “{value}”.")
@@ -46,9 +47,8 @@ def _search() -> Any:
 
 
 def _updated_since() -> Any:
-    return serializers.DateTimeField(
-        required=False,
-        help_text="Only rows changed at or after this ISO 8601 time, e.g. 2025-01-31T08:00:00Z.",
+    return updated_since_field(
+        help_text="Only rows changed at or after this ISO 8601 time, e.g. 2025-01-31T08:00:00Z."
     )
 
 

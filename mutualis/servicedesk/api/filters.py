@@ -14,7 +14,7 @@ from rest_framework import serializers
 from mutualis.lib.numbers import whole_number
 from mutualis.people.models import User
 from mutualis.people.tenancy import Scope
-from mutualis.registry.api.fields import StrictChoiceField, code_field, scoped_id_field
+from mutualis.registry.api.fields import StrictChoiceField, code_field, scoped_id_field, updated_since_field
 from mutualis.registry.api.filters import ListFilters
 from mutualis.registry.models import Asset, Member, Site, SiteKind
 from mutualis.web.date_fields import within_calendar
@@ -102,9 +102,8 @@ class TicketFilters(OperatorRowsMixin, ListFilters):
         help_text="Words of the number, title, description, answers or public replies (and, for the "
         "operator's staff, internal notes); `-word` excludes.",
     )
-    updated_since = serializers.DateTimeField(
-        required=False,
-        help_text="Only tickets changed at or after this ISO 8601 time, e.g. 2025-01-31T08:00:00Z.",
+    updated_since = updated_since_field(
+        help_text="Only tickets changed at or after this ISO 8601 time, e.g. 2025-01-31T08:00:00Z."
     )
 
     operator_rows = {

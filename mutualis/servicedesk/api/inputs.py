@@ -23,6 +23,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.utils import html
 
 from mutualis.lib.json_input import strict_loads
+from mutualis.lib.numbers import fits_an_id
 from mutualis.people.models import User
 from mutualis.people.tenancy import Scope
 from mutualis.registry.api.fields import (
@@ -246,7 +247,9 @@ class TicketCreateSerializer(_Input):
                 answers, named = answered(incident_type, site, attrs["answers"])
             except ValidationError as exc:
                 errors["answers"] = exc.detail
-        visible = Asset.objects.visible_to(self.scope).in_bulk(attrs["assets"])
+        # An id beyond the database's integers names no asset, like any unknown one.
+        named_ids = [pk for pk in attrs["assets"] if fits_an_id(pk)]
+        visible = Asset.objects.visible_to(self.scope).in_bulk(named_ids)
         missing = [str(pk) for pk in attrs["assets"] if pk not in visible]
         if missing:
             errors["assets"] = [_("No such asset: %(ids)s.") % {"ids": ", ".join(missing)}]
