@@ -49,11 +49,18 @@ class Table:
     empty: str = ""  # what the table says without rows (else "Nothing to show.")
 
     @property
-    def display(self) -> list[list[tuple[str, str | None]]]:
+    def display(self) -> list[list[tuple[str, str | None, str]]]:
+        """Each row's cells as (text, link, column name): the link on the first cell only,
+        the column's name for a phone's cards (`_table.html`'s data-label)."""
         out = []
         for i, row in enumerate(self.rows):
             link = self.links[i] if i < len(self.links) else None
-            out.append([(shown(v), link if j == 0 else None) for j, v in enumerate(row)])
+            out.append(
+                [
+                    (shown(v), link if j == 0 else None, column)
+                    for j, (v, column) in enumerate(zip(row, self.columns, strict=True))
+                ]
+            )
         return out
 
 

@@ -18,11 +18,14 @@ document.addEventListener("DOMContentLoaded", () => {
     status.textContent = ticked === 0 ? none : ticked === 1 ? one : many.replace("{n}", String(ticked));
     if (tally) tally.textContent = ticked === 0 ? "" : `(${status.textContent.replace(/\.$/, "")})`;
   };
-  // Folded on a phone (the same width as web/mutualis.css's), unless the page was led to the
-  // form (back from an assignment, its message beside it); the link after the table unfolds
-  // it, whatever the browser does with a fragment inside a closed <details>.
+  // Sent folded (desk.html), so that a phone shows it folded from the first paint. Opened on
+  // a wide screen (the same width as web/mutualis.css's), where the style sheet already draws
+  // its content: its state then says what is shown, for a browser without ::details-content
+  // too. Opened on a phone when the page was led to the form (back from an assignment, its
+  // message beside it); the link after the table unfolds it, whatever the browser does with
+  // a fragment inside a closed <details>.
   if (folded) {
-    if (window.matchMedia("(max-width: 40rem)").matches && window.location.hash !== "#bulk") folded.open = false;
+    if (window.matchMedia("(min-width: 40.01rem)").matches || window.location.hash === "#bulk") folded.open = true;
     form.querySelectorAll("a[href='#bulk']").forEach((link) => {
       link.addEventListener("click", () => { folded.open = true; });
     });
