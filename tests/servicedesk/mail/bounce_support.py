@@ -12,7 +12,19 @@ import quopri
 
 from mutualis.jobs import run_pending
 from mutualis.servicedesk import services
-from mutualis.servicedesk.models import Comment, NotificationEvent, OutboundEmail, OutboundState, Ticket
+from mutualis.servicedesk.mail.inbound import receive
+from mutualis.servicedesk.models import (
+    Comment,
+    DeliveryAction,
+    InboundEmail,
+    InboundReason,
+    InboundSource,
+    InboundStatus,
+    NotificationEvent,
+    OutboundEmail,
+    OutboundState,
+    Ticket,
+)
 
 from .conftest import SmtpServer
 from .inbound_support import EML, MailDesk
@@ -61,3 +73,28 @@ def unchanged(email: OutboundEmail) -> None:
         "",
         "",
     )
+
+
+def report_fails_its_email(
+    mail_desk: MailDesk, smtp_server: SmtpServer, fixture: str, status: str, diagnostic: str
+) -> tuple[OutboundEmail, InboundEmail]:
+    """Send a reply, receive the report `fixture` about it, and check that it failed that
+    email for good with `status` and `diagnostic`, set aside as a report, on no ticket."""
+    email, returned = sent_reply(mail_desk, smtp_server)
+    inbound = receive(
+        report(fixture, email, returned), source=InboundSource.PIPE, operator=mail_desk.cast.operator
+    )
+    email.refresh_from_db()
+    assert (email.state, email.delivery_action, email.delivery_status, email.delivery_diagnostic) == (
+        OutboundState.FAILED,
+        DeliveryAction.FAILED,
+        status,
+        diagnostic,
+    )
+    assert (inbound.status, inbound.reason, inbound.bounce_of) == (
+        InboundStatus.SET_ASIDE,
+        InboundReason.BOUNCE,
+        email,
+    )
+    nothing_reached_a_ticket(mail_desk)
+    return email, inbound

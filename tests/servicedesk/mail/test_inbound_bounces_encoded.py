@@ -20,14 +20,12 @@ from mutualis.servicedesk.mail.inbound import receive
 from mutualis.servicedesk.mail.inbound_bounce import read_report
 from mutualis.servicedesk.mail.inbound_parse import parse
 from mutualis.servicedesk.models import (
-    DeliveryAction,
     InboundReason,
     InboundSource,
-    InboundStatus,
     OutboundState,
 )
 
-from .bounce_support import nothing_reached_a_ticket, report, sent_reply, unchanged
+from .bounce_support import nothing_reached_a_ticket, report, report_fails_its_email, sent_reply, unchanged
 from .conftest import SmtpServer
 from .inbound_support import MailDesk
 
@@ -61,24 +59,9 @@ FOREIGN_ID = "<CAF3x9k2@mail.gmail.com>"
 def test_an_encoded_or_internationalized_report_fails_the_email_it_names(
     mail_desk: MailDesk, smtp_server: SmtpServer, fixture: str, status: str, diagnostic: str
 ) -> None:
-    email, returned = sent_reply(mail_desk, smtp_server)
+    _email, inbound = report_fails_its_email(mail_desk, smtp_server, fixture, status, diagnostic)
 
-    inbound = receive(report(fixture, email, returned), source=PIPE, operator=mail_desk.cast.operator)
-
-    email.refresh_from_db()
-    assert (email.state, email.delivery_action, email.delivery_status, email.delivery_diagnostic) == (
-        OutboundState.FAILED,
-        DeliveryAction.FAILED,
-        status,
-        diagnostic,
-    )
-    assert (inbound.status, inbound.reason, inbound.bounce_of) == (
-        InboundStatus.SET_ASIDE,
-        InboundReason.BOUNCE,
-        email,
-    )
     assert f"non remis ({status}, {diagnostic[:40]}" in inbound.detail
-    nothing_reached_a_ticket(mail_desk)
 
 
 def test_a_global_report_about_a_message_we_did_not_send_changes_nothing(

@@ -25,7 +25,7 @@ from mutualis.servicedesk.models import (
     OutboundState,
 )
 
-from .bounce_support import nothing_reached_a_ticket, report, sent_reply, unchanged
+from .bounce_support import report, report_fails_its_email, sent_reply, unchanged
 from .conftest import SmtpServer
 from .inbound_support import MailDesk, simple
 
@@ -49,25 +49,10 @@ QMAIL_STATUS = b"Sorry, no mailbox here by that name. (#5.1.1)"
 def test_a_report_quoting_our_email_inline_fails_it(
     mail_desk: MailDesk, smtp_server: SmtpServer, fixture: str, status: str, diagnostic: str
 ) -> None:
-    email, returned = sent_reply(mail_desk, smtp_server)
+    email, inbound = report_fails_its_email(mail_desk, smtp_server, fixture, status, diagnostic)
 
-    inbound = receive(report(fixture, email, returned), source=PIPE, operator=mail_desk.cast.operator)
-
-    email.refresh_from_db()
-    assert (email.state, email.delivery_action, email.delivery_status, email.delivery_diagnostic) == (
-        OutboundState.FAILED,
-        DeliveryAction.FAILED,
-        status,
-        diagnostic,
-    )
-    assert (inbound.status, inbound.reason, inbound.bounce_of) == (
-        InboundStatus.SET_ASIDE,
-        InboundReason.BOUNCE,
-        email,
-    )
     assert f"demande n° {mail_desk.ticket.number}, {email.message_id}" in inbound.detail
     assert f"non remis ({status}, " in inbound.detail
-    nothing_reached_a_ticket(mail_desk)
 
 
 def test_a_temporary_inline_report_is_recorded_as_delayed_only(
@@ -115,28 +100,6 @@ def test_a_status_code_in_the_copy_of_our_email_is_not_read_as_the_reports(
 
 
 # Forged or foreign -------------------------------------------------------------------------
-def test_an_inline_report_naming_a_message_id_of_ours_that_does_not_exist_changes_nothing(
-    mail_desk: MailDesk, smtp_server: SmtpServer
-) -> None:
-    email, returned = sent_reply(mail_desk, smtp_server)
-    # Well formed and signed for the same ticket, but never sent: no email has it.
-    forged_id = identity.message_id(email.operator_id, mail_desk.ticket.number)
-    forged = returned.replace(email.message_id.encode(), forged_id.encode())
-
-    inbound = receive(
-        report("bounce_qmail_inline.eml", email, forged), source=PIPE, operator=mail_desk.cast.operator
-    )
-
-    unchanged(email)
-    assert (inbound.status, inbound.reason, inbound.bounce_of) == (
-        InboundStatus.SET_ASIDE,
-        InboundReason.AUTO_REPLY,
-        None,
-    )
-    assert inbound.detail.startswith(f"Un avis de remise nommant {forged_id}")
-    nothing_reached_a_ticket(mail_desk)
-
-
 def test_an_inline_report_received_for_another_operator_changes_nothing(
     mail_desk: MailDesk, smtp_server: SmtpServer
 ) -> None:
