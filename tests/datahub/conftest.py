@@ -14,8 +14,10 @@ from mutualis.datahub.models import Tenant
 from mutualis.datahub.tenancy import shared_tenant, tenant_for_member
 from mutualis.people.models import ApiToken, Membership
 from mutualis.registry.models import Asset, Site
-from mutualis.servicedesk.models import IncidentType
+from mutualis.servicedesk.models import IncidentType, Ticket
 from mutualis.servicedesk.models.catalogue import Priority
+from mutualis.servicedesk.services.declaring import open_ticket
+from mutualis.servicedesk.services.handling import merge
 from tests.conftest import Cast
 from tests.factories import AssetFactory, SiteFactory, SiteKindFactory
 from tests.servicedesk.factories import CategoryFactory, IncidentTypeFactory
@@ -74,6 +76,21 @@ class Alerts:
     flood: IncidentType  # offered to "voirie" sites
     lighting: IncidentType
     charger: IncidentType
+
+    def merged_into_a_declaration(self, alert_ticket: Ticket) -> Ticket:
+        """The alert's ticket merged by the desk into the flood a member declared on the
+        same site (the declaration goes on, the alert's ticket is closed); returns the
+        declaration."""
+        declared = open_ticket(
+            site=self.riverbank,
+            incident_type=self.flood,
+            title="La Seine déborde sur le quai",
+            description="Vu depuis la mairie.",
+            assets=[],
+            by=self.hub.cast.alice,
+        )
+        merge(duplicate=alert_ticket, into=declared, by=self.hub.cast.olivia)
+        return declared
 
 
 @pytest.fixture

@@ -22,8 +22,7 @@ from mutualis.datahub.ngsild.timestamps import format_instant
 from mutualis.datahub.services import SITE_IRI, SITE_URN
 from mutualis.registry.models import Site
 from mutualis.servicedesk.models import Ticket, TicketState
-from mutualis.servicedesk.services.declaring import open_ticket
-from mutualis.servicedesk.services.handling import merge, transition
+from mutualis.servicedesk.services.handling import transition
 from tests.datahub.conftest import Alerts, NgsiClient
 from tests.datahub.test_alerts import (
     LEVEL,
@@ -167,15 +166,7 @@ def test_a_sensor_created_again_goes_on_with_the_ticket_its_alert_was_merged_int
     _level(alerts, sensor, 2.6, 0)
     [alert_ticket] = _tickets(alerts)
     services.delete_entity(tenant=alerts.tenant, entity_id=sensor.entity_id, now=T0 + timedelta(minutes=5))
-    declared = open_ticket(
-        site=alerts.riverbank,
-        incident_type=alerts.flood,
-        title="La Seine déborde sur le quai",
-        description="Vu depuis la mairie.",
-        assets=[],
-        by=alerts.hub.cast.alice,
-    )
-    merge(duplicate=alert_ticket, into=declared, by=alerts.hub.cast.olivia)
+    declared = alerts.merged_into_a_declaration(alert_ticket)
     _level(alerts, _flood_sensor(alerts), 2.9, 20)
     assert _tickets(alerts) == [alert_ticket, declared]
     assert declared.comments.filter(body__contains="a été recréé sous le même identifiant").count() == 1

@@ -23,8 +23,7 @@ from mutualis.datahub.tenancy import tenant_for_member
 from mutualis.jobs.registration import periodic_tasks, task_names
 from mutualis.registry.models import Site
 from mutualis.servicedesk.models import Ticket, TicketState
-from mutualis.servicedesk.services.declaring import open_ticket
-from mutualis.servicedesk.services.handling import close_resolved, merge, transition
+from mutualis.servicedesk.services.handling import close_resolved, transition
 from tests.datahub.conftest import Alerts
 from tests.datahub.test_alerts import LEVEL, T0, _level, _rule, _sensor, _tickets
 from tests.datahub.test_alerts_deleted_sensor import _placed_sensor
@@ -160,15 +159,7 @@ def test_zero_keeps_an_open_ticket_until_it_ends(alerts: Alerts, settings) -> No
 def test_a_ticket_merged_into_an_open_one_is_kept_until_that_one_ends(alerts: Alerts) -> None:
     _rule(alerts, for_minutes=0)
     alert_ticket = _left_behind(alerts)
-    declared = open_ticket(
-        site=alerts.riverbank,
-        incident_type=alerts.flood,
-        title="La Seine déborde sur le quai",
-        description="Vu depuis la mairie.",
-        assets=[],
-        by=alerts.hub.cast.alice,
-    )
-    merge(duplicate=alert_ticket, into=declared, by=alerts.hub.cast.olivia)
+    declared = alerts.merged_into_a_declaration(alert_ticket)
     alert_ticket.refresh_from_db()
     assert alert_ticket.state == TicketState.CLOSED  # closed by the merge, the other goes on
     assert kept_tickets.forget_spent(now=DELETED_AT + timedelta(days=1)) == 0

@@ -17,8 +17,7 @@ from mutualis.datahub.models.alerts import AlertStatus, RuleKind
 from mutualis.datahub.ngsild.timestamps import format_instant
 from mutualis.datahub.services import SITE_IRI, SITE_URN
 from mutualis.servicedesk.models import Ticket, TicketState
-from mutualis.servicedesk.services.declaring import open_ticket
-from mutualis.servicedesk.services.handling import merge, transition
+from mutualis.servicedesk.services.handling import transition
 from tests.datahub.conftest import Alerts
 from tests.datahub.test_alerts import (
     LEVEL,
@@ -41,15 +40,7 @@ def test_a_merged_alert_ticket_sends_its_news_to_the_ticket_that_goes_on(alerts:
     _rule(alerts, for_minutes=0)
     _level(alerts, sensor, 2.6, 0)
     [alert_ticket] = _tickets(alerts)
-    declared = open_ticket(
-        site=alerts.riverbank,
-        incident_type=alerts.flood,
-        title="La Seine déborde sur le quai",
-        description="Vu depuis la mairie.",
-        assets=[],
-        by=alerts.hub.cast.alice,
-    )
-    merge(duplicate=alert_ticket, into=declared, by=alerts.hub.cast.olivia)
+    declared = alerts.merged_into_a_declaration(alert_ticket)
     _level(alerts, sensor, 1.0, 10)
     assert declared.comments.filter(internal=True, body__contains="1 m").count() == 1
     _level(alerts, sensor, 2.9, 20)
