@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.conf import settings
+from django.db import router
 from django.http import HttpRequest
 
 from mutualis.people import tokens
-from mutualis.people.models import Membership, User
+from mutualis.people.models import User
 from mutualis.people.roles import OPERATOR_ROLES
 from mutualis.registry.models import Member, Operator
 
@@ -45,39 +46,58 @@ READ, READ_WRITE = "read", "read-write"
 
 @dataclass(frozen=True)
 class Caller:
-    """The authenticated party of one request."""
+    """The authenticated party of one request, as the few values the door needs (no model
+    instance: see `_token_caller`)."""
 
-    user: User | None
-    membership: Membership | None
+    # The membership's role; None for an anonymous caller.
+    role: str | None
+    operator_id: int | None
+    member_id: int | None
     # Whether this caller may write at all (token right, role, anonymous mode).
     can_write: bool
     # For anonymous callers: the tenants opened to them, by name, with their mode.
     anonymous_tenants: dict[str, str] | None = None
+    # The member's tenant when it was read with the token (None: to read, or to create).
+    member_tenant: Tenant | None = None
 
     @property
     def is_anonymous(self) -> bool:
-        return self.membership is None
+        return self.role is None
 
     @property
     def is_operator_staff(self) -> bool:
-        return self.membership is not None and self.membership.role in OPERATOR_ROLES
+        return self.role in OPERATOR_ROLES
+
+
+# The member's tenant, read in the token's query: its columns as `Tenant.from_db` takes them.
+_TENANT_COLUMNS = ("id", "operator_id", "member_id", "name", "created_at")
+_TENANT_LOOKUPS = tuple(f"membership__member__datahub_tenant__{column}" for column in _TENANT_COLUMNS)
 
 
 def _token_caller(header: str) -> Caller:
+    """The token's caller, its member's tenant with it: one query of plain values, read on
+    every request (a revoked token, a removed membership, a changed role count from the
+    next one). Model instances of the token, membership, user and member cost 2 ms a
+    request, the tenant's own query 0.7 ms (docs/benchmarks-history.md, nineteenth session)."""
     credentials = tokens.bearer_credentials(header)
     if credentials is None:
         raise NotAuthorized("The Authorization header must carry a Bearer API token (Bearer mut_…).")
     try:
-        token = tokens.verify(credentials)
+        grant = tokens.grant(credentials, also=_TENANT_LOOKUPS)
     except tokens.TokenRefusedError as refused:
         if refused.reason is tokens.Refusal.MALFORMED:
             raise NotAuthorized("Malformed API token: expected mut_<key id>_<secret>.") from None
         raise NotAuthorized("Unknown, expired or revoked API token.") from None
-    membership = token.membership
+    tenant_values = [grant.also[lookup] for lookup in _TENANT_LOOKUPS]
+    member_tenant = None
+    if tenant_values[0] is not None:
+        member_tenant = Tenant.from_db(router.db_for_read(Tenant), list(_TENANT_COLUMNS), tenant_values)
     return Caller(
-        user=membership.user,
-        membership=membership,
-        can_write=token.can_write and not membership.is_read_only,
+        role=grant.role,
+        operator_id=grant.operator_id,
+        member_id=grant.member_id,
+        can_write=grant.can_write,
+        member_tenant=member_tenant,
     )
 
 
@@ -95,10 +115,15 @@ def authenticate(request: HttpRequest) -> Caller:
         scope = getattr(request, "scope", None)
         membership = scope.membership if scope is not None else None
         if membership is not None:
-            return Caller(user=request.user, membership=membership, can_write=False)
+            return Caller(
+                role=membership.role,
+                operator_id=membership.operator_id,
+                member_id=membership.member_id,
+                can_write=False,
+            )
     opened = _logged(anonymous_tenants)
     if opened:
-        return Caller(user=None, membership=None, can_write=False, anonymous_tenants=opened)
+        return Caller(role=None, operator_id=None, member_id=None, can_write=False, anonymous_tenants=opened)
     raise NotAuthorized("Authentication required: send an API token as `Authorization: Bearer mut_…`.")
 
 
@@ -198,8 +223,7 @@ def resolve_tenant(caller: Caller, name: str | None) -> Tenant:
     operator's shared space for staff and anonymous callers.
     """
     name = (name or "").strip()
-    membership = caller.membership
-    if membership is None:
+    if caller.role is None:
         opened = caller.anonymous_tenants or {}
         if name not in opened:
             # Anonymous callers learn nothing about closed tenants: they must log in.
@@ -208,22 +232,30 @@ def resolve_tenant(caller: Caller, name: str | None) -> Tenant:
         if tenant is None:
             raise _nonexistent(name)
         return tenant
-    if membership.role in OPERATOR_ROLES:
-        tenant = _operator_tenant(membership.operator_id, name)
+    if caller.role in OPERATOR_ROLES and caller.operator_id is not None:
+        tenant = _operator_tenant(caller.operator_id, name)
         if tenant is None:
             raise _nonexistent(name)
         return tenant
-    member = membership.member
-    if member is None:  # a member role always has a member (Membership constraint)
+    if caller.member_id is None:  # a member role always has a member (Membership constraint)
         raise _nonexistent(name)
-    tenant = tenant_for_member(member)
+    tenant = caller.member_tenant or _member_tenant(caller.member_id)
     if name and name != tenant.name:
         raise _nonexistent(name)
     return tenant
 
 
+def _member_tenant(member_id: int) -> Tenant:
+    """The member's tenant, created on first use (it needs the member's name parts)."""
+    tenant = Tenant.objects.filter(member_id=member_id).first()
+    if tenant is not None:
+        return tenant
+    member = Member.objects.select_related("commune", "departement", "epci").get(pk=member_id)
+    return tenant_for_member(member)
+
+
 def may_write(caller: Caller, tenant: Tenant) -> bool:
-    if caller.membership is None:
+    if caller.role is None:
         return (caller.anonymous_tenants or {}).get(tenant.name) == READ_WRITE
     return caller.can_write
 
@@ -232,6 +264,6 @@ def check_write(caller: Caller, tenant: Tenant) -> None:
     """403 for a caller who may read this tenant but not write in it."""
     if may_write(caller, tenant):
         return
-    if caller.membership is None:
+    if caller.role is None:
         raise Forbidden(f"Tenant {tenant.name or '(default)'!r} is open to anonymous reads only.")
     raise Forbidden("This API token or role is read-only: it cannot create, change or delete data.")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -9,7 +10,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -265,11 +266,12 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
             return self.filter(membership__operator_id=scope.operator_id)
         return self.filter(membership__user=scope.user)
 
-    def usable(self) -> ApiTokenQuerySet:
-        now = timezone.now()
+    def usable(self, now: datetime | Now | None = None) -> ApiTokenQuerySet:
+        """Not revoked, not expired at `now` (this instant by default; `Now()`, the
+        database's clock, in a query compiled once), its membership and user active."""
         return self.filter(
             revoked_at__isnull=True, membership__is_active=True, membership__user__is_active=True
-        ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now if now is not None else timezone.now()))
 
 
 class ApiToken(models.Model):

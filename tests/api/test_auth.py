@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from mutualis.people.models import ApiToken
+from mutualis.people.roles import Role
 from mutualis.registry.models import Site
 from tests.factories import DEMO_PASSWORD, UserFactory
 
@@ -57,6 +58,27 @@ def test_a_token_that_no_longer_counts_is_a_401(cast, client, spoil):
     body = problem(response, 401)
     assert body["detail"] == "Unknown, expired or revoked API token."
     assert response["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("spoil", [_revoke, _expire, _deactivate_user, _deactivate_membership])
+def test_a_token_in_use_that_stops_counting_is_refused_on_the_next_request(cast, client, spoil):
+    """Nothing of a token is kept between requests: the next one sees the change."""
+    token, clear = issue_token(cast.adam)
+    api = Api(client, clear)
+    assert api.get("sites/").status_code == 200
+    spoil(token)
+    assert problem(api.get("sites/"), 401)["detail"] == "Unknown, expired or revoked API token."
+
+
+def test_a_changed_role_counts_on_the_next_request(cast, client):
+    token, clear = issue_token(cast.alice)
+    api = Api(client, clear)
+    assert (api.get("me/").json()["role"], api.get("me/").json()["can_write"]) == ("member_agent", True)
+    membership = token.membership
+    membership.role = Role.ELECTED
+    membership.save()
+    body = api.get("me/").json()
+    assert (body["role"], body["can_write"]) == ("elected", False)
 
 
 @pytest.mark.parametrize(

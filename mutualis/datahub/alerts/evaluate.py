@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 from django.db.models import F, QuerySet
 
+from mutualis.lib.compiled_query import CompiledQuery
+
 from ..models import AlertRule, AlertState, DeletedSensorTicket, Entity, Tenant
 from ..models.alerts import Aggregation, AlertStatus, RuleKind
 from ..ngsild.errors import NgsiLdError
@@ -40,12 +42,18 @@ def _judging(operator_id: int) -> QuerySet[AlertRule]:
     )
 
 
+_WATCHED_TYPES = CompiledQuery(
+    lambda operator_id: _judging(operator_id).order_by().values_list("entity_type").distinct(),
+    operator_id=-1,
+)
+
+
 def watched_types(operator_id: int) -> list[str]:
     """The entity types some rule of the operator judges as values arrive: what a write
     must hand to `on_changes`. One column of one table, the rules themselves read only
-    when a watched entity changes: 0.7 ms a write instead of 1.3 (in process, a
-    one-entity upsert)."""
-    return sorted(set(_judging(operator_id).values_list("entity_type", flat=True)))
+    when a watched entity changes, by a query compiled once: 0.1 ms of Python a write
+    (0.7 with the QuerySet built each time, 1.3 reading the rules)."""
+    return sorted(entity_type for (entity_type,) in _WATCHED_TYPES.rows(operator_id=operator_id))
 
 
 def watched_by(operator_id: int) -> Watched:

@@ -43,7 +43,7 @@ from ..alerts.evaluate import watched_types
 from ..models import Entity, Tenant
 from ..ngsild import fastjson
 from ..ngsild.normalize import GEO_ATTRIBUTE_IRIS
-from ..subscriptions.services import active_subscriptions
+from ..subscriptions.services import has_active_subscriptions
 from .links import ASSET_IRI, SITE_IRI, Attrs
 
 # Attributes whose value changes the row's columns besides `attributes`.
@@ -150,7 +150,7 @@ def write(*, tenant: Tenant, entities: list[dict[str, Any]], now: datetime, stam
         if _covered(new, found := _known.get((tenant_pk, new["id"])))
         and found is not None  # (for the type checker: _covered says so)
     ]
-    if not covered or active_subscriptions(tenant, now=now).exists():
+    if not covered or has_active_subscriptions(tenant):
         return set()
     payload = []
     written: dict[str, tuple[Attrs, Known]] = {}

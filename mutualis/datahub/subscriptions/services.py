@@ -9,7 +9,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
+
+from mutualis.lib.compiled_query import CompiledQuery
 
 from ..models import Subscription, Tenant
 from ..models.subscriptions import SubscriptionQuerySet, SubscriptionStatus
@@ -19,13 +22,13 @@ from ..ngsild.timestamps import parse_instant
 from .definitions import check_complete, parse_members, watched_types
 
 
-def subscriptions_of(tenant: Tenant) -> SubscriptionQuerySet:
-    """The tenant's subscriptions, oldest first: the only way in (4.14, one tenant never
-    sees another's)."""
+def subscriptions_of(tenant: Tenant | int) -> SubscriptionQuerySet:
+    """The tenant's subscriptions (the tenant or its id), oldest first: the only way in
+    (4.14, one tenant never sees another's)."""
     return Subscription.objects.filter(tenant=tenant).order_by("created_at", "pk")
 
 
-def active_subscriptions(tenant: Tenant, *, now: datetime) -> SubscriptionQuerySet:
+def active_subscriptions(tenant: Tenant | int, *, now: datetime | Now) -> SubscriptionQuerySet:
     """Those a change may notify: active, not paused, not past their expiresAt (the hourly
     sweep marks them expired later; this does not wait for it)."""
     return (
@@ -33,6 +36,18 @@ def active_subscriptions(tenant: Tenant, *, now: datetime) -> SubscriptionQueryS
         .filter(is_active=True, status=SubscriptionStatus.ACTIVE)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
     )
+
+
+_ANY_ACTIVE = CompiledQuery(
+    lambda tenant_id: active_subscriptions(tenant_id, now=Now()).order_by().values_list("pk")[:1],
+    tenant_id=-1,
+)
+
+
+def has_active_subscriptions(tenant: Tenant) -> bool:
+    """Whether a change in the tenant may notify someone (`active_subscriptions`, judged at
+    the database's clock), by a query compiled once: asked by every write of readings."""
+    return _ANY_ACTIVE.first(tenant_id=tenant.pk) is not None
 
 
 def get_subscription(*, tenant: Tenant, subscription_id: str) -> Subscription:
