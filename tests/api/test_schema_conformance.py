@@ -251,6 +251,36 @@ def test_outsiders_get_the_404_of_a_missing_object_at_every_documented_address(
     assert not failures, "\n".join(failures)
 
 
+def test_every_documented_operation_refuses_a_repeated_parameter_as_documented(
+    cast, desk, world, schema, api
+):
+    """Each operation of the schema (those to come too): a parameter given twice is its
+    documented 400 naming it, before anything is read or written, so member B's agent gets,
+    on member A's objects, the answer a missing object gets."""
+    failures: list[str] = []
+    for path, item in schema.document["paths"].items():
+        for method, operation in item.items():
+            for caller in (cast.adam, cast.charlie):
+                answers = set()
+                for missing in {False, "{" in path}:
+                    url = _address(path, world, missing=missing) + "?limit=1&limit=2"
+                    call = getattr(api(caller), method)
+                    response = call(url) if method in ("get", "delete") else call(url, {})
+                    label = f"{method.upper()} {url} as {caller.email}"
+                    failures += schema.problems_with(operation, response, label)
+                    answers.add(response.content)
+                    # A write or a list this caller may not make at all: who asks comes first.
+                    refused = response.status_code == 403 and "{" not in path
+                    fields = [error["field"] for error in response.json().get("errors", [])]
+                    if not refused and (response.status_code, fields) != (400, ["limit"]):
+                        failures.append(f"{label}: {response.status_code} {response.content[:200]!r}")
+                if len(answers) != 1:
+                    failures.append(
+                        f"{method.upper()} {path} as {caller.email}: not the answer of a missing object"
+                    )
+    assert not failures, "\n".join(failures)
+
+
 def test_the_choices_are_described_in_the_language_of_the_request(schema):
     """Built at import, the service desk's choices were described in French in every schema."""
     components = schema.document["components"]["schemas"]

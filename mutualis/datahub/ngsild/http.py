@@ -36,6 +36,7 @@ from mutualis.lib.database_outage import (
 )
 from mutualis.lib.json_input import MAX_DEPTH
 from mutualis.lib.numbers import whole_number
+from mutualis.lib.query_strings import repeated_parameters
 from mutualis.lib.storable_text import is_storable
 
 from . import fastjson
@@ -195,15 +196,30 @@ def _check_storable(value: Any) -> None:
 
 def _check_parameters(request: HttpRequest, kwargs: dict[str, Any]) -> None:
     """The query string and the ids in the address, storable text only (lib.storable_text):
-    each is compared with stored text, which PostgreSQL refused with a 500."""
+    each is compared with stored text, which PostgreSQL refused with a 500. And each
+    parameter given once (`_check_repeated`)."""
     for name, values in request.GET.lists():
         for value in (name, *values):
             if not is_storable(value):
                 raise BadRequestData(f"The query parameter {name!r} holds {_WHAT}.")
+    _check_repeated(request)
     for value in kwargs.values():
         # No entity, subscription or @context has such an id: the 404 of any unknown one.
         if isinstance(value, str) and not is_storable(value):
             raise ResourceNotFound(f"Nothing here has the id {value!r}: ids hold no NUL character.")
+
+
+def _check_repeated(request: HttpRequest) -> None:
+    """BadRequestData naming a query parameter given more than once. QueryDict reads the
+    last value of a repeated one: `?type=A&type=B` queried the entities of type B alone, to
+    a client that meant either. NGSI-LD takes several values of a parameter as one list,
+    comma-separated (`type=A,B`, `attrs=a,b`); none of its parameters is repeatable. For the
+    HTTP ingestion door too, which stands behind `ngsild_view`."""
+    for name, count in repeated_parameters(request.GET).items():
+        raise BadRequestData(
+            f"The query parameter {name!r} is given {count} times; give it once (several values are "
+            "separated by commas where the parameter allows them)."
+        )
 
 
 def _parse_json(data: bytes) -> Any:

@@ -1,16 +1,16 @@
-"""What every registry API view shares: JSON in, keyset pages out, strict filters, the
-request's scope in reach, and problem details for addresses that lead nowhere."""
+"""What every registry API view shares: JSON in, keyset pages out, strict filters and query
+strings, the request's scope in reach, and problem details for addresses that lead nowhere."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.serializers import BaseSerializer
@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from mutualis.lib.json_input import StrictJSONParser
 from mutualis.lib.numbers import whole_number
+from mutualis.lib.query_strings import repeated_parameters
 from mutualis.people.tenancy import Scope
 
 from .filters import ListFilters
@@ -28,7 +29,38 @@ from .permissions import RegistryWritePermission, scope_of
 from .schema import ApiAutoSchema
 
 
-class ApiViewSet(viewsets.GenericViewSet):
+class ApiView(APIView):
+    """What every view under /api/v1/ derives from (ApiViewSet for resources; the catch-all
+    NoSuchEndpoint excepted, whose 404 is the same whatever is asked).
+
+    A query parameter is given once: QueryDict reads the last of a repeated one, so
+    `?status=lost&status=retired` listed the retired assets alone, to a client that meant
+    both. It is a 400 naming the parameter, once the caller is known (401) and allowed to
+    make such a request at all (403; an object's own refusal waits for the object), and
+    before anything is read or written. `repeatable_parameters` names
+    those a view takes several times; none does yet, every filter taking one value."""
+
+    repeatable_parameters: ClassVar[frozenset[str]] = frozenset()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        repeated = repeated_parameters(request.query_params, repeatable=self.repeatable_parameters)
+        if repeated:
+            raise ValidationError(
+                {
+                    name: [
+                        _(
+                            "The query parameter “%(name)s” is given %(count)d times; give it once "
+                            "(each parameter takes a single value)."
+                        )
+                        % {"name": name, "count": count}
+                    ]
+                    for name, count in repeated.items()
+                }
+            )
+
+
+class ApiViewSet(ApiView, viewsets.GenericViewSet):
     # Bodies are JSON only, read strictly (mutualis.lib.json_input): anything else is a 415,
     # not a form parsed by accident.
     parser_classes = [StrictJSONParser]

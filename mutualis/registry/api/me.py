@@ -9,12 +9,12 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from mutualis.people.api_auth import ApiTokenAuthentication
 from mutualis.people.models import ApiToken
 from mutualis.people.roles import Role
 
+from .base import ApiView
 from .permissions import ASSET, SITE, scope_of, write_refusal
 from .schema import problems
 
@@ -69,7 +69,7 @@ class MeSerializer(serializers.Serializer):
     permissions = MePermissionsSerializer(help_text="Which registry writes this scope may make.")
 
 
-class MeView(APIView):
+class MeView(ApiView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

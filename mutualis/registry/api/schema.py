@@ -163,9 +163,15 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
+# What any endpoint may answer 400 for, even one that reads no other input (ApiView).
+REPEATED_PARAMETER = (
+    "A query parameter given more than once (`?status=lost&status=retired`): every parameter "
+    "takes a single value; `errors` names each repeated one."
+)
+
 PROBLEM_DESCRIPTIONS = {
-    400: "Invalid data, unknown query parameter or value, malformed JSON, `limit` out of bounds: `errors` "
-    "names each field.",
+    400: "Invalid data, unknown query parameter or value, a query parameter given more than once, malformed "
+    "JSON, `limit` out of bounds: `errors` names each field.",
     401: "No credentials, or a malformed, unknown, expired or revoked token (see WWW-Authenticate).",
     403: "Authenticated, but this role or token may not make this change; `detail` says why.",
     404: "No such object, or an object outside the member or operator the token acts for (the same answer).",
@@ -185,12 +191,17 @@ LIST_NOT_FOUND = "The `cursor` was altered or made by hand: start again from the
 
 def problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
     """Problem-details responses for `extend_schema(responses=…)`; 401 and 406 (content
-    negotiation, mutualis.lib.content_negotiation) apply to every endpoint, 413 to every one
-    that reads a body (those that can answer 415)."""
-    every = {401, 406, *statuses} | ({413} if 415 in statuses else set())
+    negotiation, mutualis.lib.content_negotiation) and 400 (a repeated query parameter,
+    base.ApiView) apply to every endpoint, 413 to every one that reads a body (those that
+    can answer 415). An endpoint that names no 400 of its own has its 400 described as the
+    repeated parameter alone."""
+    every = {400, 401, 406, *statuses} | ({413} if 415 in statuses else set())
     return {
         (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-            ProblemSerializer, description=PROBLEM_DESCRIPTIONS[status]
+            ProblemSerializer,
+            description=REPEATED_PARAMETER
+            if status == 400 and 400 not in statuses
+            else PROBLEM_DESCRIPTIONS[status],
         )
         for status in sorted(every)
     }

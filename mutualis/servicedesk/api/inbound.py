@@ -32,6 +32,7 @@ from mutualis.lib.problems import PROBLEM_CONTENT_TYPE
 from mutualis.people.api_auth import ApiTokenAuthentication
 from mutualis.people.models import ApiToken
 from mutualis.registry.api import schema as registry_schema
+from mutualis.registry.api.base import ApiView
 from mutualis.registry.api.permissions import scope_of
 
 from ..mail.inbound import receive
@@ -105,7 +106,7 @@ def _described(status_code: int, description: str) -> dict[tuple[int, str], Open
     }
 
 
-class InboundEmailView(APIView):
+class InboundEmailView(ApiView):
     # A token only: a browser session (and its cookie) never posts mail.
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated, MailHookPermission]
