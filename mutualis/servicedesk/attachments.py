@@ -6,8 +6,10 @@ executable renamed `.pdf` is refused, and so is a PDF named `.docx`. Accepted: p
 (JPEG, PNG, GIF, WebP, HEIC), PDF, office documents (Word, Excel, PowerPoint, in Office Open
 XML, OpenDocument or the older binary formats), plain text and CSV. Photos are kept without
 what their metadata says of who took them, where and with what (photo_metadata); a HEIC
-photo (an iPhone's own format) is kept as a JPEG photo, named .jpg (photo_reencoding). A
-photo that cannot be decoded, or of too many pixels, is refused saying what to send instead.
+photo (an iPhone's own format) is kept as a JPEG photo, named .jpg (photo_reencoding), but
+not here: converting one takes about a second, so it is only checked from its header, kept
+aside as sent and converted by a job (services/files.py). A photo that cannot be decoded,
+or of too many pixels, is refused saying what to send instead.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -27,7 +30,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .photo_metadata import without_metadata
-from .photo_reencoding import MAX_PIXELS, PhotoTooLargeError, PhotoUnreadableError, heic_as_jpeg
+from .photo_reencoding import MAX_PIXELS, PhotoTooLargeError, PhotoUnreadableError, check_heic
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,14 @@ class CheckedFile:
     kind: Kind
     data: bytes
     sha256: str
-    # The name it was sent with, when it was converted (a HEIC photo kept as JPEG).
+    # The name it was sent with, when it is converted (a HEIC photo kept as JPEG).
     converted_from: str = ""
+
+    @property
+    def to_convert(self) -> bool:
+        """A HEIC photo, checked from its header only: `data` is the file as sent, `name`
+        the JPEG's it will become; a job converts it once it is kept."""
+        return self.kind is HEIC
 
 
 def clean_name(name: str) -> str:
@@ -191,12 +202,12 @@ def check_upload(upload: UploadedFile, *, max_bytes: int) -> CheckedFile:
         kind = CSV
     if kind is HEIC and extension in HEIC.extensions | JPEG.extensions:
         # Some transfers name a HEIC photo .jpg: it is converted the same.
-        jpeg = _photo(name, HEIC, lambda: heic_as_jpeg(data))
+        _photo(name, HEIC, lambda: check_heic(data))
         return CheckedFile(
             name=f"{name.rpartition('.')[0]}.jpg",
-            kind=JPEG,
-            data=jpeg,
-            sha256=hashlib.sha256(jpeg).hexdigest(),
+            kind=HEIC,
+            data=data,
+            sha256=hashlib.sha256(data).hexdigest(),
             converted_from=name,
         )
     if kind is None or extension not in kind.extensions:
@@ -223,26 +234,26 @@ def check_upload(upload: UploadedFile, *, max_bytes: int) -> CheckedFile:
     return CheckedFile(name=name, kind=kind, data=cleaned, sha256=hashlib.sha256(cleaned).hexdigest())
 
 
-def _photo(name: str, kind: Kind, clean: Callable[[], bytes]) -> bytes:
+def photo_refusal(code: str, name: str, kind: Kind) -> str:
+    """Why a photo was refused ("too_many_pixels", "unreadable"), said as what the person
+    can do about it: at upload, and when its conversion failed later (Attachment.failure)."""
+    if code == "too_many_pixels":
+        return _(
+            "“%(name)s” is a picture of more than %(limit)d megapixels, more than can be read here. Send a copy of lower resolution (phones offer a smaller size when a photo is shared by e-mail)."
+        ) % {"name": name, "limit": MAX_PIXELS // 1_000_000}
+    return _(
+        "“%(name)s” cannot be read as a %(kind)s photo: it may be damaged or cut short. Open it on your device and save it again (or take a screenshot of it), then attach the new file."
+    ) % {"name": name, "kind": kind.label}
+
+
+def _photo(name: str, kind: Kind, clean: Callable[[], _T]) -> _T:
     """`clean()`, its refusals of a photo said as what the person can do about them."""
     try:
         return clean()
     except PhotoTooLargeError:
-        raise ValidationError(
-            _(
-                "“%(name)s” is a picture of more than %(limit)d megapixels, more than can be read here. Send a copy of lower resolution (phones offer a smaller size when a photo is shared by e-mail)."
-            )
-            % {"name": name, "limit": MAX_PIXELS // 1_000_000},
-            code="too_many_pixels",
-        ) from None
+        raise ValidationError(photo_refusal("too_many_pixels", name, kind), code="too_many_pixels") from None
     except PhotoUnreadableError:
-        raise ValidationError(
-            _(
-                "“%(name)s” cannot be read as a %(kind)s photo: it may be damaged or cut short. Open it on your device and save it again (or take a screenshot of it), then attach the new file."
-            )
-            % {"name": name, "kind": kind.label},
-            code="unreadable",
-        ) from None
+        raise ValidationError(photo_refusal("unreadable", name, kind), code="unreadable") from None
 
 
 def check_uploads(uploads: list[UploadedFile], *, max_bytes: int, max_count: int) -> list[CheckedFile]:

@@ -218,6 +218,7 @@ class Entry:
     event: TicketEvent | None = None
     comment: Comment | None = None
     files: list[Attachment] = field(default_factory=list)
+    attachment: Attachment | None = None  # the file an "attachment" event is about
 
     @property
     def internal(self) -> bool:
@@ -236,13 +237,20 @@ def timeline(ticket: Ticket, *, staff: bool) -> list[Entry]:
         comments = comments.filter(internal=False)
         files = files.filter(internal=False)
     by_comment: dict[int, list[Attachment]] = {}
+    by_pk: dict[str, Attachment] = {}
     for attachment in files:
+        by_pk[str(attachment.pk)] = attachment
         if attachment.comment_id:
             by_comment.setdefault(attachment.comment_id, []).append(attachment)
     # Files sent with a comment are shown with it, not as a line of their own.
     with_comments = {str(a.pk) for attached in by_comment.values() for a in attached}
     entries = [
-        Entry(at=e.at, kind="event", event=e)
+        Entry(
+            at=e.at,
+            kind="event",
+            event=e,
+            attachment=by_pk.get(e.new_value) if e.kind == "attachment" else None,
+        )
         for e in events
         if not (e.kind == "attachment" and e.new_value in with_comments)
     ]
@@ -297,7 +305,8 @@ def resent_declaration(
     for ticket in recent[:5]:
         if ticket.answers != answers:
             continue
-        held = set(ticket.attachments.values_list("sha256", flat=True))
+        # A converted photo is known by the file as sent too (its JPEG has another digest).
+        held = {digest for pair in ticket.attachments.values_list("sha256", "sent_sha256") for digest in pair}
         if held.issuperset(file_digests):
             return ticket
     return None

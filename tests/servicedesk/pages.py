@@ -88,6 +88,14 @@ def heic_with_location() -> bytes:
     return buffer.getvalue()
 
 
+def heic_that_cannot_be_decoded() -> bytes:
+    """heic_with_location whose coded picture is blanked: its container is whole (the
+    quick check at upload lets it through), its HEVC stream decodes to nothing."""
+    sent = heic_with_location()
+    start = sent.index(b"mdat") + 4
+    return sent[:start] + bytes(len(sent) - start)
+
+
 def shown_upright(photo: Image.Image) -> bool:
     """The picture of heic_with_location as the phone showed it: turned a quarter clockwise,
     48×64, its red corner at the top right."""

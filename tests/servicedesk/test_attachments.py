@@ -14,11 +14,13 @@ from PIL import Image, PngImagePlugin
 
 from mutualis.servicedesk.attachments import check_upload, check_uploads, clean_name
 from mutualis.servicedesk.photo_metadata import without_metadata
+from mutualis.servicedesk.photo_reencoding import PhotoUnreadableError, heic_as_jpeg
 
 from .pages import (
     GPS_IFD,
     ORIENTATION,
     XMP_WITH_PLACE,
+    heic_that_cannot_be_decoded,
     heic_with_location,
     jpeg_with_location,
     phone_exif,
@@ -294,19 +296,28 @@ def test_a_gif_loses_its_comments_and_xmp_not_its_frames_or_loop() -> None:
 
 
 @pytest.mark.parametrize("name", ["IMG_2041.HEIC", "IMG_2041.heif", "IMG_2041.jpg"])
-def test_a_heic_photo_is_kept_as_a_jpeg_the_right_way_up_without_its_metadata(name: str) -> None:
-    """An iPhone's own format, which few computers open: kept as JPEG, named .jpg, turned
-    as the phone showed it, with nothing of its EXIF (the place, the device) or XMP."""
+def test_a_heic_photo_is_checked_from_its_header_and_left_to_convert(name: str) -> None:
+    """Converting takes about a second: the upload only checks the header and hands the
+    file on as sent, to be kept as IMG_2041.jpg once a job has converted it."""
     sent = heic_with_location()
-    assert b"Fairphone" in sent
-    assert XMP_WITH_PLACE in sent
     checked = check_upload(SimpleUploadedFile(name, sent), max_bytes=MB)
     assert (checked.name, checked.kind.content_type, checked.converted_from) == (
         "IMG_2041.jpg",
-        "image/jpeg",
+        "image/heic",
         name,
     )
-    kept = checked.data
+    assert checked.to_convert
+    assert checked.data == sent
+    assert checked.sha256 == hashlib.sha256(sent).hexdigest()
+
+
+def test_a_heic_photo_is_converted_to_a_jpeg_the_right_way_up_without_its_metadata() -> None:
+    """An iPhone's own format, which few computers open: kept as JPEG, turned as the phone
+    showed it, with nothing of its EXIF (the place, the device) or XMP."""
+    sent = heic_with_location()
+    assert b"Fairphone" in sent
+    assert XMP_WITH_PLACE in sent
+    kept = heic_as_jpeg(sent)
     image = Image.open(io.BytesIO(kept))
     assert image.format == "JPEG"
     assert dict(image.getexif()) == {}
@@ -314,7 +325,13 @@ def test_a_heic_photo_is_kept_as_a_jpeg_the_right_way_up_without_its_metadata(na
     assert shown_upright(image)
     for said in (b"Fairphone", b"48,48.28N", b"Exif"):
         assert said not in kept
-    assert checked.sha256 == hashlib.sha256(kept).hexdigest()
+
+
+def test_a_heic_photo_whose_picture_is_damaged_passes_the_header_check_not_the_conversion() -> None:
+    damaged = heic_that_cannot_be_decoded()
+    assert check_upload(SimpleUploadedFile("IMG_2041.HEIC", damaged), max_bytes=MB).to_convert
+    with pytest.raises(PhotoUnreadableError):
+        heic_as_jpeg(damaged)
 
 
 def test_a_heic_photo_named_as_another_kind_is_refused_as_disguised() -> None:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from mutualis.lib.problems import problem_response
+
 from .. import selectors, services
-from ..models import TicketChannel
+from ..models import AttachmentState, TicketChannel
 from .base import TicketApiViewSet
 from .inputs import MessageSerializer
 from .schema import MESSAGE, problems
@@ -69,22 +73,35 @@ class ConversationActions(TicketApiViewSet):
     @extend_schema(
         summary="Download a file of a ticket",
         description="Sent as an attachment (never shown inline) in the type its content was checked to be. "
-        "Files of internal notes are served to the operator's staff only.",
+        "Files of internal notes are served to the operator's staff only. A HEIC photo is converted to JPEG "
+        "after it is received: until then (the file's `state` is `pending`) its download is a 409 problem "
+        "(`Retry-After` says when to ask again), and a 409 too, `detail` saying why, if it could not be "
+        "converted (`failed`).",
         responses={
             # Any type: the file goes out in the type its content was checked to be.
             (200, "*/*"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file; Content-Type is the file's own."
             ),
-            **problems(404),
+            **problems(404, 409),
         },
     )
     @action(detail=True, methods=["get"], url_path=r"files/(?P<file_id>[0-9]+)", url_name="file")
-    def file(self, request: Request, number: str, file_id: str) -> FileResponse:
+    def file(self, request: Request, number: str, file_id: str) -> FileResponse | Response:
         ticket = self.get_object()
         self.check_no_parameters()
         files = selectors.ticket_files(ticket, staff=self.scope.is_operator_staff)
         # DRF's get_object_or_404: an id int() refuses (5,000 digits) is a 404, not a 500.
         attachment = get_object_or_404(files, pk=file_id)
+        if attachment.state == AttachmentState.PENDING:
+            # Not the photo as sent (it holds the place it was taken): its JPEG, soon.
+            return problem_response(
+                status.HTTP_409_CONFLICT,
+                _("This photo is being prepared: try again in a moment."),
+                kind="file-pending",
+                headers={"Retry-After": "10"},
+            )
+        if attachment.state == AttachmentState.FAILED:
+            return problem_response(status.HTTP_409_CONFLICT, attachment.failure_message, kind="file-failed")
         response = FileResponse(
             attachment.file.open("rb"),
             as_attachment=True,

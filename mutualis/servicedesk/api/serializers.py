@@ -26,7 +26,17 @@ from mutualis.registry.api.serializers import (
 from mutualis.registry.models import Asset
 
 from .. import lifecycle, permissions, selectors
-from ..models import Attachment, Category, Comment, FormField, IncidentType, Team, Ticket, TicketEvent
+from ..models import (
+    Attachment,
+    AttachmentState,
+    Category,
+    Comment,
+    FormField,
+    IncidentType,
+    Team,
+    Ticket,
+    TicketEvent,
+)
 from .fields import PriorityField, TicketChannelField, TicketStateField
 
 
@@ -64,10 +74,22 @@ class CategoryRefSerializer(RefSerializer):
 
 class TicketFileSerializer(_ReadOnly):
     url = serializers.SerializerMethodField(help_text="Where to download the file (with the same token).")
+    state = serializers.ChoiceField(
+        choices=AttachmentState.choices,
+        help_text="`pending`: a HEIC photo being converted to JPEG (its download is a 409 until "
+        "then; `content_type` and `size` are the photo's as sent); `failed`: it could not be "
+        "converted (410), `failure` says why; `ready`: the file can be downloaded.",
+    )
+    failure = serializers.SerializerMethodField(
+        help_text="Why a `failed` photo could not be kept; empty otherwise."
+    )
 
     class Meta:
         model = Attachment
-        fields = ["id", "name", "content_type", "size", "internal", "created_at", "url"]
+        fields = ["id", "name", "content_type", "size", "internal", "created_at", "url", "state", "failure"]
+
+    def get_failure(self, attachment: Attachment) -> str:
+        return attachment.failure_message if attachment.state == AttachmentState.FAILED else ""
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, attachment: Attachment) -> str:

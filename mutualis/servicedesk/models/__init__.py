@@ -28,7 +28,10 @@ from .service_levels import (
 from .settings import DeskSettings
 from .teams import Team
 from .tickets import (
+    ATTACHMENT_TRANSITIONS,
     Attachment,
+    AttachmentFailure,
+    AttachmentState,
     Comment,
     Ticket,
     TicketChannel,
@@ -39,8 +42,11 @@ from .tickets import (
 )
 
 __all__ = [
+    "ATTACHMENT_TRANSITIONS",
     "AlertLevel",
     "Attachment",
+    "AttachmentFailure",
+    "AttachmentState",
     "BusinessCalendar",
     "CatalogueOverride",
     "Category",

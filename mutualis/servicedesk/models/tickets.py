@@ -9,14 +9,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from mutualis.lib.choices import FastChoiceDisplay
 from mutualis.lib.search import SearchVectorField
 from mutualis.lib.wording import labelled
 from mutualis.registry.models import Asset, Member, Operator, Site
 
+from ..attachments import HEIC, photo_refusal
 from .catalogue import Category, IncidentType, Priority
 from .teams import Team
 
@@ -387,7 +388,36 @@ class Comment(models.Model):
 def attachment_path(attachment: Attachment, filename: str) -> str:
     # A name of ours, never the uploaded one: nothing a person types reaches the file system.
     now = timezone.now()
-    return f"tickets/{attachment.ticket.operator_id}/{now:%Y/%m}/{attachment.sha256[:2]}/{attachment.sha256}"
+    # A photo waiting for its conversion is the file as sent, its place included: in a
+    # folder of its own, which the job empties, so that it is never taken for a kept file.
+    folder = "pending" if attachment.state == AttachmentState.PENDING else "tickets"
+    return f"{folder}/{attachment.ticket.operator_id}/{now:%Y/%m}/{attachment.sha256[:2]}/{attachment.sha256}"
+
+
+class AttachmentState(models.TextChoices):
+    """Whether a file can be read. Only a HEIC photo waits (its conversion to JPEG is a job,
+    services/files.py); every other file is ready as it is kept."""
+
+    READY = "ready", _("ready")
+    PENDING = "pending", _("being prepared")
+    FAILED = "failed", _("could not be converted")
+
+
+# The moves allowed, in one place (services/files.py enforces them): a pending photo is
+# converted, or fails; a ready or failed file stays so.
+ATTACHMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    AttachmentState.PENDING: frozenset({AttachmentState.READY, AttachmentState.FAILED}),
+    AttachmentState.READY: frozenset(),
+    AttachmentState.FAILED: frozenset(),
+}
+
+
+class AttachmentFailure(models.TextChoices):
+    """Why a photo could not be converted; the pages say it as attachments.photo_refusal."""
+
+    UNREADABLE = "unreadable", _("cannot be decoded")
+    TOO_MANY_PIXELS = "too_many_pixels", _("too many pixels")
+    LOST = "lost", _("file lost before its conversion")
 
 
 class Attachment(models.Model):
@@ -408,6 +438,12 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=10, choices=AttachmentState.choices, default=AttachmentState.READY)
+    failure = models.CharField(max_length=20, choices=AttachmentFailure.choices, blank=True)
+    # A converted photo as it was sent: its name (IMG_2041.HEIC), and its digest, by which
+    # a declaration sent twice is still known once the JPEG has replaced it.
+    sent_name = models.CharField(max_length=255, blank=True)
+    sent_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -416,3 +452,12 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def failure_message(self) -> str:
+        """Why the photo could not be kept, and what to do, for the people of the ticket."""
+        if self.failure == AttachmentFailure.LOST:
+            return gettext("“%(name)s” was lost before it could be converted: attach it again.") % {
+                "name": self.sent_name
+            }
+        return photo_refusal(self.failure, self.sent_name, HEIC)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from ..models import Priority, TicketEvent, TicketEventKind, TicketState
+from ..models import Attachment, AttachmentState, Priority, TicketEvent, TicketEventKind, TicketState
 from ..selectors import Entry
 from .service_level import deadline_text, escalation_text
 
@@ -22,7 +22,7 @@ def _priority(value: str) -> str:
     return str(Priority(int(value)).label) if value.isdigit() and int(value) in Priority.values else value
 
 
-def event_text(event: TicketEvent) -> str:
+def event_text(event: TicketEvent, attachment: Attachment | None = None) -> str:
     kind, old, new = event.kind, event.old_label, event.new_label
     if kind == K.CREATED:
         return _("Declared.")
@@ -55,6 +55,9 @@ def event_text(event: TicketEvent) -> str:
             "number": event.new_value,
             "title": new,
         }
+    if kind == K.ATTACHMENT and old and attachment is not None and attachment.state != AttachmentState.READY:
+        # Not converted yet, or never: the page says so beside it (includes/file.html).
+        return _("File attached: %(name)s (the HEIC photo “%(sent)s”).") % {"name": new, "sent": old}
     if kind == K.ATTACHMENT and old:
         return _("File attached: %(name)s (the HEIC photo “%(sent)s”, converted to JPEG).") % {
             "name": new,
@@ -90,5 +93,5 @@ def lines(entries: list[Entry]) -> list[Line]:
         number = None
         if event.kind in (K.MERGED_INTO, K.MERGED_FROM) and event.new_value.isdigit():
             number = int(event.new_value)
-        shown.append(Line(entry, text=event_text(event), ticket_number=number))
+        shown.append(Line(entry, text=event_text(event, entry.attachment), ticket_number=number))
     return shown

@@ -10,8 +10,15 @@ from email.message import EmailMessage
 import pytest
 from PIL import Image
 
+from mutualis.jobs import run_pending
 from mutualis.servicedesk.mail.inbound import receive
-from mutualis.servicedesk.models import Attachment, InboundSource, InboundStatus, TicketEventKind
+from mutualis.servicedesk.models import (
+    Attachment,
+    AttachmentState,
+    InboundSource,
+    InboundStatus,
+    TicketEventKind,
+)
 from tests.servicedesk.pages import heic_with_location, shown_upright
 
 from .inbound_support import MailDesk
@@ -32,10 +39,16 @@ def with_photo(photo: bytes, name: str = "IMG_2041.HEIC") -> bytes:
     return message.as_bytes()
 
 
-def test_a_heic_photo_sent_by_email_is_kept_as_a_jpeg_without_its_metadata(mail_desk: MailDesk) -> None:
+def test_a_heic_photo_sent_by_email_is_kept_as_a_jpeg_without_its_metadata(
+    mail_desk: MailDesk, django_capture_on_commit_callbacks
+) -> None:
     inbound = receive(
         with_photo(heic_with_location()), source=InboundSource.PIPE, operator=mail_desk.cast.operator
     )
+    # Converted by the job the message queued, as for a form's photo.
+    assert Attachment.objects.get().state == AttachmentState.PENDING
+    with django_capture_on_commit_callbacks(execute=True):
+        run_pending()
 
     assert inbound.status == InboundStatus.OPENED
     assert inbound.notes == ""
