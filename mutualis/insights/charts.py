@@ -56,6 +56,14 @@ class Chart:
     links: list[list[str | None]] = field(default_factory=list)
     # The same chart drawn for a phone's width (NARROW_WIDTH); the page shows one or the other.
     narrow: SafeString | None = None
+    # A shorter name drawn for a column on a phone (column → short name), where a long one
+    # wrapped into a header row 126-142 px high; the full name stays the one read (_chart.html).
+    short_columns: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> list[tuple[str, str | None]]:
+        """The data table's column names, each with its short name on a phone, if any."""
+        return [(column, self.short_columns.get(column)) for column in self.columns]
 
     @property
     def table(self) -> list[list[tuple[Any, str | None]]]:
@@ -442,10 +450,12 @@ def line_chart(
     value_label: str,
     band: tuple[Sequence[float | None], Sequence[float | None]] | None = None,
     band_label: str = "",
+    band_short_names: tuple[str, str] | None = None,
     label_header: str = "",
 ) -> Chart:
     """Lines over `x_labels`; a None breaks the line. `band` (low, high) is drawn as a shaded
-    area behind, e.g. a forecast's interval, named `band_label` in the legend and the table."""
+    area behind, e.g. a forecast's interval, named `band_label` in the legend and the table;
+    its columns there are named `band_short_names` on a phone, when given."""
     names = list(series)
     cid = _chart_id(title, x_labels, series, band)
     desc = _describe(value_label, x_labels, series)
@@ -470,13 +480,16 @@ def line_chart(
         [label, *(series[n][i] if i < len(series[n]) else None for n in names)]
         for i, label in enumerate(x_labels)
     ]
+    short: dict[str, str] = {}
     if band:
         low_name = _("%(band)s – low") % {"band": band_label or _("Interval")}
         high_name = _("%(band)s – high") % {"band": band_label or _("Interval")}
         columns += [low_name, high_name]
         for i, row in enumerate(rows):
             row += [band[0][i] if i < len(band[0]) else None, band[1][i] if i < len(band[1]) else None]
-    return Chart(title=title, svg=svg, columns=columns, rows=rows, narrow=narrow)
+        if band_short_names:
+            short = dict(zip((low_name, high_name), band_short_names, strict=True))
+    return Chart(title=title, svg=svg, columns=columns, rows=rows, narrow=narrow, short_columns=short)
 
 
 def _lines(

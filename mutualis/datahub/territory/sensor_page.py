@@ -134,6 +134,9 @@ def sensor_page(request: ScopedRequest, sensor: Sensor, now: dt.datetime) -> Htt
             value_label=f"{label}{f' ({symbol})' if symbol else ''}",
             band=band,
             band_label=_("lowest and highest reading"),
+            # "… – borne basse" on a phone: five lines of a narrow column, the header row
+            # 126 px high over numbers; "Plus bas" there, the whole name read all the same.
+            band_short_names=(_("Lowest"), _("Highest")),
             label_header=_("Period"),
         )
         in_unit = f", {symbol}" if symbol else ""

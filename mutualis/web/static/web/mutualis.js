@@ -1,8 +1,14 @@
 // Progressive enhancements only: every page works without this file.
 document.addEventListener("DOMContentLoaded", () => {
-  // Filter panels are open on wide screens, folded on phones so results come first.
+  // Filter panels are open on wide screens, folded on phones so results come first. Sent
+  // folded, a wide screen draws them open from the first paint (mutualis.css); opened here,
+  // their state then says what is shown, and without the attribute the style sheet leaves
+  // them to their summary, which folds them again.
   if (window.matchMedia("(min-width: 40rem)").matches) {
-    document.querySelectorAll("details[data-open-wide]").forEach((details) => { details.open = true; });
+    document.querySelectorAll("details[data-open-wide]").forEach((details) => {
+      details.open = true;
+      details.removeAttribute("data-open-wide");
+    });
   }
 
   // A table wider than the screen scrolls sideways in its box: the box then takes the
