@@ -138,3 +138,16 @@ def test_french_translations_use_the_typographic_apostrophe() -> None:
         if key.startswith("msgstr") and "'" in text
     ]
     assert straight == []
+
+
+# Before « : ; ! ? » the catalogue writes a plain space ("Votre équipe : …"), as in
+# hundreds of entries; a no-break space in a few of them made the same words look different
+# from one page to the next and broke tests matching the text.
+def test_french_punctuation_is_spaced_like_the_rest_of_the_catalogue() -> None:
+    other_spaces = [
+        f"{key}: {text}"
+        for _flags, fields in entries()
+        for key, text in fields.items()
+        if key.startswith("msgstr") and re.search(r"[\u00a0\u202f][:;!?]", text)
+    ]
+    assert other_spaces == []

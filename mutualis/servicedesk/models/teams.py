@@ -1,11 +1,25 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mutualis.people.tenancy import OperatorDataQuerySet
 from mutualis.registry.models import Operator
+
+if TYPE_CHECKING:
+    from mutualis.people.models import User
+
+
+class TeamQuerySet(OperatorDataQuerySet["Team"]):
+    def supervised_by(self, user: User) -> TeamQuerySet:
+        """The teams `user` runs as a supervisor: those they lead, and those they are in
+        (a team may have a supervisor among its members and another as its lead)."""
+        theirs = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+        return self.filter(Q(lead_id=user.pk) | Q(pk__in=theirs))
 
 
 class Team(models.Model):
@@ -32,7 +46,7 @@ class Team(models.Model):
     email = models.EmailField(_("team mailbox"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = OperatorDataQuerySet["Team"].as_manager()
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

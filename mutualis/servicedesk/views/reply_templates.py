@@ -1,10 +1,14 @@
 """Reply templates on the ticket page, for the operator's staff: the list to choose from,
-and the text of the one chosen, filled for this ticket.
+beside each box (the public reply, the internal note), and the text of the one chosen,
+filled for this ticket.
 
-Without JavaScript, choosing one is a GET of the ticket page (`?reply_template=12&into=note`)
-that shows the page with the box filled in; with it, servicedesk/reply_templates.js puts the
-same filled text at the cursor, keeping what was typed. Either way nothing is sent: the
-agent reads, then sends the reply or adds the note as usual.
+The list's button is a submit button of the box's own form (`insert_template`): without
+JavaScript, the form posts what the agent typed, and its view shows the page again with
+that text followed by the template's, sending and saving nothing (`ticket_page(...,
+inserting=...)`). With JavaScript, servicedesk/reply_templates.js puts the same filled text
+at the cursor instead, and nothing is posted. Links of the earlier list, a GET of the page
+(`?reply_template=12&into=note`), still fill the box. Either way the agent reads, then
+sends the reply or adds the note as usual.
 """
 
 from __future__ import annotations
@@ -13,43 +17,63 @@ from dataclasses import dataclass, field
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mutualis.lib.numbers import whole_number
 from mutualis.people.tenancy import ScopedRequest
 
+from ..attachments import clean_name
 from ..models import ReplyTemplate, Ticket
 from ..reply_placeholders import fill
 
 # Where a template can go: the public reply (when the ticket still takes replies) and the
-# internal note (always, for staff).
+# internal note (always, for staff). Each is also its form's prefix.
 REPLY, NOTE = "reply", "note"
+# The name of the insert buttons, in the reply's and the note's forms.
+INSERT = "insert_template"
 
 
 @dataclass
 class TemplatePicker:
     groups: list[tuple[str, list[ReplyTemplate]]]
     texts: dict[int, str]  # each template's text, filled for this ticket and this agent
-    targets: list[tuple[str, str]]  # (value of `into`, the box's name)
+    targets: list[str]  # the boxes it is offered beside
     announcements: dict[str, str]  # what is said once inserted, per box; "{title}" to fill
     chosen: ReplyTemplate | None = None
     into: str = REPLY
     prefill: dict[str, str] = field(default_factory=dict)  # {box: text} for the forms' initial
+    files_dropped: list[str] = field(default_factory=list)  # files the insertion's post carried
 
     @property
     def inserted(self) -> str:
-        """What the page says after a GET insertion, else nothing."""
+        """What the page says after an insertion by the server, else nothing."""
         if self.chosen is None:
             return ""
-        return self.announcements[self.into].replace("{title}", self.chosen.title)
+        said = self.announcements[self.into].replace("{title}", self.chosen.title)
+        if self.files_dropped:
+            quoted = ", ".join(_("“%(name)s”") % {"name": name} for name in self.files_dropped)
+            said += " " + ngettext(
+                "Choose the file %(names)s again: the page shown again cannot keep it.",
+                "Choose the files %(names)s again: the page shown again cannot keep them.",
+                len(self.files_dropped),
+            ) % {"names": quoted}
+        return said
 
 
-def template_picker(request: ScopedRequest, ticket: Ticket, *, reply_box: bool) -> TemplatePicker | None:
+def template_picker(
+    request: ScopedRequest, ticket: Ticket, *, reply_box: bool, inserting: str | None = None
+) -> TemplatePicker | None:
     """The templates offered to the staff member on `ticket`'s page (None when there is
-    none), and the one asked for by `?reply_template=`. An id that is not among those offered
-    (another operator's, another team's, inactive, or none at all) is a 404, like any row
-    the person may not see."""
+    none), and the one asked for: by the insert button of the `inserting` box's form (a
+    POST), else by `?reply_template=`. An id that is not among those offered (another
+    operator's, another team's, inactive, or none at all), or a box the page does not have,
+    is a 404, like any row the person may not see."""
     offered = list(ReplyTemplate.objects.offered_to(request.user).visible_to(request.scope))
-    asked = request.GET.get("reply_template")
+    if inserting is not None:
+        asked: str | None = request.POST.get("reply_template", "")
+        into = inserting
+    else:
+        asked, into = request.GET.get("reply_template"), request.GET.get("into", REPLY)
     if not offered:
         if asked is not None:
             raise Http404
@@ -62,12 +86,10 @@ def template_picker(request: ScopedRequest, ticket: Ticket, *, reply_box: bool) 
         if not groups or groups[-1][0] != label:
             groups.append((label, []))
         groups[-1][1].append(template)
-    targets = [(REPLY, _("Public reply"))] if reply_box else []
-    targets.append((NOTE, _("Internal note")))
     picker = TemplatePicker(
         groups=groups,
         texts={t.pk: fill(t.body, ticket=ticket, agent=request.user) for t in offered},
-        targets=targets,
+        targets=[REPLY, NOTE] if reply_box else [NOTE],
         announcements={
             REPLY: _("“{title}” is in the public reply box: read it over, then send it."),
             NOTE: _("“{title}” is in the internal note box: read it over, then add the note."),
@@ -75,10 +97,21 @@ def template_picker(request: ScopedRequest, ticket: Ticket, *, reply_box: bool) 
     )
     if asked is not None:
         wanted = whole_number(asked)
-        into = request.GET.get("into", REPLY)
         chosen = next((t for t in offered if t.pk == wanted), None)
-        if chosen is None or into not in dict(targets):
+        if chosen is None or into not in picker.targets:
             raise Http404
         picker.chosen, picker.into = chosen, into
-        picker.prefill[into] = picker.texts[chosen.pk]
+        typed = request.POST.get(f"{into}-body", "") if inserting is not None else ""
+        picker.prefill[into] = after(typed, picker.texts[chosen.pk])
+        if inserting is not None:
+            picker.files_dropped = [
+                clean_name(f.name or "") for f in request.FILES.getlist(f"{into}-files") if f
+            ]
     return picker
+
+
+def after(typed: str, text: str) -> str:
+    """What the agent typed, then the template's text, a blank line between them. (Browsers
+    post a box's line breaks as CRLF, and show them back the same either way.)"""
+    typed = typed.replace("\r\n", "\n").rstrip()
+    return f"{typed}\n\n{text}" if typed else text

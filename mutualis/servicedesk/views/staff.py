@@ -42,6 +42,7 @@ from ..models import Priority, Ticket
 from ..permissions import can_handle
 from ..services.handling import MERGEABLE_STATES
 from .common import error_text, visible_ticket
+from .reply_templates import INSERT, NOTE
 from .ticket import ticket_page, to_ticket
 
 # An action returns the message saying what was done, or a page to show instead.
@@ -187,6 +188,8 @@ def merge(request: ScopedRequest, ticket: Ticket) -> str | HttpResponse:
 
 @staff_action
 def note(request: ScopedRequest, ticket: Ticket) -> str | HttpResponse:
+    if INSERT in request.POST:  # a template inserted without JavaScript: nothing is added
+        return ticket_page(request, ticket, inserting=NOTE)
     form = NoteForm(ticket, request.POST, request.FILES)
     if not form.is_valid():
         ask_files_again(form)

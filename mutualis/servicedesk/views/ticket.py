@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -37,19 +37,28 @@ from ..selectors import ticket_files, timeline
 from ..services.conversation import FINAL_STATES
 from ..services.handling import MERGEABLE_STATES
 from .common import error_text, visible_ticket
-from .reply_templates import template_picker
+from .reply_templates import INSERT, REPLY, template_picker
 from .service_level import service_level
 from .timeline import lines
 
 
-def ticket_page(request: ScopedRequest, ticket: Ticket, **forms_: forms.Form) -> HttpResponse:
-    """The page, with the forms a failed POST hands back (bound, with their errors)."""
+def ticket_page(
+    request: ScopedRequest, ticket: Ticket, *, inserting: str | None = None, **forms_: forms.Form
+) -> HttpResponse:
+    """The page, with the forms a failed POST hands back (bound, with their errors), or,
+    `inserting` into the reply or the note, with what was typed there and a template."""
     scope = request.scope
     staff = scope.is_operator_staff
     replying = can_reply(scope) and ticket.state not in FINAL_STATES
     # Reply templates are the operator's, for its staff handling the ticket: a member's user
-    # gets no list, and their `?reply_template=` is not even read.
-    picker = template_picker(request, ticket, reply_box=replying) if can_handle(scope) else None
+    # gets no list, and their `?reply_template=` is not even read; nothing is offered to
+    # insert, so their insert button is a 404, as an id not offered is.
+    if can_handle(scope):
+        picker = template_picker(request, ticket, reply_box=replying, inserting=inserting)
+    elif inserting is not None:
+        raise Http404
+    else:
+        picker = None
     prefill = picker.prefill if picker else {}
     reply_form = forms_.get("reply") or (
         _prefilled(ReplyForm(ticket), prefill.get("reply")) if replying else None
@@ -129,6 +138,8 @@ def reply(request: ScopedRequest, number: int) -> HttpResponse:
     ticket = visible_ticket(scope, number)
     if not can_reply(scope):
         raise PermissionDenied
+    if INSERT in request.POST:  # a template inserted without JavaScript: nothing is sent
+        return ticket_page(request, ticket, inserting=REPLY)
     form = ReplyForm(ticket, request.POST, request.FILES)
     if form.is_valid():
         try:
