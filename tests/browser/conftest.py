@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,6 +57,16 @@ def _live_server_quiet_before_flush(transactional_db: None) -> Iterator[None]:
     Depending on `transactional_db` makes this teardown run before its flush.
     """
     yield
+    # The live server answers each request in a thread of its own, which nobody waits for:
+    # one still running when the server stops (the session's end) closes a connection no
+    # longer shared with it and fails the last test's teardown (seen on SQLite under load:
+    # "DatabaseWrapper objects created in a thread can only be used in that same thread").
+    # The page's context is closed by now (this fixture is set up first, torn down last).
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(
+        thread.name.endswith("(process_request_thread)") for thread in threading.enumerate()
+    ):
+        time.sleep(0.05)
     if connection.vendor != "postgresql":
         return
     deadline = time.monotonic() + 15
