@@ -34,6 +34,21 @@ def refused_page(response: HttpResponse, *, field: str | None, absent: Iterable[
     return page
 
 
+def repeated_page(response: HttpResponse, *, label: str, times: int = 2) -> str:
+    """The page that answers an export asked with the filter `label` given `times` times
+    (its text, English): status 400, no file, the filter named, no download link."""
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert not response.has_header("Content-Disposition")
+    page = response.content.decode()
+    said = f"The filter “{label}” is given {times} times: choose a single value."
+    assert f"{said} Nothing was exported." in page  # the message, above the list
+    assert page.count(said) == 2  # and in the filter box
+    assert CORRECT_FIRST in page
+    assert DOWNLOAD_LINK.search(page) is None
+    return page
+
+
 def csv_rows(response: HttpResponse) -> list[list[str]]:
     """An export's CSV, header first; fails unless it is a file."""
     assert response.status_code == 200

@@ -1,6 +1,7 @@
 """Exports of the ticket list, the desk and the satisfaction results with a filter naming
 what the person may not see: no file (a file of the whole list would pass for the filtered
-one), the page saying why, nothing of the outsider; valid filters still export."""
+one), the page saying why, nothing of the outsider; valid filters still export. A filter
+given twice exports nothing either (web/exports.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from mutualis.registry.models import Member
 from mutualis.servicedesk import services
 from mutualis.servicedesk.models import Team, Ticket
 from tests.conftest import Cast
-from tests.export_checks import CORRECT_FIRST, DOWNLOAD_LINK, csv_rows, refused_page
+from tests.export_checks import CORRECT_FIRST, DOWNLOAD_LINK, csv_rows, refused_page, repeated_page
 from tests.factories import MemberFactory, SiteFactory
 
 from .conftest import Desk
@@ -117,3 +118,37 @@ def test_satisfaction_results_export_nothing_for_another_operators_team(
     refused_page(response, field="team", absent=["Équipe lointaine"])
     rows = csv_rows(client.get("/desk/satisfaction/", {**period, "team": desk.team.pk, "export": "csv"}))
     assert rows[0][0] == "Team"
+
+
+@pytest.mark.parametrize(("url", "who"), [("/desk/", "olivia"), ("/tickets/", "alice")])
+def test_a_filter_given_twice_exports_nothing(
+    cast: Cast, desk: Desk, nanterre_ticket: Ticket, as_user, url: str, who: str
+) -> None:
+    """`?state=new&state=closed` was read as the closed tickets alone: a file of them would
+    pass for the new and the closed ones."""
+    broken_screen(cast, desk)
+    client = in_english(as_user, getattr(cast, who))
+    outsider = ["Caméra de Nanterre"] if who == "alice" else []
+    for fmt in ("csv", "xlsx"):
+        response = client.get(url, {"state": ["new", "closed"], "export": fmt})
+        repeated_page(response, label="State")
+        for text in outsider:
+            assert text not in response.content.decode()
+    # An empty value counts: it is a value the form would have read instead.
+    repeated_page(client.get(url, {"state": ["new", "closed", ""], "export": "csv"}), label="State", times=3)
+    rows = csv_rows(client.get(url, {"state": "new", "export": "csv"}))
+    titles = [r[1] for r in rows[1:]]
+    assert "Écran fissuré" in titles
+    assert ("Caméra de Nanterre" in titles) is (who == "olivia")
+
+
+def test_a_filter_given_twice_is_said_in_french(cast: Cast, desk: Desk, as_user) -> None:
+    response = as_user(cast.olivia).get("/desk/", {"priority": ["2", "4"], "state": "", "export": "xlsx"})
+    assert response.status_code == 400
+    assert not response.has_header("Content-Disposition")
+    page = response.content.decode()
+    assert (
+        "Le filtre « Priorité » est donné 2 fois : choisissez une seule valeur. Rien n’a été exporté."
+    ) in page
+    response = as_user(cast.olivia).get("/desk/", {"state": ["new", "closed"], "export": "csv"})
+    assert "Le filtre « État » est donné 2 fois : choisissez une seule valeur." in response.content.decode()
