@@ -451,11 +451,13 @@ def line_chart(
     band: tuple[Sequence[float | None], Sequence[float | None]] | None = None,
     band_label: str = "",
     band_short_names: tuple[str, str] | None = None,
+    short_names: Mapping[str, str] | None = None,
     label_header: str = "",
 ) -> Chart:
     """Lines over `x_labels`; a None breaks the line. `band` (low, high) is drawn as a shaded
     area behind, e.g. a forecast's interval, named `band_label` in the legend and the table;
-    its columns there are named `band_short_names` on a phone, when given."""
+    its columns there are named `band_short_names` on a phone, when given, and a series'
+    column its name in `short_names` (series name → short name)."""
     names = list(series)
     cid = _chart_id(title, x_labels, series, band)
     desc = _describe(value_label, x_labels, series)
@@ -480,7 +482,7 @@ def line_chart(
         [label, *(series[n][i] if i < len(series[n]) else None for n in names)]
         for i, label in enumerate(x_labels)
     ]
-    short: dict[str, str] = {}
+    short = {name: shortly for name, shortly in (short_names or {}).items() if name in series}
     if band:
         low_name = _("%(band)s – low") % {"band": band_label or _("Interval")}
         high_name = _("%(band)s – high") % {"band": band_label or _("Interval")}
@@ -488,7 +490,7 @@ def line_chart(
         for i, row in enumerate(rows):
             row += [band[0][i] if i < len(band[0]) else None, band[1][i] if i < len(band[1]) else None]
         if band_short_names:
-            short = dict(zip((low_name, high_name), band_short_names, strict=True))
+            short.update(zip((low_name, high_name), band_short_names, strict=True))
     return Chart(title=title, svg=svg, columns=columns, rows=rows, narrow=narrow, short_columns=short)
 
 

@@ -3,8 +3,9 @@ on a phone (390 px) without a tall header row. Its lowest and highest readings' 
 named "mesure la plus basse et la plus haute – borne basse" (and "– borne haute"), which
 wrapped over five lines of a narrow column: a header row 126 px high over the air sensors'
 numbers, 142 px over a flood sensor's with its two thresholds. A phone draws them "Plus bas"
-and "Plus haut" now; screen readers still read the whole names, and a desktop still shows
-them; axe finds nothing."""
+and "Plus haut" now, and a flood sensor's mean and levels "Moyenne", "Alerte", "Danger" (its
+table scrolled 28 px sideways); screen readers still read the whole names, and a desktop
+still shows them; axe finds nothing."""
 
 from __future__ import annotations
 
@@ -26,16 +27,22 @@ from tests.datahub.territory_support import make_sensor, record
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # The tallest the chart table's header row may be at 390 px: four lines of its 13 px names
-# ("seuil / de / danger / (2,6)" over a flood sensor's six columns, 77 px; three lines, 61 px,
+# (a flood sensor's six columns had "seuil / de / danger / (2,6)", 77 px; three lines, 61 px,
 # over an air sensor's four).
 HEADER = 80
+# A flood sensor's columns on a phone: with their whole names ("niveau d’eau (moyenne)",
+# "seuil de danger (2,6)") the table was 386 px wide and scrolled 28 px sideways in its box.
+FLOOD_SHORT = ["Période", "Moyenne", "Alerte", "Danger", "Plus bas", "Plus haut"]
+FLOOD_WHOLE = ["niveau d’eau (moyenne)", "seuil d’alerte (1,8)", "seuil de danger (2,6)"]
 LOW = "mesure la plus basse et la plus haute – borne basse"
 HIGH = "mesure la plus basse et la plus haute – borne haute"
 
 CHART_TABLE = """() => {
   const table = document.querySelector('details.chart-data table');
+  const box = table.closest('.table-scroll');
   return {
     caption: table.caption.textContent.trim(),
+    past: box.scrollWidth - box.clientWidth,
     header: Math.round(table.tHead.getBoundingClientRect().height),
     drawn: [...table.tHead.querySelectorAll('th')].map((th) =>
       [...th.childNodes].filter((node) => node.nodeType === Node.TEXT_NODE ? node.textContent.trim()
@@ -96,9 +103,14 @@ def test_on_a_phone_the_chart_table_has_a_compact_header_read_whole(
         assert found["header"] < HEADER, (name, found)
         assert len(found["drawn"]) == columns, found
         assert found["drawn"][-2:] == ["Plus bas", "Plus haut"], found
+        # The table fits the screen, nothing to scroll sideways.
+        assert found["past"] <= 0, (name, found)
         # Screen readers read the whole names, and each row's values under them.
         read = first_row_as_read(context, page, found["caption"])
         assert read["headers"][-2:] == [LOW, HIGH], read
+        if name == "flood":
+            assert found["drawn"] == FLOOD_SHORT, found
+            assert read["headers"][1:4] == FLOOD_WHOLE, read
         assert [role for role, _value in read["first"]] == ["rowheader"] + ["cell"] * (columns - 1)
         assert violations(page) == []
     context.close()
@@ -113,6 +125,9 @@ def test_on_a_desktop_the_chart_table_names_its_columns_whole(
     log_in(page, live_server.url, cast.bob.email)
     found = chart_table(page, live_server, sensors["air"])
     assert found["drawn"][-2:] == [LOW, HIGH], found
+    assert violations(page) == []
+    found = chart_table(page, live_server, sensors["flood"])
+    assert found["drawn"][1:4] == FLOOD_WHOLE, found
     assert violations(page) == []
     context.close()
 

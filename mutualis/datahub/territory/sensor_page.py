@@ -9,6 +9,7 @@ from operator import itemgetter
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -116,13 +117,20 @@ def sensor_page(request: ScopedRequest, sensor: Sensor, now: dt.datetime) -> Htt
         # its period is said "in progress" and the download keeps its partial value. A mean
         # is a mean of what came, drawn as it is.
         partial = chosen.name in SUMMED | CUMULATIVE
+        mean_name = f"{label} ({method})"
         lines: dict[str, list[float | None]] = {
-            f"{label} ({method})": [
+            mean_name: [
                 None if v is None or (partial and period.in_progress(b)) else round(v, 2)
                 for v, b in zip(values, starts, strict=True)
             ]
         }
-        lines.update(_threshold_lines(sensor, chosen, request.scope.operator_id, len(starts)))
+        levels, short_names = _threshold_lines(sensor, chosen, request.scope.operator_id, len(starts))
+        lines.update(levels)
+        # A flood sensor's table was 386 px wide at 390 px ("seuil / de / danger / (2,6)"
+        # word by word over six columns), scrolling 28 px sideways in its 358 px box: on a
+        # phone its columns read "Moyenne" (every sensor's, the caption naming the attribute),
+        # "Alerte", "Danger" (each cell gives the level); the whole names are read all the same.
+        short_names[mean_name] = capfirst(method)
         band = None
         if chosen.name not in SUMMED | CUMULATIVE and chosen.unit_code != DECIBEL:
             band = (lows, highs)
@@ -137,6 +145,7 @@ def sensor_page(request: ScopedRequest, sensor: Sensor, now: dt.datetime) -> Htt
             # "… – borne basse" on a phone: five lines of a narrow column, the header row
             # 126 px high over numbers; "Plus bas" there, the whole name read all the same.
             band_short_names=(_("Lowest"), _("Highest")),
+            short_names=short_names,
             label_header=_("Period"),
         )
         in_unit = f", {symbol}" if symbol else ""
@@ -191,16 +200,27 @@ def sensor_page(request: ScopedRequest, sensor: Sensor, now: dt.datetime) -> Htt
 
 def _threshold_lines(
     sensor: Sensor, attribute: SdmAttribute, operator_id: int | None, count: int
-) -> dict[str, list[float | None]]:
+) -> tuple[dict[str, list[float | None]], dict[str, str]]:
+    """The thresholds' lines (name → values), and the short names of those that have one
+    (the flood sensor's own levels), for a phone's table."""
     found: list[Threshold] = list(
         thresholds(operator_id, [sensor]).get((sensor.sdm.name, attribute.name), [])
     )
+    shortly: dict[str, str] = {}
     if sensor.sdm.name == FLOOD_MONITORING.name and attribute.name == "currentLevel":
-        for own, label in (("alertLevel", _("alert level")), ("dangerLevel", _("danger level"))):
+        for own, label, short in (
+            ("alertLevel", _("alert level"), pgettext("flood level, short", "Alert")),
+            ("dangerLevel", _("danger level"), pgettext("flood level, short", "Danger")),
+        ):
             value = sensor.value(own)
             if isinstance(value, int | float):
                 found.append(Threshold(label, float(value)))
-    return {
-        f"{t.label} ({number(scaled(attribute, t.value))})": [scaled(attribute, t.value)] * count
-        for t in found
-    }
+                shortly[label] = short
+    lines: dict[str, list[float | None]] = {}
+    short_names: dict[str, str] = {}
+    for t in found:
+        name = f"{t.label} ({number(scaled(attribute, t.value))})"
+        lines[name] = [scaled(attribute, t.value)] * count
+        if t.label in shortly:
+            short_names[name] = shortly[t.label]
+    return lines, short_names
