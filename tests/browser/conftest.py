@@ -47,9 +47,14 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+def _request_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name.endswith("(process_request_thread)")]
+
+
 @pytest.fixture(autouse=True)
-def _live_server_quiet_before_flush(transactional_db: None) -> Iterator[None]:
-    """Wait, after a browser test, until the live server has finished its requests.
+def _live_server_quiet_before_flush(transactional_db: None, browser: Browser) -> Iterator[None]:
+    """Close the test's browser contexts, then wait until the live server has finished
+    its requests.
 
     The browser may still be fetching (a favicon, a panel) when the test ends; on
     PostgreSQL, the teardown's TRUNCATE of every table then meets a request's join
@@ -57,15 +62,21 @@ def _live_server_quiet_before_flush(transactional_db: None) -> Iterator[None]:
     Depending on `transactional_db` makes this teardown run before its flush.
     """
     yield
+    # Every context a test opened, by the `page` fixture or by hand: an open one keeps
+    # its HTTP connections alive, and the live server's thread serving each with them,
+    # so the wait below would last its whole bound (15 s a test, seen in the durations).
+    for context in browser.contexts:
+        context.close()
     # The live server answers each request in a thread of its own, which nobody waits for:
     # one still running when the server stops (the session's end) closes a connection no
     # longer shared with it and fails the last test's teardown (seen on SQLite under load:
     # "DatabaseWrapper objects created in a thread can only be used in that same thread").
-    # The page's context is closed by now (this fixture is set up first, torn down last).
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and any(
-        thread.name.endswith("(process_request_thread)") for thread in threading.enumerate()
-    ):
+    while _request_threads():
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"The live server still serves {len(_request_threads())} request(s) 15 s after the test."
+            )
         time.sleep(0.05)
     if connection.vendor != "postgresql":
         return
