@@ -108,6 +108,32 @@ def test_the_desk_exports_nothing_for_a_queue_that_is_not_the_persons(
     assert [r[1] for r in rows[1:]] == ["Écran fissuré"]
 
 
+def test_the_desk_exports_nothing_for_two_queues_at_once(cast: Cast, desk: Desk, as_user) -> None:
+    """`?queue=mine&queue=unassigned` showed and exported the last tab alone."""
+    broken_screen(cast, desk)
+    two_queues = {"queue": ["unassigned", f"team-{desk.team.pk}"], "state": ""}
+    page = as_user(desk.tess).get("/desk/", {**two_queues, "export": "csv"}).content.decode()
+    assert (
+        "2 files d’attente sont données : choisissez un seul onglet. Toutes les demandes sont affichées."
+    ) in page
+    client = in_english(as_user, desk.tess)
+    for fmt in ("csv", "xlsx"):
+        page = refused_page(client.get("/desk/", {**two_queues, "export": fmt}), field=None)
+        assert "2 queues are given: choose a single tab. All tickets are shown." in page
+    # The page itself shows every ticket, says why, and offers no export.
+    page = client.get("/desk/", two_queues).content.decode()
+    assert "2 queues are given" in page
+    assert "Écran fissuré" in page
+    assert DOWNLOAD_LINK.search(page) is None
+    # One tab still exports.
+    rows = csv_rows(client.get("/desk/", {"queue": f"team-{desk.team.pk}", "export": "csv"}))
+    assert [r[1] for r in rows[1:]] == ["Écran fissuré"]
+    # A member's elected official never reaches the desk, nor its files.
+    response = as_user(cast.bob).get("/desk/", {**two_queues, "export": "csv"})
+    assert response.status_code == 403
+    assert not response.has_header("Content-Disposition")
+
+
 def test_satisfaction_results_export_nothing_for_another_operators_team(
     cast: Cast, desk: Desk, elsewhere: tuple[Member, Team], as_user
 ) -> None:

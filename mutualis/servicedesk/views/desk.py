@@ -47,7 +47,8 @@ def queues_for(request: ScopedRequest) -> dict[str, tuple[str, dict[str, Any]]]:
 def queue(request: ScopedRequest) -> HttpResponse:
     scope = request.scope
     queues = queues_for(request)
-    code = request.GET.get("queue", ALL)
+    codes = request.GET.getlist("queue")
+    code = codes[-1] if codes else ALL
     data = request.GET.copy()
     # A queue shows what is still to do unless the person asks for another state. That
     # state is the queue's own, not a filter the person chose: as the form's initial value
@@ -60,6 +61,15 @@ def queue(request: ScopedRequest) -> HttpResponse:
         # Another team's queue (one left, one of another operator): said like a filter's
         # wrong value, so that an export of "all" is not taken for that team's.
         form.add_error(None, _("This queue is not one of yours: all tickets are shown."))
+        code = ALL
+    elif len(codes) > 1:
+        # `?queue=mine&queue=unassigned` showed, and exported, the last tab alone: a file
+        # that would pass for both. Said like a filter given twice (web/exports.py).
+        form.add_error(
+            None,
+            _("%(times)d queues are given: choose a single tab. All tickets are shown.")
+            % {"times": len(codes)},
+        )
         code = ALL
     tickets = filter_tickets(tickets_for(scope, View.ALL), queues[code][1], scope=scope)
     tickets = filter_tickets(tickets, form.filters(), scope=scope)
