@@ -10,6 +10,9 @@ A filter given twice (`?state=new&state=closed`) is refused the same way: the fo
 its last value, and a file of the closed tickets would pass for the new and closed ones.
 The page itself still shows the last value; a page says which filters it used, a file
 does not. A field that takes several values (a multiple choice) may be repeated.
+
+A list's tab (the desk's queue, the ticket list's view) is not a form field but chooses
+rows as one: given twice, it is refused too (`chosen_tab`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,22 @@ class ExportRequest:
     def status(self) -> int:
         """Of the page when it answers: a refused export is the client's error."""
         return HTTPStatus.BAD_REQUEST if self.refused else HTTPStatus.OK
+
+
+def chosen_tab(request: HttpRequest, form: forms.Form, name: str, *, default: str, shown: str) -> str:
+    """The tab `name` the query string chooses (a code of the list's tabs, checked by the
+    caller), else `default`. Given more than once (`?queue=mine&queue=unassigned`, once
+    shown and exported as its last value alone), `default` is shown and `form` gets an error
+    saying so, which refuses an export (`export_request`); `shown` names the default tab."""
+    values = request.GET.getlist(name)
+    if len(values) > 1:
+        form.add_error(
+            None,
+            _("%(times)d tabs are given at once: choose one. The tab “%(shown)s” is shown.")
+            % {"times": len(values), "shown": shown},
+        )
+        return default
+    return values[0] if values else default
 
 
 def export_request(request: HttpRequest, *filters: forms.Form) -> ExportRequest:

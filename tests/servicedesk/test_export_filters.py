@@ -113,16 +113,14 @@ def test_the_desk_exports_nothing_for_two_queues_at_once(cast: Cast, desk: Desk,
     broken_screen(cast, desk)
     two_queues = {"queue": ["unassigned", f"team-{desk.team.pk}"], "state": ""}
     page = as_user(desk.tess).get("/desk/", {**two_queues, "export": "csv"}).content.decode()
-    assert (
-        "2 files d’attente sont données : choisissez un seul onglet. Toutes les demandes sont affichées."
-    ) in page
+    assert ("2 onglets sont donnés à la fois : choisissez-en un. L’onglet « Tous » est affiché.") in page
     client = in_english(as_user, desk.tess)
     for fmt in ("csv", "xlsx"):
         page = refused_page(client.get("/desk/", {**two_queues, "export": fmt}), field=None)
-        assert "2 queues are given: choose a single tab. All tickets are shown." in page
+        assert "2 tabs are given at once: choose one. The tab “All” is shown." in page
     # The page itself shows every ticket, says why, and offers no export.
     page = client.get("/desk/", two_queues).content.decode()
-    assert "2 queues are given" in page
+    assert "2 tabs are given at once" in page
     assert "Écran fissuré" in page
     assert DOWNLOAD_LINK.search(page) is None
     # One tab still exports.
@@ -132,6 +130,39 @@ def test_the_desk_exports_nothing_for_two_queues_at_once(cast: Cast, desk: Desk,
     response = as_user(cast.bob).get("/desk/", {**two_queues, "export": "csv"})
     assert response.status_code == 403
     assert not response.has_header("Content-Disposition")
+
+
+def test_the_ticket_list_exports_nothing_for_two_views_at_once(
+    cast: Cast, desk: Desk, nanterre_ticket: Ticket, as_user
+) -> None:
+    """`?view=mine&view=member` exported the last view alone; the page shows the default."""
+    broken_screen(cast, desk)
+    two_views = {"view": ["mine", "member"]}
+    page = as_user(cast.alice).get("/tickets/", {**two_views, "export": "xlsx"}).content.decode()
+    assert (
+        "2 onglets sont donnés à la fois : choisissez-en un. L’onglet « Tout mon adhérent » est affiché."
+        in page
+    )
+    client = in_english(as_user, cast.alice)
+    for fmt in ("csv", "xlsx"):
+        page = refused_page(
+            client.get("/tickets/", {**two_views, "export": fmt}), field=None, absent=["Nanterre"]
+        )
+        assert "2 tabs are given at once: choose one. The tab “All of my member” is shown." in page
+    page = client.get("/tickets/", two_views).content.decode()
+    assert "Écran fissuré" in page
+    assert "Nanterre" not in page
+    assert DOWNLOAD_LINK.search(page) is None
+    # One view exports; member B's agent, given the same tabs, sees only B's tickets.
+    assert [r[1] for r in csv_rows(client.get("/tickets/", {"view": "member", "export": "csv"}))[1:]] == [
+        "Écran fissuré"
+    ]
+    page = refused_page(
+        in_english(as_user, cast.charlie).get("/tickets/", {**two_views, "export": "csv"}),
+        field=None,
+        absent=["Écran fissuré"],
+    )
+    assert "Caméra de Nanterre" in page
 
 
 def test_satisfaction_results_export_nothing_for_another_operators_team(

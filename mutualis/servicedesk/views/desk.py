@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from mutualis.people.tenancy import ScopedRequest
 from mutualis.registry.models import Site
 from mutualis.web.decorators import operator_staff_only
-from mutualis.web.exports import export_request
+from mutualis.web.exports import chosen_tab, export_request
 
 from .. import services
 from ..catalogue import catalogue
@@ -47,8 +47,6 @@ def queues_for(request: ScopedRequest) -> dict[str, tuple[str, dict[str, Any]]]:
 def queue(request: ScopedRequest) -> HttpResponse:
     scope = request.scope
     queues = queues_for(request)
-    codes = request.GET.getlist("queue")
-    code = codes[-1] if codes else ALL
     data = request.GET.copy()
     # A queue shows what is still to do unless the person asks for another state. That
     # state is the queue's own, not a filter the person chose: as the form's initial value
@@ -57,19 +55,11 @@ def queue(request: ScopedRequest) -> HttpResponse:
     if "state" not in data:
         data["state"] = "open"
     form = DeskFilterForm(scope, data, initial={"state": "open"})
+    code = chosen_tab(request, form, "queue", default=ALL, shown=queues[ALL][0])
     if code not in queues:
         # Another team's queue (one left, one of another operator): said like a filter's
         # wrong value, so that an export of "all" is not taken for that team's.
         form.add_error(None, _("This queue is not one of yours: all tickets are shown."))
-        code = ALL
-    elif len(codes) > 1:
-        # `?queue=mine&queue=unassigned` showed, and exported, the last tab alone: a file
-        # that would pass for both. Said like a filter given twice (web/exports.py).
-        form.add_error(
-            None,
-            _("%(times)d queues are given: choose a single tab. All tickets are shown.")
-            % {"times": len(codes)},
-        )
         code = ALL
     tickets = filter_tickets(tickets_for(scope, View.ALL), queues[code][1], scope=scope)
     tickets = filter_tickets(tickets, form.filters(), scope=scope)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from mutualis.people.tenancy import Scope, ScopedRequest
 from mutualis.web.decorators import member_area
-from mutualis.web.exports import export_request
+from mutualis.web.exports import chosen_tab, export_request
 
 from ..forms import TicketFilterForm
 from ..models import Ticket
@@ -33,10 +33,11 @@ def views_for(scope: Scope) -> list[tuple[str, str]]:
 def ticket_list(request: ScopedRequest) -> HttpResponse:
     scope = request.scope
     views = views_for(scope)
-    view = request.GET.get("view", "")
-    if view not in dict(views):
-        view = default_view(scope)
     form = TicketFilterForm(scope, request.GET or None)
+    default = default_view(scope)
+    view = chosen_tab(request, form, "view", default=default, shown=dict(views)[default])
+    if view not in dict(views):
+        view = default
     tickets = filter_tickets(tickets_for(scope, view), form.filters() if request.GET else {}, scope=scope)
     asked = export_request(request, form)
     if asked.fmt:
