@@ -11,7 +11,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -249,6 +251,12 @@ class FilesField(forms.Field):
         return check_uploads(uploads, max_bytes=self.max_bytes, max_count=self.max_count)
 
 
+def _quoted_names(uploads: list[UploadedFile]) -> tuple[str, int]:
+    """The names of the files chosen, quoted and joined for a sentence, and how many."""
+    names = [clean_name(upload.name or "") for upload in uploads if upload]
+    return ", ".join(gettext("“%(name)s”") % {"name": name} for name in names), len(names)
+
+
 def ask_files_again(form: forms.Form, field: str = "files") -> None:
     """A form sent back to be corrected comes without the files it was sent with: no
     browser refills a file box. Say so at that box, naming them, so that they are chosen
@@ -256,15 +264,30 @@ def ask_files_again(form: forms.Form, field: str = "files") -> None:
     message there."""
     if field in form.errors:
         return
-    names = [clean_name(upload.name or "") for upload in form.files.getlist(form.add_prefix(field)) if upload]
-    if names:
-        quoted = ", ".join(gettext("“%(name)s”") % {"name": name} for name in names)
+    quoted, count = _quoted_names(form.files.getlist(form.add_prefix(field)))
+    if count:
         message = ngettext(
             "Choose the file %(names)s again: a form sent back to be corrected cannot keep it.",
             "Choose the files %(names)s again: a form sent back to be corrected cannot keep them.",
-            len(names),
+            count,
         ) % {"names": quoted}
         form.add_error(field, ValidationError(message, code="choose_again"))
+
+
+def say_files_not_kept(form: forms.Form, uploads: list[UploadedFile], field: str = "files") -> None:
+    """A page shown again with nothing sent (a template inserted, or the other box's send
+    refused) cannot keep the files chosen in `form`'s file box either. Say so at that box,
+    first in the hint it is described by, naming them to be chosen again: a hint, not an
+    error, as nothing was refused (WCAG 3.3.2)."""
+    quoted, count = _quoted_names(uploads)
+    if count:
+        message = ngettext(
+            "Choose the file %(names)s again: the page shown again cannot keep it.",
+            "Choose the files %(names)s again: the page shown again cannot keep them.",
+            count,
+        ) % {"names": quoted}
+        box = form.fields[field]
+        box.help_text = format_html("<strong>{}</strong> {}", message, box.help_text)
 
 
 def _files_field(operator_id: int, label: Any) -> FilesField:

@@ -119,3 +119,81 @@ def test_without_script_the_page_comes_back_with_what_was_typed_and_the_template
         )
     finally:
         context.close()
+
+
+def test_a_template_goes_into_the_note_at_the_cursor_the_reply_untouched(
+    live_server, page: Page, cast: Cast, desk: Desk
+) -> None:
+    ticket = broken_screen(cast, desk)
+    template = ReplyTemplateFactory(
+        operator=cast.operator, title="Rappel", body="Rappeler le collège (n° {numéro})."
+    )
+    filled = fill(template.body, ticket=ticket, agent=desk.tess)
+    log_in(page, live_server.url, in_english(desk.tess))
+    page.goto(f"{live_server.url}/tickets/{ticket.number}/")
+    reply = page.get_by_label("Your message")
+    reply.fill("Nous passons jeudi.")
+    note = page.locator("#id_note-body")
+    note.click()
+    page.keyboard.type("Clé chez la gardienne. Vu le 12.")
+    for _ in " Vu le 12.":
+        page.keyboard.press("ArrowLeft")
+    page.get_by_label("Template for the internal note").select_option(str(template.pk))
+    page.get_by_role("button", name="Insert into the note").click()
+
+    # At the cursor in the note, what was typed on both sides kept; the reply as it was.
+    expect(note).to_have_value(f"Clé chez la gardienne.{filled} Vu le 12.")
+    expect(note).to_be_focused()
+    expect(page.locator("[data-box='id_note-body']").get_by_role("status")).to_have_text(
+        "“Rappel” is in the internal note box: read it over, then add the note."
+    )
+    expect(reply).to_have_value("Nous passons jeudi.")
+    assert page.url == f"{live_server.url}/tickets/{ticket.number}/"  # nothing was posted
+    assert not Comment.objects.exists()
+    page.get_by_role("button", name="Add the note").click()
+    expect(page.get_by_text("Internal note added")).to_be_visible()
+    comment = Comment.objects.get()
+    assert (comment.body, comment.internal) == (f"Clé chez la gardienne.{filled} Vu le 12.", True)
+
+
+def test_without_script_both_boxes_stay_and_each_button_sends_its_own(
+    live_server, browser, cast: Cast, desk: Desk
+) -> None:
+    ticket = broken_screen(cast, desk)
+    template = ReplyTemplateFactory(operator=cast.operator, title="Accusé", body="Bien reçu (n° {numéro}).")
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, in_english(desk.tess))
+        page.goto(f"{live_server.url}/tickets/{ticket.number}/")
+        page.get_by_label("Your message").fill("Nous passons jeudi.")
+        page.locator("#id_note-body").fill("Clé chez la gardienne.")
+        page.get_by_role("button", name="Insert into the reply").click()
+        expect(page.get_by_label("Your message")).to_have_value(
+            f"Nous passons jeudi.\n\nBien reçu (n° {ticket.number})."
+        )
+        expect(page.locator("#id_note-body")).to_have_value("Clé chez la gardienne.")
+        page.get_by_label("Template for the internal note").select_option(str(template.pk))
+        page.get_by_role("button", name="Insert into the note").click()
+        expect(page.locator("#id_note-body")).to_have_value(
+            f"Clé chez la gardienne.\n\nBien reçu (n° {ticket.number})."
+        )
+        expect(page.get_by_label("Your message")).to_have_value(
+            f"Nous passons jeudi.\n\nBien reçu (n° {ticket.number})."
+        )
+        assert not Comment.objects.exists()
+
+        page.get_by_role("button", name="Send", exact=True).click()
+        expect(page.get_by_text("Your reply is sent.")).to_be_visible()
+        reply = Comment.objects.get()
+        assert not reply.internal
+        assert "gardienne" not in reply.body
+        page.locator("#id_note-body").fill("Clé chez la gardienne.")
+        page.get_by_label("Your message").fill("Brouillon à ne pas envoyer.")
+        page.get_by_role("button", name="Add the note").click()
+        expect(page.get_by_text("Internal note added")).to_be_visible()
+        note = Comment.objects.exclude(pk=reply.pk).get()
+        assert (note.body, note.internal) == ("Clé chez la gardienne.", True)
+        assert Comment.objects.count() == 2
+    finally:
+        context.close()

@@ -138,7 +138,7 @@ def test_staff_get_active_templates_of_everyone_and_their_teams_first(
     )
     page = _page(in_english(as_user, desk.tess), ticket)
     picker = page[
-        page.index('name="reply_template"') : page.index("</select>", page.index('name="reply_template"'))
+        page.index('name="reply-template"') : page.index("</select>", page.index('name="reply-template"'))
     ]
     assert picker.index("Your team: Support tablettes") < picker.index("Z de l’équipe")
     assert picker.index("Z de l’équipe") < picker.index("For every team") < picker.index("A pour tous")
@@ -211,7 +211,8 @@ def test_a_members_user_gets_no_template_and_the_query_does_nothing(
         "?reply_template=x",
     ):
         page = _page(client, ticket, query)
-        assert 'name="reply_template"' not in page
+        assert 'name="reply-template"' not in page
+        assert 'name="note-template"' not in page
         assert "Prise en compte" not in page
         assert "Texte interne" not in page
         assert _box(page, "reply-body") == ""

@@ -62,7 +62,7 @@ def test_inserting_without_script_keeps_what_was_typed_and_sends_nothing(
 
     response = client.post(
         f"/tickets/{ticket.number}/reply/",
-        {"reply-body": TYPED, "reply_template": template.pk, "insert_template": "reply"},
+        {"reply-body": TYPED, "reply-template": template.pk, "insert_template": "reply"},
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -79,7 +79,7 @@ def test_inserting_without_script_keeps_what_was_typed_and_sends_nothing(
         f"/tickets/{ticket.number}/note/",
         {
             "note-body": "Vu au téléphone.",
-            "reply_template": template.pk,
+            "note-template": template.pk,
             "insert_template": "note",
             "note-files": photo,
         },
@@ -96,7 +96,7 @@ def test_inserting_without_script_keeps_what_was_typed_and_sends_nothing(
     # An empty box gets the template alone; then the note is added as usual.
     page = client.post(
         f"/tickets/{ticket.number}/note/",
-        {"note-body": "  ", "reply_template": template.pk, "insert_template": "note"},
+        {"note-body": "  ", "note-template": template.pk, "insert_template": "note"},
     ).content.decode()
     assert _box(page, "note-body") == filled
     assert client.post(f"/tickets/{ticket.number}/note/", {"note-body": filled}).status_code == 302
@@ -109,7 +109,7 @@ def test_in_french_the_insertion_is_said_in_french(cast: Cast, desk: Desk, ticke
         as_user(desk.tess)
         .post(
             f"/tickets/{ticket.number}/reply/",
-            {"reply-body": "Bonjour", "reply_template": template.pk, "insert_template": "reply"},
+            {"reply-body": "Bonjour", "reply-template": template.pk, "insert_template": "reply"},
         )
         .content.decode()
     )
@@ -122,7 +122,7 @@ def test_an_insertion_is_a_post_like_any_other_for_csrf(cast: Cast, desk: Desk, 
     template = ReplyTemplateFactory(operator=cast.operator, body=BODY)
     client = Client(enforce_csrf_checks=True)
     client.force_login(desk.tess)
-    data = {"reply-body": TYPED, "reply_template": template.pk, "insert_template": "reply"}
+    data = {"reply-body": TYPED, "reply-template": template.pk, "insert_template": "reply"}
     assert client.post(f"/tickets/{ticket.number}/reply/", data).status_code == 403
     page = client.get(f"/tickets/{ticket.number}/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
@@ -149,12 +149,12 @@ def test_a_template_not_offered_or_a_person_without_templates_gets_a_404(
         for box in ("reply", "note"):
             response = client.post(
                 f"/tickets/{ticket.number}/{box}/",
-                {f"{box}-body": TYPED, "reply_template": asked, "insert_template": box},
+                {f"{box}-body": TYPED, f"{box}-template": asked, "insert_template": box},
             )
             assert response.status_code == 404
             assert "Secret" not in response.content.decode()
     offered = ReplyTemplateFactory(operator=cast.operator, body="Texte interne {numéro}")
-    data = {"reply-body": TYPED, "reply_template": offered.pk, "insert_template": "reply"}
+    data = {"reply-body": TYPED, "reply-template": offered.pk, "insert_template": "reply"}
     # A member's user: nothing is offered them, nothing is sent in their name either.
     assert as_user(cast.alice).post(f"/tickets/{ticket.number}/reply/", data).status_code == 404
     # Another member's user, another operator's admin: the ticket's own 404.
@@ -166,7 +166,7 @@ def test_a_template_not_offered_or_a_person_without_templates_gets_a_404(
     services.transition(ticket=ticket, to="closed", by=cast.olivia, as_staff=True)
     olivia = as_user(cast.olivia)
     assert olivia.post(f"/tickets/{ticket.number}/reply/", data).status_code == 404
-    note = {"note-body": "", "reply_template": offered.pk, "insert_template": "note"}
+    note = {"note-body": "", "note-template": offered.pk, "insert_template": "note"}
     page = olivia.post(f"/tickets/{ticket.number}/note/", note).content.decode()
     assert _box(page, "note-body") == f"Texte interne {ticket.number}"
     assert not Comment.objects.exists()

@@ -2,10 +2,12 @@
 beside each box (the public reply, the internal note), and the text of the one chosen,
 filled for this ticket.
 
-The list's button is a submit button of the box's own form (`insert_template`): without
-JavaScript, the form posts what the agent typed, and its view shows the page again with
-that text followed by the template's, sending and saving nothing (`ticket_page(...,
-inserting=...)`). With JavaScript, servicedesk/reply_templates.js puts the same filled text
+The reply's and the note's boxes are one form of the page (ticket_detail.html), each box's
+buttons posting it to that box's view. Each list's button (`insert_template`) posts it
+there: without JavaScript, the page comes back with what was typed in both boxes, the
+template's text after that of its own box, sending and saving nothing (`ticket_page(...,
+inserting=...)`); each list is named after its box (`reply-template`, `note-template`), as
+both are posted. With JavaScript, servicedesk/reply_templates.js puts the same filled text
 at the cursor instead, and nothing is posted. Links of the earlier list, a GET of the page
 (`?reply_template=12&into=note`), still fill the box. Either way the agent reads, then
 sends the reply or adds the note as usual.
@@ -17,20 +19,23 @@ from dataclasses import dataclass, field
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from mutualis.lib.numbers import whole_number
 from mutualis.people.tenancy import ScopedRequest
 
-from ..attachments import clean_name
 from ..models import ReplyTemplate, Ticket
 from ..reply_placeholders import fill
 
 # Where a template can go: the public reply (when the ticket still takes replies) and the
 # internal note (always, for staff). Each is also its form's prefix.
 REPLY, NOTE = "reply", "note"
-# The name of the insert buttons, in the reply's and the note's forms.
+# The name of the insert buttons, beside the reply's and the note's boxes.
 INSERT = "insert_template"
+
+
+def choice_name(box: str) -> str:
+    """The name of the list of templates beside `box`, as its form fields are prefixed."""
+    return f"{box}-template"
 
 
 @dataclass
@@ -42,35 +47,27 @@ class TemplatePicker:
     chosen: ReplyTemplate | None = None
     into: str = REPLY
     prefill: dict[str, str] = field(default_factory=dict)  # {box: text} for the forms' initial
-    files_dropped: list[str] = field(default_factory=list)  # files the insertion's post carried
 
     @property
     def inserted(self) -> str:
-        """What the page says after an insertion by the server, else nothing."""
+        """What the page says after an insertion by the server, else nothing. (Files chosen
+        before it are asked for again at their own file box: `ticket_page`.)"""
         if self.chosen is None:
             return ""
-        said = self.announcements[self.into].replace("{title}", self.chosen.title)
-        if self.files_dropped:
-            quoted = ", ".join(_("“%(name)s”") % {"name": name} for name in self.files_dropped)
-            said += " " + ngettext(
-                "Choose the file %(names)s again: the page shown again cannot keep it.",
-                "Choose the files %(names)s again: the page shown again cannot keep them.",
-                len(self.files_dropped),
-            ) % {"names": quoted}
-        return said
+        return self.announcements[self.into].replace("{title}", self.chosen.title)
 
 
 def template_picker(
     request: ScopedRequest, ticket: Ticket, *, reply_box: bool, inserting: str | None = None
 ) -> TemplatePicker | None:
     """The templates offered to the staff member on `ticket`'s page (None when there is
-    none), and the one asked for: by the insert button of the `inserting` box's form (a
-    POST), else by `?reply_template=`. An id that is not among those offered (another
-    operator's, another team's, inactive, or none at all), or a box the page does not have,
-    is a 404, like any row the person may not see."""
+    none), and the one asked for: by the insert button beside the `inserting` box (a POST
+    of that box's list, `choice_name`), else by `?reply_template=`. An id that is not among
+    those offered (another operator's, another team's, inactive, or none at all), or a box
+    the page does not have, is a 404, like any row the person may not see."""
     offered = list(ReplyTemplate.objects.offered_to(request.user).visible_to(request.scope))
     if inserting is not None:
-        asked: str | None = request.POST.get("reply_template", "")
+        asked: str | None = request.POST.get(choice_name(inserting), "")
         into = inserting
     else:
         asked, into = request.GET.get("reply_template"), request.GET.get("into", REPLY)
@@ -103,10 +100,6 @@ def template_picker(
         picker.chosen, picker.into = chosen, into
         typed = request.POST.get(f"{into}-body", "") if inserting is not None else ""
         picker.prefill[into] = after(typed, picker.texts[chosen.pk])
-        if inserting is not None:
-            picker.files_dropped = [
-                clean_name(f.name or "") for f in request.FILES.getlist(f"{into}-files") if f
-            ]
     return picker
 
 

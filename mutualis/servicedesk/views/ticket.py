@@ -29,6 +29,7 @@ from ..forms import (
     RouteForm,
     TransitionForm,
     ask_files_again,
+    say_files_not_kept,
 )
 from ..models import Ticket, TicketState
 from ..permissions import can_handle, can_reply, member_may, reopen_deadline
@@ -37,16 +38,22 @@ from ..selectors import ticket_files, timeline
 from ..services.conversation import FINAL_STATES
 from ..services.handling import MERGEABLE_STATES
 from .common import error_text, visible_ticket
-from .reply_templates import INSERT, REPLY, template_picker
+from .reply_templates import INSERT, NOTE, REPLY, template_picker
 from .service_level import service_level
 from .timeline import lines
+
+# The reply's and the note's boxes are one form of the page, which each of their controls
+# names (`form=`, ticket_detail.html), each box's buttons posting it to that box's view: a
+# page shown again (a template inserted, a send refused) keeps what was typed in both boxes,
+# not only in the one whose button was pressed. Each view reads its own box only.
+WRITING_FORM = "ticket-writing"
 
 
 def ticket_page(
     request: ScopedRequest, ticket: Ticket, *, inserting: str | None = None, **forms_: forms.Form
 ) -> HttpResponse:
     """The page, with the forms a failed POST hands back (bound, with their errors), or,
-    `inserting` into the reply or the note, with what was typed there and a template."""
+    `inserting` into the reply or the note, with what was typed in both and a template."""
     scope = request.scope
     staff = scope.is_operator_staff
     replying = can_reply(scope) and ticket.state not in FINAL_STATES
@@ -59,9 +66,15 @@ def ticket_page(
         raise Http404
     else:
         picker = None
-    prefill = picker.prefill if picker else {}
-    reply_form = forms_.get("reply") or (
-        _prefilled(ReplyForm(ticket), prefill.get("reply")) if replying else None
+    texts = {box: request.POST[f"{box}-body"] for box in (REPLY, NOTE) if f"{box}-body" in request.POST}
+    focus = None
+    if picker is not None and picker.chosen is not None:
+        texts.update(picker.prefill)
+        focus = picker.into
+    reply_form = forms_.get(REPLY) or (
+        _shown_again(ReplyForm(ticket), request, text=texts.get(REPLY), focus=focus == REPLY)
+        if replying
+        else None
     )
     context: dict[str, Any] = {
         "ticket": ticket,
@@ -69,6 +82,7 @@ def ticket_page(
         "lines": lines(timeline(ticket, staff=staff)),
         "files": list(ticket_files(ticket, staff=staff)),
         "assets": list(ticket.assets.select_related("asset_type").order_by("inventory_tag")),
+        "writing_form": WRITING_FORM,
         "reply_form": reply_form,
         "template_picker": picker,
         "may_cancel": not staff and member_may(scope, ticket, TicketState.CANCELLED),
@@ -82,7 +96,13 @@ def ticket_page(
         **service_level(ticket, staff=staff),
     }
     if can_handle(scope):
-        context.update(_staff_panel(request, ticket, forms_, note=prefill.get("note")))
+        note_form = forms_.get(NOTE) or _shown_again(
+            NoteForm(ticket), request, text=texts.get(NOTE), focus=focus == NOTE
+        )
+        context.update(_staff_panel(request, ticket, forms_), note_form=note_form)
+    for box in (context["reply_form"], context.get("note_form")):
+        for field in box.fields.values() if box else ():
+            field.widget.attrs["form"] = WRITING_FORM
     context["error_forms"] = [f for f in forms_.values() if f.errors]
     # A form sent back with its errors is a refused request, as the API says it.
     return render(
@@ -90,17 +110,19 @@ def ticket_page(
     )
 
 
-def _prefilled(form: ReplyForm, text: str | None) -> ReplyForm:
-    """`form` with a reply template's text in its box, the cursor there to read it over."""
+def _shown_again(form: ReplyForm, request: ScopedRequest, *, text: str | None, focus: bool) -> ReplyForm:
+    """`form` with the text its box shows (what was typed there, a template after it), the
+    cursor there to read a template over, and the files its box was posted with (a template
+    inserted, the other box's send refused) asked for again."""
     if text is not None:
         form.initial["body"] = text
+    if focus:
         form.fields["body"].widget.attrs["autofocus"] = True
+    say_files_not_kept(form, request.FILES.getlist(form.add_prefix("files")))
     return form
 
 
-def _staff_panel(
-    request: ScopedRequest, ticket: Ticket, bound: dict[str, forms.Form], *, note: str | None = None
-) -> dict[str, Any]:
+def _staff_panel(request: ScopedRequest, ticket: Ticket, bound: dict[str, forms.Form]) -> dict[str, Any]:
     scope = request.scope
     transition = TransitionForm(ticket)
     return {
@@ -115,7 +137,6 @@ def _staff_panel(
         "reclassify_form": ReclassifyForm(scope, initial={"incident_type": ticket.incident_type_id}),
         "link_form": LinkAssetForm(),
         "merge_form": (bound.get("merge") or MergeForm()) if ticket.state in MERGEABLE_STATES else None,
-        "note_form": bound.get("note") or _prefilled(NoteForm(ticket), note),
     }
 
 

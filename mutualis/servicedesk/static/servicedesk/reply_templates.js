@@ -3,8 +3,9 @@
 // ticket by the server, goes where the cursor was in that box, replacing only what was
 // selected there; what was typed stays. The box then has the focus, the cursor after the
 // text, and a status region says what happened (WCAG 4.1.3, RGAA 7.5). A progressive
-// enhancement: without this file the insert button posts the form, and the server shows the
-// page again with the template after what was typed. Nothing is sent either way.
+// enhancement: without this file the insert button posts the one form holding both boxes,
+// and the server shows the page again with what was typed in both, the template after the
+// text of its own box. Nothing is sent either way.
 document.addEventListener("DOMContentLoaded", () => {
   const data = document.getElementById("reply-template-texts");
   if (!data) return;
