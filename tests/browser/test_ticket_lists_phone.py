@@ -290,7 +290,9 @@ BULK_FORM = """() => {
   const first = document.querySelector('.ticket-cards tbody tr');
   return {open: box.open, shown: document.getElementById('bulk').checkVisibility(),
           height: Math.round(box.getBoundingClientRect().height),
-          first: first.getBoundingClientRect().top + window.scrollY};
+          // From the bulk form, not the page's top: without scripts the filter box above
+          // it is sent open (includes/filters.html), which is not what is compared here.
+          below: Math.round(first.getBoundingClientRect().top - box.getBoundingClientRect().bottom)};
 }"""
 
 

@@ -1,15 +1,14 @@
 // Progressive enhancements only: every page works without this file.
 document.addEventListener("DOMContentLoaded", () => {
   // Filter panels are open on wide screens, folded on phones so results come first. Sent
-  // folded, a wide screen draws them open from the first paint (mutualis.css); opened here,
-  // their state then says what is shown, and without the attribute the style sheet leaves
-  // them to their summary, which folds them again.
-  if (window.matchMedia("(min-width: 40rem)").matches) {
-    document.querySelectorAll("details[data-open-wide]").forEach((details) => {
-      details.open = true;
-      details.removeAttribute("data-open-wide");
-    });
-  }
+  // open (a plain disclosure without scripts), a phone draws them folded from the first
+  // paint (mutualis.css); folded here, their state then says what is shown, and without the
+  // attribute the style sheet leaves them to their summary.
+  const wide = window.matchMedia("(min-width: 40rem)").matches;
+  document.querySelectorAll("details[data-fold-narrow]").forEach((details) => {
+    if (!wide) details.open = false;
+    details.removeAttribute("data-fold-narrow");
+  });
 
   // A table wider than the screen scrolls sideways in its box: the box then takes the
   // keyboard's focus, so that the arrow keys scroll it (WCAG 2.1.1), and is a region named
