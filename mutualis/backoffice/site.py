@@ -7,6 +7,7 @@ from typing import Any, TypeVar, cast
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -15,6 +16,8 @@ from django.utils.translation import pgettext
 
 from mutualis.lib.storable_text import is_storable
 from mutualis.people.roles import backoffice_allows
+
+from .sent_values import BoundedChangeList, ReadableAutocompletes
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
@@ -87,7 +90,7 @@ class AutocompleteView(AutocompleteJsonView):
         return super().process_request(request)
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ScopedAdmin(ReadableAutocompletes, admin.ModelAdmin):
     """Back-office pages for member data: rows through the tenancy door, actions by role.
 
     `scoped = True` models are read through their `visible_to(scope)` QuerySet method;
@@ -101,6 +104,9 @@ class ScopedAdmin(admin.ModelAdmin):
     class Media:
         # Names for the boxes Django leaves unnamed: rows added to inlines, autocompletes.
         js = ["web/backoffice.js"]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return BoundedChangeList
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
         qs = super().get_queryset(request)
@@ -160,7 +166,7 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().render_delete_form(request, context)
 
 
-class RoleInline(admin.TabularInline):
+class RoleInline(ReadableAutocompletes, admin.TabularInline):
     """Rows edited on their parent's page, with the parent's permissions by role (as
     ScopedAdmin gives them), not Django's per-user permissions, which staff do not hold."""
 

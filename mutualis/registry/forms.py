@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.lib.json_input import strict_loads
 from mutualis.people.tenancy import Scope
 
 from .models import AssetStatus, AssetType, Departement, Member, MemberKind, Service, SiteKind
@@ -122,9 +123,11 @@ class EditedMeanwhileForm(forms.ModelForm):
     def _shown(self) -> dict[str, str] | None:
         """The fingerprints the page was opened with. A form sent without them (a script, a
         page opened before this check existed) is saved as before; so is one whose hidden
-        field was tampered with, since only the person sending it can lose by that."""
+        field was tampered with, since only the person sending it can lose by that.
+        `strict_loads`, not `json.loads`: a field nesting its JSON past the recursion limit
+        was a RecursionError (a 500), which it answers with a ValueError."""
         try:
-            shown = json.loads(self.data.get(self.add_prefix("values_shown")) or "null")
+            shown = strict_loads(self.data.get(self.add_prefix("values_shown")) or "null")
         except ValueError:
             return None
         return shown if isinstance(shown, dict) else None

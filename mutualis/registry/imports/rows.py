@@ -463,10 +463,12 @@ def parse_amount(text: str) -> Decimal:
     amount = parse_number(text)
     if amount < 0:
         raise CellError(_("An amount cannot be negative."))
-    if amount != amount.quantize(Decimal("0.01")):
-        raise CellError(_("“%(value)s” has more than two decimals.") % {"value": text})
+    # Before quantize(): beyond the context's 28 digits (1e309, a finite Decimal), it raises
+    # InvalidOperation, which was a 500 on the upload.
     if amount >= Decimal("1e10"):
         raise CellError(_("“%(value)s” is too large an amount.") % {"value": text})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise CellError(_("“%(value)s” has more than two decimals.") % {"value": text})
     return amount.quantize(Decimal("0.01"))
 
 

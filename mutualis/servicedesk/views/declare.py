@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from mutualis.lib.numbers import whole_number
 from mutualis.lib.search import folded_contains
 from mutualis.people.tenancy import ScopedRequest
 from mutualis.registry.models import Site
@@ -37,9 +38,12 @@ SITES_LISTED = 30
 
 
 def _id(value: str) -> int:
-    if not value.isdigit():
+    # whole_number, not str.isdigit(): "²" is a digit to isdigit() and no number to int()
+    # (a 500 on ?site=²).
+    number = whole_number(value)
+    if number is None:
         raise Http404
-    return int(value)
+    return number
 
 
 @member_area
