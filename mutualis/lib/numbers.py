@@ -27,6 +27,16 @@ def whole_number(text: str, *, signed: bool = False, max_digits: int = MAX_DIGIT
     return int(text)
 
 
+def length_over(declared: str, limit: int) -> bool:
+    """Whether a declared length (an HTTP Content-Length, read from outside) says more than
+    `limit` bytes: ASCII digits only ("²" is a digit to isdigit() and no number to int()),
+    and beyond MAX_DIGITS digits past any limit (int() refuses 4,300). Anything else is not a
+    length, and says nothing: the reading that follows keeps its own bound."""
+    if not (declared.isascii() and declared.isdigit()):
+        return False
+    return len(declared) > MAX_DIGITS or int(declared) > limit
+
+
 def fits_an_id(number: int) -> bool:
     """Whether the database can compare `number` with an id column. A JSON integer may be
     far larger: Django guards `pk=` against it, not `pk__in=`, where SQLite's driver raised

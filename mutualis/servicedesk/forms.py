@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.lib.numbers import whole_number
 from mutualis.people.models import Membership, User
 from mutualis.people.roles import OPERATOR_ROLES, Role
 from mutualis.people.tenancy import Scope
@@ -487,7 +488,7 @@ class TicketNumbersField(forms.ModelMultipleChoiceField):
     def clean(self, value: Any) -> Any:
         for number in value if isinstance(value, list | tuple) else ():
             text = str(number)
-            if not text.isdigit() or len(text) > 18:
+            if whole_number(text) is None:
                 raise ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text}
                 )

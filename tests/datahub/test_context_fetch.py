@@ -70,6 +70,16 @@ def _handler(hits: Counter[str], base: list[str]) -> type[BaseHTTPRequestHandler
                 self.end_headers()
                 self.wfile.write(json.dumps({"@context": {"t": "x" * 5000}}).encode())
                 self.close_connection = True
+            elif self.path in ("/odd-length.jsonld", "/huge-length.jsonld"):
+                # A Content-Length no int() reads ("²" is a digit to str.isdigit()), or past
+                # any limit in 30 digits: the first was a ValueError (a 500 on the request
+                # naming the context), the second is refused before reading.
+                self.send_response(200)
+                self.send_header("Content-Type", "application/ld+json")
+                self.send_header("Content-Length", "²" if self.path == "/odd-length.jsonld" else "9" * 30)
+                self.end_headers()
+                self.wfile.write(json.dumps(SPEED).encode())
+                self.close_connection = True
             elif self.path == "/html":
                 self._send(200, b"<html><body>Not a context</body></html>", "text/html")
             elif self.path == "/array.jsonld":
@@ -183,6 +193,7 @@ def test_the_allow_list_knows_domains_and_any(settings) -> None:  # type: ignore
         ("/slow.jsonld", r"no answer within 0\.3 s"),
         ("/big.jsonld", r"too large \(\d+ bytes; the limit is 2000 bytes\)"),
         ("/big-undeclared.jsonld", "too large"),
+        ("/huge-length.jsonld", r"too large \(9{30} bytes"),
         ("/missing.jsonld", "HTTP 404"),
         ("/html", "is not JSON"),
         ("/array.jsonld", "not an object"),
@@ -209,3 +220,9 @@ def test_shipped_contexts_are_never_fetched(settings) -> None:  # type: ignore[n
         for url in shipped.urls:
             assert "@context" in context_fetch.fetch_context(url)
     assert not StoredContext.objects.exists()
+
+
+def test_a_length_no_number_says_is_not_read_as_one(remote: Remote) -> None:
+    """The context is read within its bound as if no length were declared."""
+    url = remote.url("/odd-length.jsonld")
+    assert "@context" in context_fetch.fetch_context(url)

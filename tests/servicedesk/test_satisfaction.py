@@ -63,7 +63,7 @@ def test_the_requester_rates_a_resolved_ticket_and_the_timeline_says_so(cast: Ca
     assert ticket.updated_at == event.at > before
 
 
-@pytest.mark.parametrize("value", [0, 6, -1, 10, True, None, "abc", "", 4.5])
+@pytest.mark.parametrize("value", [0, 6, -1, 10, True, None, "abc", "", 4.5, "²", "٣", " 3 x"])
 def test_only_whole_ratings_from_1_to_5_are_taken(cast: Cast, desk: Desk, value: object) -> None:
     ticket = resolved(cast, desk)
     with pytest.raises(ValidationError) as refused:

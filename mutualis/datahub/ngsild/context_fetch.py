@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from mutualis.datahub.models import StoredContext
 from mutualis.lib.json_input import strict_loads
+from mutualis.lib.numbers import length_over
 
 from .errors import LdContextNotAvailable
 
@@ -218,7 +219,7 @@ def _download(url: str) -> tuple[Any, int]:
     try:
         with opener.open(request, timeout=timeout) as response:
             declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > limit:
+            if declared and length_over(declared, limit):
                 raise LdContextNotAvailable(
                     f"The @context at {url} is too large ({declared} bytes; the limit is {limit} bytes)."
                 )

@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mutualis.lib.numbers import MAX_DIGITS
+from mutualis.lib.numbers import length_over
 from mutualis.lib.problems import PROBLEM_CONTENT_TYPE
 from mutualis.people.api_auth import ApiTokenAuthentication
 from mutualis.people.models import ApiToken
@@ -134,10 +134,7 @@ class InboundEmailView(ApiView):
     )
     def post(self, request: Request) -> Response:
         length = request.META.get("CONTENT_LENGTH") or "0"
-        # ASCII digits only: "²" is a digit to str.isdigit() and no number to int() (a 500).
-        # Beyond 18 digits, a length is past any ceiling (and int() refuses 4,300 digits).
-        digits = length.isascii() and length.isdigit()
-        if digits and (len(length) > MAX_DIGITS or int(length) > settings.MAIL_IN_CEILING_BYTES):
+        if length_over(length, settings.MAIL_IN_CEILING_BYTES):
             raise _too_large()
         raw = request.data
         if not isinstance(raw, bytes) or not raw.strip():

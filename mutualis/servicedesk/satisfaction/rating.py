@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualis.lib.numbers import whole_number
 from mutualis.people.models import Membership
 from mutualis.people.roles import OPERATOR_ROLES, Role
 
@@ -117,9 +118,11 @@ def _checked_rating(rating: object) -> int:
     if isinstance(rating, bool) or not isinstance(rating, int | str):
         raise wrong
     if isinstance(rating, str):
-        if not rating.strip().isdigit():
+        # whole_number, not str.isdigit(): "²" is a digit to isdigit() and no number to int().
+        number = whole_number(rating.strip())
+        if number is None:
             raise wrong
-        rating = int(rating)
+        rating = number
     if not RATING_MIN <= rating <= RATING_MAX:
         raise _field_error("rating", _("Choose a rating from 1 to 5."), "out_of_range")
     return rating
