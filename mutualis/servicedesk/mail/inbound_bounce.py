@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 
 from ..models import DeliveryAction, InboundReason, OutboundEmail, OutboundState
 from . import identity
+from .html_text import html_to_text
 from .inbound_parse import HEADER_BYTES, ParsedMail, body_text, decode_text, header_text
 
 logger = logging.getLogger("mutualis.mail")
@@ -321,12 +322,16 @@ def _returned_message_id(part: Message) -> str:
 
 
 def _scanned_text(part: Message | None) -> str:
-    """The first MAX_SCAN bytes of a text part, as text."""
+    """The first MAX_SCAN bytes of a text part, as text; an HTML part's as its text (a
+    report written in HTML alone: some gateways and webmail servers send no text/plain)."""
     if part is None:
         return ""
     data = part.get_payload(decode=True)
     head = data[:MAX_SCAN] if isinstance(data, bytes) else b""
-    return body_text(decode_text(head, part.get_content_charset()))
+    text = decode_text(head, part.get_content_charset())
+    if part.get_content_type() == "text/html":
+        text = html_to_text(text)
+    return body_text(text)
 
 
 def _text_status(text: str) -> RecipientReport | None:
@@ -368,6 +373,7 @@ def read_report(mail: ParsedMail) -> DeliveryReport | None:
     status_part: Message | None = None
     returned: Message | None = None
     first_text: Message | None = None
+    first_html: Message | None = None
     for part in _parts(message):
         content_type = part.get_content_type()
         if content_type in STATUS_TYPES and status_part is None:
@@ -376,6 +382,10 @@ def read_report(mail: ParsedMail) -> DeliveryReport | None:
             returned = part
         elif content_type == "text/plain" and first_text is None:
             first_text = part
+        elif content_type == "text/html" and first_html is None:
+            first_html = part
+    # The report's own words: its text, else its HTML (read as text by _scanned_text).
+    first_text = first_text or first_html
     referenced = tuple(_MESSAGE_ID.findall(f"{mail.in_reply_to} {mail.references}")[:MAX_IDS])
     if standard:
         if status_part is None:

@@ -3,11 +3,13 @@ server, and a report about it built from an eml/ fixture.
 
 A fixture's placeholders: {{TO}} (the email's recipient), {{ORIGINAL_ID}} (its
 Message-ID), {{RETURNED_MESSAGE}} (the message as the server received it),
-{{RETURNED_HEADERS}} (its header block) and {{RETURNED_HEADERS_QP}} (the same,
-quoted-printable, for a report that encodes it: RFC 6533 §6)."""
+{{RETURNED_HEADERS}} (its header block), {{RETURNED_HEADERS_QP}} (the same,
+quoted-printable, for a report that encodes it: RFC 6533 §6) and {{RETURNED_HEADERS_HTML}}
+(the same, escaped, for a report written in HTML)."""
 
 from __future__ import annotations
 
+import html
 import quopri
 
 from mutualis.jobs import run_pending
@@ -51,6 +53,9 @@ def report(name: str, email: OutboundEmail, returned: bytes, *, original_id: str
         "RETURNED_MESSAGE": returned,
         "RETURNED_HEADERS": headers,
         "RETURNED_HEADERS_QP": quopri.encodestring(headers),
+        "RETURNED_HEADERS_HTML": html.escape(headers.decode("ascii", "surrogateescape")).encode(
+            "ascii", "surrogateescape"
+        ),
     }
     raw = (EML / name).read_bytes()
     for key, value in values.items():
