@@ -165,6 +165,28 @@ def test_the_ticket_list_exports_nothing_for_two_views_at_once(
     assert "Caméra de Nanterre" in page
 
 
+def test_the_ticket_list_exports_nothing_for_a_tab_the_person_does_not_have(
+    cast: Cast, desk: Desk, nanterre_ticket: Ticket, as_user
+) -> None:
+    """An elected official declares nothing: `?view=mine` showed and exported the whole
+    member's tickets, a file that would pass for "declared by me"."""
+    broken_screen(cast, desk)
+    page = as_user(cast.bob).get("/tickets/", {"view": "mine", "export": "csv"}).content.decode()
+    assert "Cet onglet n’est pas l’un des vôtres : l’onglet « Tout mon adhérent » est affiché." in page
+    client = in_english(as_user, cast.bob)
+    for fmt in ("csv", "xlsx"):
+        page = refused_page(
+            client.get("/tickets/", {"view": "mine", "export": fmt}), field=None, absent=["Nanterre"]
+        )
+        assert "This tab is not one of yours: the tab “All of my member” is shown." in page
+    # His own member's tickets are shown, and a tab he has exports them.
+    page = client.get("/tickets/", {"view": "mine"}).content.decode()
+    assert "Écran fissuré" in page
+    assert "Nanterre" not in page
+    rows = csv_rows(client.get("/tickets/", {"view": "member", "export": "csv"}))
+    assert [r[1] for r in rows[1:]] == ["Écran fissuré"]
+
+
 def test_satisfaction_results_export_nothing_for_another_operators_team(
     cast: Cast, desk: Desk, elsewhere: tuple[Member, Team], as_user
 ) -> None:

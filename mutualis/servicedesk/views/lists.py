@@ -36,6 +36,15 @@ def ticket_list(request: ScopedRequest) -> HttpResponse:
     form = TicketFilterForm(scope, request.GET or None)
     default = default_view(scope)
     view = chosen_tab(request, form, "view", default=default, shown=dict(views)[default])
+    if view and view not in dict(views):
+        # A tab this person does not have ("mine" for an elected official, who declares
+        # nothing; a link from someone else): said like a filter's wrong value, so that an
+        # export of the default tab is not taken for that one's.
+        form.add_error(
+            None,
+            _("This tab is not one of yours: the tab “%(shown)s” is shown.")
+            % {"shown": dict(views)[default]},
+        )
     if view not in dict(views):
         view = default
     tickets = filter_tickets(tickets_for(scope, view), form.filters() if request.GET else {}, scope=scope)
