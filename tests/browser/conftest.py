@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -38,13 +39,27 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+OpenPage = Callable[..., Page]
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def open_page(browser: Browser) -> OpenPage:
+    """A page in a context of its own, French, 10 s for each step: `open_page(viewport=PHONE,
+    is_mobile=True, java_script_enabled=False)` takes `new_context`'s arguments. Its
+    context is closed after the test (`_live_server_quiet_before_flush`)."""
+
+    def opened(**options: Any) -> Page:
+        page = browser.new_context(**{"locale": "fr-FR", **options}).new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    return opened
+
+
+@pytest.fixture
+def page(open_page: OpenPage) -> Page:
+    return open_page()
 
 
 def _request_threads() -> list[threading.Thread]:

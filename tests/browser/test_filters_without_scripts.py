@@ -7,9 +7,10 @@ a phone where scripts run draws it folded from the first paint (test_filters_lay
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from mutualis.servicedesk.models import Ticket
+from tests.browser.conftest import OpenPage
 from tests.browser.test_filters_layout_shift import PAGES, who
 from tests.browser.test_servicedesk import log_in
 from tests.browser.test_ticket_lists_phone import DESKTOP, PHONE, tickets  # noqa: F401 (fixture)
@@ -19,12 +20,8 @@ from tests.servicedesk.conftest import desk as service_desk  # noqa: F401 (fixtu
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def without_scripts(browser: Browser, live_server, cast: Cast, path: str, size: dict[str, int]) -> Page:
-    context = browser.new_context(
-        locale="fr-FR", viewport=size, is_mobile=size["width"] < 768, java_script_enabled=False
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+def without_scripts(open_page: OpenPage, live_server, cast: Cast, path: str, size: dict[str, int]) -> Page:
+    page = open_page(viewport=size, is_mobile=size["width"] < 768, java_script_enabled=False)
     log_in(page, live_server.url, who(cast, path))
     response = page.goto(live_server.url + path)
     assert response is not None, path
@@ -51,12 +48,12 @@ def folds_and_unfolds(page: Page) -> None:
 @pytest.mark.parametrize("path", PAGES)
 def test_without_scripts_the_filter_box_is_open_on_a_desktop_and_its_summary_folds_it(
     live_server,
-    browser: Browser,
+    open_page: OpenPage,
     cast: Cast,
     tickets: list[Ticket],  # noqa: F811
     path: str,
 ) -> None:
-    page = without_scripts(browser, live_server, cast, path, DESKTOP)
+    page = without_scripts(open_page, live_server, cast, path, DESKTOP)
     folds_and_unfolds(page)
     # From the keyboard too.
     box = page.locator("details#filters")
@@ -65,17 +62,15 @@ def test_without_scripts_the_filter_box_is_open_on_a_desktop_and_its_summary_fol
     expect(box.locator("form.filters")).to_be_hidden()
     page.keyboard.press("Enter")
     expect(box.locator("form.filters")).to_be_visible()
-    page.context.close()
 
 
 def test_without_scripts_a_phone_gets_the_same_plain_disclosure(
     live_server,
-    browser: Browser,
+    open_page: OpenPage,
     cast: Cast,
     tickets: list[Ticket],  # noqa: F811
 ) -> None:
     """Open too (no script folds it; the style sheet cannot fold it for the phone alone
     without showing it folded while it says open), its summary folds it."""
-    page = without_scripts(browser, live_server, cast, "/desk/", PHONE)
+    page = without_scripts(open_page, live_server, cast, "/desk/", PHONE)
     folds_and_unfolds(page)
-    page.context.close()

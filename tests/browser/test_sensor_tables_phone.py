@@ -14,14 +14,13 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser
 
 from mutualis.datahub.demo.sensors import SENSOR_KINDS
 from mutualis.datahub.smart_data_models import Kind, SdmAttribute, SdmType
 from mutualis.datahub.tenancy import tenant_for_member
 from mutualis.datahub.territory.labels import code_label
+from tests.browser.conftest import PHONE, OpenPage
 from tests.browser.test_roles import log_in
-from tests.browser.test_ticket_lists_phone import PHONE
 from tests.conftest import Cast
 from tests.datahub.territory_support import make_sensor, record
 
@@ -100,11 +99,9 @@ def sensors(cast: Cast) -> dict[str, int]:
 
 
 def test_every_sensor_kinds_tables_fit_a_phone(
-    live_server, browser: Browser, cast: Cast, sensors: dict[str, int]
+    live_server, open_page: OpenPage, cast: Cast, sensors: dict[str, int]
 ) -> None:
-    context = browser.new_context(locale="fr-FR", viewport=PHONE, is_mobile=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = open_page(viewport=PHONE, is_mobile=True)
     log_in(page, live_server.url, cast.bob.email)
     problems = {}
     for name, pk in sensors.items():
@@ -118,20 +115,16 @@ def test_every_sensor_kinds_tables_fit_a_phone(
         wrong = [t for t in tables if t["past"] > 0 or t["page"] > 0 or t["smallest"] < SMALLEST_FONT]
         if wrong:
             problems[name] = wrong
-    context.close()
     assert problems == {}
 
 
 def test_another_members_user_does_not_see_the_sensors(
-    live_server, browser: Browser, cast: Cast, sensors: dict[str, int]
+    live_server, open_page: OpenPage, cast: Cast, sensors: dict[str, int]
 ) -> None:
-    context = browser.new_context(locale="fr-FR", viewport=PHONE, is_mobile=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = open_page(viewport=PHONE, is_mobile=True)
     log_in(page, live_server.url, cast.charlie.email)
     for name, pk in sensors.items():
         response = page.goto(f"{live_server.url}/territory/sensor/{pk}/")
         assert response is not None
         assert response.status == 404, name
         assert "Dernières mesures" not in page.content()
-    context.close()
