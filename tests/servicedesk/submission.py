@@ -7,6 +7,7 @@ that they fail when a box is not in the form its buttons submit.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -85,3 +86,13 @@ def submission(page: str, button: str, typed: dict[str, Any] | None = None) -> t
         elif kind not in ("checkbox", "radio") or "checked" in control.attrs:
             data[name] = typed.get(name, control.attrs.get("value", ""))
     return clicked.attrs.get("formaction") or form.get("action", ""), data
+
+
+def textarea_text(page: str, name: str) -> str:
+    """The text of the page's textarea `name` as a browser shows and posts it: unescaped,
+    the line break that may follow the start tag dropped (HTML's parsing rules), line
+    breaks as "\n"."""
+    start = page.index(f'name="{name}"')
+    opened = page.index(">", start) + 1
+    text = html.unescape(page[opened : page.index("</textarea>", opened)]).removeprefix("\n")
+    return text.replace("\r\n", "\n")

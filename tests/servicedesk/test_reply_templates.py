@@ -20,6 +20,7 @@ from tests.conftest import Cast
 from .conftest import Desk
 from .factories import ReplyTemplateFactory, TeamFactory
 from .pages import broken_screen, in_english
+from .submission import textarea_text
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +37,6 @@ def _page(client, ticket: Ticket, query: str = "") -> str:  # type: ignore[no-un
     response = client.get(f"/tickets/{ticket.number}/{query}")
     assert response.status_code == 200
     return response.content.decode()
-
-
-def _box(page: str, name: str) -> str:
-    """The text of the page's textarea `name`, unescaped."""
-    start = page.index(f'name="{name}"')
-    opened = page.index(">", start) + 1
-    return html.unescape(page[opened : page.index("</textarea>", opened)]).strip("\n")
 
 
 def test_placeholders_are_filled_with_the_tickets_details(cast: Cast, desk: Desk, ticket: Ticket) -> None:
@@ -154,7 +148,9 @@ def test_staff_get_active_templates_of_everyone_and_their_teams_first(
     for bad in ("abc", "", "-1", "99999999999999999999"):
         assert client.get(f"/tickets/{ticket.number}/?reply_template={bad}").status_code == 404
     assert client.get(f"/tickets/{ticket.number}/?reply_template={everyone.pk}&into=x").status_code == 404
-    assert _box(_page(client, ticket, f"?reply_template={ours.pk}"), "reply-body").startswith("Bonjour ")
+    assert textarea_text(_page(client, ticket, f"?reply_template={ours.pk}"), "reply-body").startswith(
+        "Bonjour "
+    )
 
 
 def test_choosing_a_template_without_script_fills_the_box_and_sends_nothing(
@@ -164,16 +160,16 @@ def test_choosing_a_template_without_script_fills_the_box_and_sends_nothing(
     client = in_english(as_user, desk.tess)
     page = _page(client, ticket, f"?reply_template={template.pk}")
     filled = fill(EVERY_PLACEHOLDER, ticket=ticket, agent=desk.tess)
-    assert _box(page, "reply-body") == filled
-    assert _box(page, "note-body") == ""
+    assert textarea_text(page, "reply-body") == filled
+    assert textarea_text(page, "note-body") == ""
     assert "“Accusé” is in the public reply box: read it over, then send it." in page
     assert "autofocus" in page[page.index('name="reply-body"') - 200 : page.index('name="reply-body"') + 200]
     assert not Comment.objects.exists()
     # Into the internal note instead; then sent as a note, as without a template.
     page = _page(client, ticket, f"?reply_template={template.pk}&into=note")
-    assert _box(page, "note-body") == filled
-    assert _box(page, "reply-body") == ""
-    response = client.post(f"/tickets/{ticket.number}/note/", {"note-body": _box(page, "note-body")})
+    assert textarea_text(page, "note-body") == filled
+    assert textarea_text(page, "reply-body") == ""
+    response = client.post(f"/tickets/{ticket.number}/note/", {"note-body": textarea_text(page, "note-body")})
     assert response.status_code == 302
     assert Comment.objects.get().internal
     assert Comment.objects.get().body == filled
@@ -192,9 +188,9 @@ def test_a_closed_request_offers_templates_for_the_note_only(
     assert 'name="insert_template" value="note"' in page
     assert 'name="insert_template" value="reply"' not in page
     assert client.get(f"/tickets/{ticket.number}/?reply_template={template.pk}").status_code == 404
-    assert _box(_page(client, ticket, f"?reply_template={template.pk}&into=note"), "note-body").startswith(
-        "Bonjour"
-    )
+    assert textarea_text(
+        _page(client, ticket, f"?reply_template={template.pk}&into=note"), "note-body"
+    ).startswith("Bonjour")
 
 
 def test_a_members_user_gets_no_template_and_the_query_does_nothing(
@@ -215,7 +211,7 @@ def test_a_members_user_gets_no_template_and_the_query_does_nothing(
         assert 'name="note-template"' not in page
         assert "Prise en compte" not in page
         assert "Texte interne" not in page
-        assert _box(page, "reply-body") == ""
+        assert textarea_text(page, "reply-body") == ""
     # The member outside the ticket still gets the ticket's 404, template or not.
     outsider = as_user(cast.charlie)
     assert outsider.get(f"/tickets/{ticket.number}/?reply_template={template.pk}").status_code == 404

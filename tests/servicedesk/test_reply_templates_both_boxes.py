@@ -21,7 +21,7 @@ from tests.conftest import Cast
 from .conftest import Desk
 from .factories import ReplyTemplateFactory
 from .pages import broken_screen, in_english, photo
-from .submission import submission
+from .submission import submission, textarea_text
 
 pytestmark = pytest.mark.django_db
 
@@ -44,14 +44,6 @@ def _page(client: Client, ticket: Ticket) -> str:
     response = client.get(f"/tickets/{ticket.number}/")
     assert response.status_code == 200
     return response.content.decode()
-
-
-def _box(page: str, name: str) -> str:
-    """The text of the page's textarea `name`, unescaped, line breaks as a browser posts."""
-    start = page.index(f'name="{name}"')
-    opened = page.index(">", start) + 1
-    text = html.unescape(page[opened : page.index("</textarea>", opened)]).removeprefix("\n")
-    return text.replace("\r\n", "\n")
 
 
 def _press(client: Client, page: str, button: str, typed: dict[str, object]):  # type: ignore[no-untyped-def]
@@ -84,8 +76,8 @@ def test_both_boxes_come_back_when_a_template_goes_into_either(
     assert response.status_code == 200
     page = response.content.decode()
     plain = typed[f"{into}-body"].replace("\r\n", "\n")
-    assert _box(page, f"{into}-body") == f"{plain}\n\n{filled}"
-    assert _box(page, f"{other}-body") == typed[f"{other}-body"].replace("\r\n", "\n")
+    assert textarea_text(page, f"{into}-body") == f"{plain}\n\n{filled}"
+    assert textarea_text(page, f"{other}-body") == typed[f"{other}-body"].replace("\r\n", "\n")
     assert f"“Numéro de série” {said}" in html.unescape(page)
     # The cursor goes to the box the template went into, not to the other.
     for box, focused in ((into, True), (other, False)):
@@ -97,8 +89,8 @@ def test_both_boxes_come_back_when_a_template_goes_into_either(
 
     # And again from the page that came back: nothing is lost on the way.
     again = _press(tess, page, "Insert into the note", {"note-template": template.pk}).content.decode()
-    assert _box(again, "reply-body") == _box(page, "reply-body")
-    assert _box(again, "note-body") == f"{_box(page, 'note-body')}\n\n{filled}"
+    assert textarea_text(again, "reply-body") == textarea_text(page, "reply-body")
+    assert textarea_text(again, "note-body") == f"{textarea_text(page, 'note-body')}\n\n{filled}"
 
 
 def test_files_chosen_in_either_box_are_asked_again_at_their_own_file_box(
@@ -142,11 +134,11 @@ def test_a_refused_send_keeps_the_other_box(cast: Cast, ticket: Ticket, tess: Cl
     response = _press(tess, _page(tess, ticket), "Send", {"reply-body": "  ", "note-body": NOTE})
     assert response.status_code == 400
     page = response.content.decode()
-    assert _box(page, "note-body") == NOTE
+    assert textarea_text(page, "note-body") == NOTE
     assert "Write a message." in page
     response = _press(tess, _page(tess, ticket), "Add the note", {"reply-body": REPLY, "note-body": ""})
     assert response.status_code == 400
-    assert _box(response.content.decode(), "reply-body") == REPLY.replace("\r\n", "\n")
+    assert textarea_text(response.content.decode(), "reply-body") == REPLY.replace("\r\n", "\n")
     assert not Comment.objects.exists()
 
 

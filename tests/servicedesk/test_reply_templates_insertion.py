@@ -20,6 +20,7 @@ from tests.conftest import Cast
 from .conftest import Desk
 from .factories import ReplyTemplateFactory, TeamFactory
 from .pages import broken_screen, in_english
+from .submission import textarea_text
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +31,6 @@ BODY = "Pouvez-vous envoyer le numéro de série (demande n° {numéro}) ?"
 @pytest.fixture
 def ticket(cast: Cast, desk: Desk) -> Ticket:
     return broken_screen(cast, desk)
-
-
-def _box(page: str, name: str) -> str:
-    """The text of the page's textarea `name`, unescaped."""
-    start = page.index(f'name="{name}"')
-    opened = page.index(">", start) + 1
-    return html.unescape(page[opened : page.index("</textarea>", opened)]).strip("\n")
 
 
 def _nothing_happened(ticket: Ticket) -> None:
@@ -66,8 +60,8 @@ def test_inserting_without_script_keeps_what_was_typed_and_sends_nothing(
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert _box(page, "reply-body") == f"{TYPED}\n\n{filled}".replace("\r\n", "\n")
-    assert _box(page, "note-body") == ""
+    assert textarea_text(page, "reply-body") == f"{TYPED}\n\n{filled}".replace("\r\n", "\n")
+    assert textarea_text(page, "note-body") == ""
     assert "“Numéro de série” is in the public reply box: read it over, then send it." in html.unescape(page)
     focused = page[page.index('name="reply-body"') - 200 : page.index('name="reply-body"') + 200]
     assert "autofocus" in focused
@@ -86,8 +80,8 @@ def test_inserting_without_script_keeps_what_was_typed_and_sends_nothing(
     )
     assert response.status_code == 200
     page = html.unescape(response.content.decode())
-    assert _box(page, "note-body") == f"Vu au téléphone.\n\n{filled}"
-    assert _box(page, "reply-body") == ""
+    assert textarea_text(page, "note-body") == f"Vu au téléphone.\n\n{filled}"
+    assert textarea_text(page, "reply-body") == ""
     assert "“Numéro de série” is in the internal note box: read it over, then add the note." in page
     assert "Choose the file “ecran.png” again: the page shown again cannot keep it." in page
     _nothing_happened(ticket)
@@ -98,7 +92,7 @@ def test_inserting_without_script_keeps_what_was_typed_and_sends_nothing(
         f"/tickets/{ticket.number}/note/",
         {"note-body": "  ", "note-template": template.pk, "insert_template": "note"},
     ).content.decode()
-    assert _box(page, "note-body") == filled
+    assert textarea_text(page, "note-body") == filled
     assert client.post(f"/tickets/{ticket.number}/note/", {"note-body": filled}).status_code == 302
     assert Comment.objects.get().internal
 
@@ -131,7 +125,7 @@ def test_an_insertion_is_a_post_like_any_other_for_csrf(cast: Cast, desk: Desk, 
         f"/tickets/{ticket.number}/reply/", {**data, "csrfmiddlewaretoken": token.group(1)}
     )
     assert response.status_code == 200
-    assert _box(response.content.decode(), "reply-body").startswith("Bonjour,")
+    assert textarea_text(response.content.decode(), "reply-body").startswith("Bonjour,")
     _nothing_happened(ticket)
 
 
@@ -168,5 +162,5 @@ def test_a_template_not_offered_or_a_person_without_templates_gets_a_404(
     assert olivia.post(f"/tickets/{ticket.number}/reply/", data).status_code == 404
     note = {"note-body": "", "note-template": offered.pk, "insert_template": "note"}
     page = olivia.post(f"/tickets/{ticket.number}/note/", note).content.decode()
-    assert _box(page, "note-body") == f"Texte interne {ticket.number}"
+    assert textarea_text(page, "note-body") == f"Texte interne {ticket.number}"
     assert not Comment.objects.exists()
