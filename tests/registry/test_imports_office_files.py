@@ -277,8 +277,11 @@ def test_the_sites_list_exported_imports_back_unchanged(cast: Cast, as_user, lan
 
 
 def test_two_members_of_the_same_name_are_told_apart_by_siren(cast: Cast, english: None) -> None:
-    MemberFactory(operator=cast.operator, establishment=True, name="Collège Jean Mermoz", siren="190000001")
+    # Created in the other order than they are said: the message lists them by SIREN, the
+    # same on every run (the members were read in no set order, and PostgreSQL once
+    # returned them swapped).
     MemberFactory(operator=cast.operator, establishment=True, name="Collège Jean Mermoz", siren="190000002")
+    MemberFactory(operator=cast.operator, establishment=True, name="Collège Jean Mermoz", siren="190000001")
     data = csv_bytes(
         ("inventory_tag", "member", "site", "type"), [("T1", "Collège Jean Mermoz", "HDV", "tablette")]
     )

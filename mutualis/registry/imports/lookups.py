@@ -43,8 +43,12 @@ class MemberIndex:
         self._by_key: dict[str, Member] = {}
         self._territories: dict[int, dict[str, str]] = {}
         self._by_name: dict[str, list[Member]] = {}
+        # In a stable order: a key two members share goes to the first (setdefault below),
+        # and the same file must check the same way on every run and database.
         members = list(
-            Member.objects.filter(operator=operator).select_related("commune", "departement", "epci")
+            Member.objects.filter(operator=operator)
+            .select_related("commune", "departement", "epci")
+            .order_by("pk")
         )
         self.by_id = {m.pk: m for m in members}
         for member in members:
@@ -74,7 +78,11 @@ class MemberIndex:
                 _(
                     "%(count)s members are named “%(value)s” (SIREN %(sirens)s): write the SIREN of the one meant."
                 )
-                % {"count": len(named), "value": text, "sirens": ", ".join(m.siren or "?" for m in named)}
+                % {
+                    "count": len(named),
+                    "value": text,
+                    "sirens": ", ".join(sorted(m.siren or "?" for m in named)),
+                }
             )
         raise CellError(
             _("No member of %(operator)s has the SIREN or INSEE code “%(value)s”.")
