@@ -252,10 +252,14 @@ class FilesField(forms.Field):
         return check_uploads(uploads, max_bytes=self.max_bytes, max_count=self.max_count)
 
 
-def _quoted_names(uploads: list[UploadedFile]) -> tuple[str, int]:
-    """The names of the files chosen, quoted and joined for a sentence, and how many."""
-    names = [clean_name(upload.name or "") for upload in uploads if upload]
-    return ", ".join(gettext("“%(name)s”") % {"name": name} for name in names), len(names)
+def chosen_names(uploads: list[UploadedFile]) -> list[str]:
+    """The names of the files chosen in a file box, as they would be kept."""
+    return [clean_name(upload.name or "") for upload in uploads if upload]
+
+
+def _quoted(names: list[str]) -> str:
+    """File names, quoted and joined for a sentence."""
+    return ", ".join(gettext("“%(name)s”") % {"name": name} for name in names)
 
 
 def ask_files_again(form: forms.Form, field: str = "files") -> None:
@@ -265,30 +269,51 @@ def ask_files_again(form: forms.Form, field: str = "files") -> None:
     message there."""
     if field in form.errors:
         return
-    quoted, count = _quoted_names(form.files.getlist(form.add_prefix(field)))
-    if count:
+    names = chosen_names(form.files.getlist(form.add_prefix(field)))
+    if names:
         message = ngettext(
             "Choose the file %(names)s again: a form sent back to be corrected cannot keep it.",
             "Choose the files %(names)s again: a form sent back to be corrected cannot keep them.",
-            count,
-        ) % {"names": quoted}
+            len(names),
+        ) % {"names": _quoted(names)}
         form.add_error(field, ValidationError(message, code="choose_again"))
 
 
-def say_files_not_kept(form: forms.Form, uploads: list[UploadedFile], field: str = "files") -> None:
+def say_files_not_kept(
+    form: forms.Form, names: list[str], field: str = "files", *, other_sent: bool = False
+) -> None:
     """A page shown again with nothing sent (a template inserted, or the other box's send
-    refused) cannot keep the files chosen in `form`'s file box either. Say so at that box,
-    first in the hint it is described by, naming them to be chosen again: a hint, not an
-    error, as nothing was refused (WCAG 3.3.2)."""
-    quoted, count = _quoted_names(uploads)
-    if count:
+    refused), or the page that follows the other box's send (`other_sent`: the reply sent,
+    the note not added, or the other way round), cannot keep the files chosen in `form`'s
+    file box either. Say so at that box, first in the hint it is described by, naming them
+    to be chosen again: a hint, not an error, as nothing was refused (WCAG 3.3.2)."""
+    if not names:
+        return
+    count, quoted = len(names), _quoted(names)
+    if not other_sent:
         message = ngettext(
             "Choose the file %(names)s again: the page shown again cannot keep it.",
             "Choose the files %(names)s again: the page shown again cannot keep them.",
             count,
-        ) % {"names": quoted}
-        box = form.fields[field]
-        box.help_text = format_html("<strong>{}</strong> {}", message, box.help_text)
+        )
+    elif form.prefix == NoteForm.prefix:
+        message = ngettext(
+            "Choose the file %(names)s again for the note: only the reply was sent, "
+            "and the page that follows cannot keep it.",
+            "Choose the files %(names)s again for the note: only the reply was sent, "
+            "and the page that follows cannot keep them.",
+            count,
+        )
+    else:
+        message = ngettext(
+            "Choose the file %(names)s again for the reply: only the note was added, "
+            "and the page that follows cannot keep it.",
+            "Choose the files %(names)s again for the reply: only the note was added, "
+            "and the page that follows cannot keep them.",
+            count,
+        )
+    box = form.fields[field]
+    box.help_text = format_html("<strong>{}</strong> {}", message % {"names": quoted}, box.help_text)
 
 
 def _files_field(operator_id: int, label: Any) -> FilesField:

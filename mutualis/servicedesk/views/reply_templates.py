@@ -58,11 +58,17 @@ class TemplatePicker:
 
 
 def template_picker(
-    request: ScopedRequest, ticket: Ticket, *, reply_box: bool, inserting: str | None = None
+    request: ScopedRequest,
+    ticket: Ticket,
+    *,
+    reply_box: bool,
+    typed: dict[str, str],
+    inserting: str | None = None,
 ) -> TemplatePicker | None:
     """The templates offered to the staff member on `ticket`'s page (None when there is
     none), and the one asked for: by the insert button beside the `inserting` box (a POST
-    of that box's list, `choice_name`), else by `?reply_template=`. An id that is not among
+    of that box's list, `choice_name`), else by `?reply_template=`; its text goes after what
+    its box holds (`typed`, {box: text}). An id that is not among
     those offered (another operator's, another team's, inactive, or none at all), or a box
     the page does not have, is a 404, like any row the person may not see."""
     offered = list(ReplyTemplate.objects.offered_to(request.user).visible_to(request.scope))
@@ -98,8 +104,7 @@ def template_picker(
         if chosen is None or into not in picker.targets:
             raise Http404
         picker.chosen, picker.into = chosen, into
-        typed = request.POST.get(f"{into}-body", "") if inserting is not None else ""
-        picker.prefill[into] = after(typed, picker.texts[chosen.pk])
+        picker.prefill[into] = after(typed.get(into, ""), picker.texts[chosen.pk])
     return picker
 
 

@@ -43,7 +43,8 @@ from ..permissions import can_handle
 from ..services.handling import MERGEABLE_STATES
 from .common import error_text, visible_ticket
 from .reply_templates import INSERT, NOTE
-from .ticket import ticket_page, to_ticket
+from .ticket import takes_replies, ticket_page, to_ticket
+from .unsent import keep_other_box
 
 # An action returns the message saying what was done, or a page to show instead.
 Action = Callable[[ScopedRequest, Ticket], "str | HttpResponse"]
@@ -197,4 +198,6 @@ def note(request: ScopedRequest, ticket: Ticket) -> str | HttpResponse:
     services.add_note(
         ticket=ticket, body=form.cleaned_data["body"], by=request.user, files=form.cleaned_data["files"]
     )
-    return _("Internal note added to n° %(number)s.") % {"number": ticket.number}
+    kept = keep_other_box(request, ticket, sent=NOTE, other_shown=takes_replies(request.scope, ticket))
+    done = _("Internal note added to n° %(number)s.") % {"number": ticket.number}
+    return " ".join(filter(None, [done, kept]))

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mutualis.people.tenancy import ScopedRequest
+from mutualis.people.tenancy import Scope, ScopedRequest
 from mutualis.web.decorators import member_area
 
 from .. import services
@@ -29,6 +29,7 @@ from ..forms import (
     RouteForm,
     TransitionForm,
     ask_files_again,
+    chosen_names,
     say_files_not_kept,
 )
 from ..models import Ticket, TicketState
@@ -41,11 +42,13 @@ from .common import error_text, visible_ticket
 from .reply_templates import INSERT, NOTE, REPLY, template_picker
 from .service_level import service_level
 from .timeline import lines
+from .unsent import Unsent, keep_other_box, take_kept
 
 # The reply's and the note's boxes are one form of the page, which each of their controls
 # names (`form=`, ticket_detail.html), each box's buttons posting it to that box's view: a
 # page shown again (a template inserted, a send refused) keeps what was typed in both boxes,
-# not only in the one whose button was pressed. Each view reads its own box only.
+# not only in the one whose button was pressed. Each view reads its own box only; once it
+# has sent it, the page that follows its redirect shows the other box's text back (unsent.py).
 WRITING_FORM = "ticket-writing"
 
 
@@ -56,23 +59,30 @@ def ticket_page(
     `inserting` into the reply or the note, with what was typed in both and a template."""
     scope = request.scope
     staff = scope.is_operator_staff
-    replying = can_reply(scope) and ticket.state not in FINAL_STATES
+    replying = takes_replies(scope, ticket)
+    shown = [box for box, has in ((REPLY, replying), (NOTE, can_handle(scope))) if has]
+    # What each box holds: what it was posted with (the page shown again), or, on the page
+    # that follows the other box's send, what it held then.
+    kept = take_kept(request, ticket, shown=shown) if request.method == "GET" else {}
+    texts = {box: request.POST[f"{box}-body"] for box in shown if f"{box}-body" in request.POST}
+    texts.update({box: unsent.text for box, unsent in kept.items()})
     # Reply templates are the operator's, for its staff handling the ticket: a member's user
     # gets no list, and their `?reply_template=` is not even read; nothing is offered to
     # insert, so their insert button is a 404, as an id not offered is.
     if can_handle(scope):
-        picker = template_picker(request, ticket, reply_box=replying, inserting=inserting)
+        picker = template_picker(request, ticket, reply_box=replying, typed=texts, inserting=inserting)
     elif inserting is not None:
         raise Http404
     else:
         picker = None
-    texts = {box: request.POST[f"{box}-body"] for box in (REPLY, NOTE) if f"{box}-body" in request.POST}
     focus = None
     if picker is not None and picker.chosen is not None:
         texts.update(picker.prefill)
         focus = picker.into
     reply_form = forms_.get(REPLY) or (
-        _shown_again(ReplyForm(ticket), request, text=texts.get(REPLY), focus=focus == REPLY)
+        _shown_again(
+            ReplyForm(ticket), request, text=texts.get(REPLY), focus=focus == REPLY, kept=kept.get(REPLY)
+        )
         if replying
         else None
     )
@@ -97,7 +107,7 @@ def ticket_page(
     }
     if can_handle(scope):
         note_form = forms_.get(NOTE) or _shown_again(
-            NoteForm(ticket), request, text=texts.get(NOTE), focus=focus == NOTE
+            NoteForm(ticket), request, text=texts.get(NOTE), focus=focus == NOTE, kept=kept.get(NOTE)
         )
         context.update(_staff_panel(request, ticket, forms_), note_form=note_form)
     for box in (context["reply_form"], context.get("note_form")):
@@ -110,16 +120,26 @@ def ticket_page(
     )
 
 
-def _shown_again(form: ReplyForm, request: ScopedRequest, *, text: str | None, focus: bool) -> ReplyForm:
+def _shown_again(
+    form: ReplyForm, request: ScopedRequest, *, text: str | None, focus: bool, kept: Unsent | None
+) -> ReplyForm:
     """`form` with the text its box shows (what was typed there, a template after it), the
     cursor there to read a template over, and the files its box was posted with (a template
-    inserted, the other box's send refused) asked for again."""
+    inserted, the other box's send refused) or `kept` with (the other box sent) asked for
+    again."""
     if text is not None:
         form.initial["body"] = text
     if focus:
         form.fields["body"].widget.attrs["autofocus"] = True
-    say_files_not_kept(form, request.FILES.getlist(form.add_prefix("files")))
+    say_files_not_kept(form, chosen_names(request.FILES.getlist(form.add_prefix("files"))))
+    if kept is not None:
+        say_files_not_kept(form, kept.files, other_sent=True)
     return form
+
+
+def takes_replies(scope: Scope, ticket: Ticket) -> bool:
+    """Whether the page has the reply's box: the person may reply, the ticket takes replies."""
+    return can_reply(scope) and ticket.state not in FINAL_STATES
 
 
 def _staff_panel(request: ScopedRequest, ticket: Ticket, bound: dict[str, forms.Form]) -> dict[str, Any]:
@@ -174,7 +194,8 @@ def reply(request: ScopedRequest, number: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(request, _("Your reply is sent."))
+            kept = keep_other_box(request, ticket, sent=REPLY, other_shown=can_handle(scope))
+            messages.success(request, " ".join(filter(None, [_("Your reply is sent."), kept])))
             return to_ticket(ticket, "timeline")
     ask_files_again(form)
     return ticket_page(request, ticket, reply=form)
