@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from mutualis.people.models import Role
 from mutualis.registry.models import ImportBatch, ImportStatus, Site
+from tests.browser.conftest import OpenPage
 from tests.browser.test_accessibility import violations
 from tests.browser.test_roles import log_in
 from tests.conftest import Cast
@@ -25,13 +26,6 @@ WIDTHS = [1280, 390]
 @pytest.fixture(autouse=True)
 def _files(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def phone_or_desktop(browser: Browser, width: int) -> Page:
-    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
 
 
 def focused(page: Page) -> str:
@@ -52,7 +46,7 @@ def no_sideways_scroll(page: Page) -> bool:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_file_checked_then_imported_with_the_keyboard(
-    live_server, browser: Browser, cast: Cast, tmp_path: Path, width: int
+    live_server, open_page: OpenPage, cast: Cast, tmp_path: Path, width: int
 ) -> None:
     reference_lists()
     bad = tmp_path / "sites-with-a-mistake.csv"
@@ -61,7 +55,7 @@ def test_a_file_checked_then_imported_with_the_keyboard(
     )
     good = tmp_path / "sites.csv"
     good.write_bytes(csv_bytes(SITE_HEADER, [("78646", "mairie", "Annexe", "ANX", "78000", "78646")]))
-    page = phone_or_desktop(browser, width)
+    page = open_page(viewport={"width": width, "height": 900})
     log_in(page, live_server.url, cast.adam.email)
     page.goto(f"{live_server.url}/imports/new/")
     assert violations(page) == []
@@ -137,7 +131,7 @@ def test_checking_says_it_is_working_and_a_second_press_sends_nothing(
 
 
 def test_a_long_contact_address_does_not_widen_the_site_page_on_a_phone(
-    live_server, browser: Browser, cast: Cast
+    live_server, open_page: OpenPage, cast: Cast
 ) -> None:
     contact = MembershipFactory(
         member=cast.member_a,
@@ -146,14 +140,14 @@ def test_a_long_contact_address_does_not_widen_the_site_page_on_a_phone(
         user__email="gestionnaire.batiments.patrimoine@versailles.mutualis.example",
     )
     contact.sites.add(cast.site_a)
-    page = phone_or_desktop(browser, 390)
+    page = open_page(viewport={"width": 390, "height": 900})
     log_in(page, live_server.url, cast.olivia.email)
     page.goto(f"{live_server.url}/sites/{cast.site_a.pk}/")
     expect(page.get_by_role("link", name=contact.user.email)).to_be_visible()
     assert no_sideways_scroll(page)
     assert violations(page) == []
     # A user of another member: the same page is not found.
-    page = phone_or_desktop(browser, 390)
+    page = open_page(viewport={"width": 390, "height": 900})
     log_in(page, live_server.url, cast.charlie.email)
     response = page.goto(f"{live_server.url}/sites/{cast.site_a.pk}/")
     assert response is not None
@@ -162,7 +156,7 @@ def test_a_long_contact_address_does_not_widen_the_site_page_on_a_phone(
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_changes_an_update_makes_read_on_a_phone(
-    live_server, browser: Browser, cast: Cast, width: int
+    live_server, open_page: OpenPage, cast: Cast, width: int
 ) -> None:
     from mutualis.registry.imports import create_batch
 
@@ -175,7 +169,7 @@ def test_the_changes_an_update_makes_read_on_a_phone(
         [("78646", "mairie", "Hôtel de ville de Versailles, accueil du public", "HDV", "78000", "78646", "")],
     )
     batch = create_batch(operator=cast.operator, kind="sites", mode="update", file_name="s.csv", data=data)
-    page = phone_or_desktop(browser, width)
+    page = open_page(viewport={"width": width, "height": 900})
     log_in(page, live_server.url, cast.adam.email)
     page.goto(f"{live_server.url}/imports/{batch.pk}/")
     table = page.get_by_role("table", name="1 ligne à mettre à jour, par ligne du fichier")
