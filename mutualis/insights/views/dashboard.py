@@ -23,7 +23,7 @@ from mutualis.web.exports import export_request
 
 from ..figures import member_month, sentences
 from ..filters import InsightFilter
-from .dashboard_panels import PANELS, Context, PanelData, panels_for
+from .dashboard_panels import PANELS, Context, PanelData, dimensions_for, panels_for
 
 
 def _context(request: ScopedRequest, form: InsightFilter) -> Context:
@@ -32,9 +32,19 @@ def _context(request: ScopedRequest, form: InsightFilter) -> Context:
         values=form.values(),
         today=timezone.localdate(),
         now=timezone.now(),
-        by=request.GET.get("by", ""),
+        by=_chosen_dimension(request),
         query=form.query(),
     )
+
+
+def _chosen_dimension(request: ScopedRequest) -> str:
+    """The breakdown's dimension `?by=` asks for, when it is one of the person's; else ""
+    (the breakdown by category, which its title then says). Only a known code is written
+    back into the panels' links: any other text would be carried into them as it came."""
+    values = request.GET.getlist("by")
+    if len(values) != 1:
+        return ""
+    return values[0] if values[0] in dimensions_for(request.scope) else ""
 
 
 def _dashboard_page(request: ScopedRequest, form: InsightFilter, *, status: int = 200) -> HttpResponse:
