@@ -255,6 +255,15 @@ def test_a_members_people_open_only_the_communes_of_their_territory(
     assert SECRET not in response.content.decode()
 
 
+@pytest.mark.parametrize("who", ["bob", "olivia"])
+def test_a_commune_code_with_a_nul_is_a_404(cast: Cast, scene: Scene, as_user, who: str) -> None:
+    """No commune's code holds a NUL: PostgreSQL refused the query, a server error (probe
+    of the demo). It is a code like any other that names no commune."""
+    client = as_user(getattr(cast, who))
+    assert client.get("/territory/commune/78646%00/").status_code == 404
+    assert client.get("/territory/commune/%00/").status_code == 404
+
+
 def test_any_series_exports_as_xlsx_too(cast: Cast, scene: Scene, as_user) -> None:
     from openpyxl import load_workbook
 

@@ -63,6 +63,23 @@ def test_login_is_throttled_after_repeated_failures_even_with_the_right_password
     )
 
 
+@override_settings(LOGIN_THROTTLE_MAX_FAILURES=3)
+def test_an_email_holding_a_nul_is_refused_and_counts_for_the_account(client: Client) -> None:
+    """PostgreSQL refuses a NUL in a query: the login page said 500 to one typed in the
+    email (probe of the demo). It is a wrong login like another, and a NUL slipped into the
+    address does not give a stranger fresh guesses at the account."""
+    MembershipFactory(user__email="target@versailles.example")
+    for _ in range(3):
+        refused = client.post(
+            "/accounts/login/", {"email": "target@versailles\x00.example", "password": "guess-guess-guess"}
+        )
+        assert refused.status_code == 400
+    blocked = client.post(
+        "/accounts/login/", {"email": "target@versailles.example", "password": DEMO_PASSWORD}
+    )
+    assert blocked.status_code == 429
+
+
 @override_settings(LOGIN_THROTTLE_MAX_FAILURES=100, LOGIN_THROTTLE_MAX_FAILURES_PER_ADDRESS=4)
 def test_login_is_throttled_per_client_address_across_accounts(client: Client) -> None:
     for n in range(4):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mutualis.insights.charts import Chart
+from mutualis.lib.storable_text import is_storable
 from mutualis.lib.tabular import EXPORT_FORMATS, Column, export_response
 from mutualis.people.tenancy import ScopedRequest, get_visible_or_404
 from mutualis.registry.models import Commune, Member, MemberKind
@@ -227,6 +228,9 @@ def member(request: ScopedRequest, pk: int) -> HttpResponse:
 
 @member_area
 def commune(request: ScopedRequest, code: str) -> HttpResponse:
+    # No commune's code holds a NUL, which PostgreSQL refuses in a query (a 500).
+    if not is_storable(code):
+        raise Http404
     place = communes_visible(request.scope).filter(code=code).first()
     if place is None:
         raise Http404

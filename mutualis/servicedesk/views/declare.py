@@ -73,7 +73,8 @@ def _pick_site(request: ScopedRequest, sites: QuerySet[Site]) -> HttpResponse:
     total = sites.count()
     if total == 1:
         return redirect(f"{reverse('servicedesk:declare')}?site={sites.get().pk}")
-    query = request.GET.get("site_q", "").strip()[:100]
+    # A NUL is in no name, and PostgreSQL refuses it in a query (a 500): left out.
+    query = request.GET.get("site_q", "").replace("\x00", "").strip()[:100]
     shown = sites
     if query:
         shown = sites.filter(folded_contains("name", query) | folded_contains("member__name", query))
