@@ -18,3 +18,12 @@ def repeated_parameters(query: QueryDict, *, repeatable: Collection[str] = ()) -
     """The names `query` gives more than once (an empty value counts: `?a=1&a=`), with how
     many times, in the order of the query string; `repeatable` names those that may be."""
     return {name: len(values) for name, values in query.lists() if len(values) > 1 and name not in repeatable}
+
+
+def single_value(query: QueryDict, name: str, default: str = "") -> str | None:
+    """The value `query` gives `name` (`default` when it gives none), or None when it gives
+    several: `?table=rates&table=models` names no one table, and the last is not it."""
+    values = query.getlist(name)
+    if len(values) > 1:
+        return None
+    return values[0] if values else default

@@ -49,6 +49,8 @@ def test_the_sensor_pages_latest_readings_download_as_that_table(cast: Cast, as_
     # The series still downloads from its own link.
     series = _rows(client.get(f"/territory/sensor/{air.pk}/?period=24h&attr=pm25&export=csv"))
     assert len(series) == 1 + 24
+    # Two tables named at once are neither (the series was exported, as for a name it lacks).
+    assert client.get(f"/territory/sensor/{air.pk}/?export=csv&table=latest&table=x").status_code == 404
     # An outsider downloads neither.
     for url in (
         f"/territory/sensor/{air.pk}/?export=csv&table=latest",

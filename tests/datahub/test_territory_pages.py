@@ -171,6 +171,8 @@ def test_dashboard_tables_export_as_csv(cast: Cast, scene: Scene, as_user) -> No
     assert len(lines) == 2
     assert "Lampadaire de l'école" in lines[1]
     assert as_user(cast.alice).get("/territory/?export=csv&table=nothing").status_code == 404
+    # Two tables named at once are neither (the last one was exported, as if alone).
+    assert as_user(cast.alice).get("/territory/?export=csv&table=nothing&table=lights").status_code == 404
 
 
 def test_a_threshold_rule_draws_its_line_on_a_water_level_chart(cast: Cast, scene: Scene, as_user) -> None:

@@ -48,6 +48,8 @@ def test_key_figures_and_second_tables(client: Client, world: World, as_user) ->
     assert sum(int(r[1]) for r in filtered[1:]) == 3
     assert c.get("/insights/panel/volumes/", {"export": "csv", "table": "7"}).status_code == 404
     assert c.get("/insights/panel/volumes/", {"export": "csv", "table": "x"}).status_code == 404
+    # Two tables named at once are neither: the first chart was exported as if none was named.
+    assert c.get("/insights/panel/volumes/", {"export": "csv", "table": ["facts", "0"]}).status_code == 404
 
 
 @pytest.mark.parametrize("name", sorted(PANELS))

@@ -90,6 +90,8 @@ def test_exports_carry_the_numbers_of_the_tables(cast: Cast, as_user) -> None:  
     for table in ("assets", "models"):
         assert client.get(URL, query(fleet, export="csv", table=table)).status_code == 200
     assert client.get(URL, query(fleet, export="csv", table="nothing")).status_code == 404
+    # Two tables named at once are neither (the last one was exported, as if alone).
+    assert client.get(URL, query(fleet, export="csv", table=["nothing", "models"])).status_code == 404
 
 
 def test_outsiders_find_none_of_member_a(cast: Cast, as_user, client: Client) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from mutualis.insights.charts import line_chart, number
+from mutualis.lib.query_strings import single_value
 from mutualis.lib.tabular import EXPORT_FORMATS, Column, export_response
 from mutualis.people.tenancy import ScopedRequest
 
@@ -171,9 +172,10 @@ def sensor_page(request: ScopedRequest, sensor: Sensor, now: dt.datetime) -> Htt
     fmt = request.GET.get("export", "")
     if fmt in EXPORT_FORMATS:
         # The page offers two downloads: its table of latest readings, and the series.
-        if request.GET.get("table") == latest.name:
+        table = single_value(request.GET, "table")
+        if table == latest.name:
             columns, rows, title = latest.columns, latest.rows, f"{sensor.name} – {latest.title}"
-        elif chart is not None:
+        elif chart is not None and table is not None:
             title = chart.title
         else:
             raise Http404

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mutualis.insights.charts import Chart
+from mutualis.lib.query_strings import single_value
 from mutualis.lib.storable_text import is_storable
 from mutualis.lib.tabular import EXPORT_FORMATS, Column, export_response
 from mutualis.people.tenancy import ScopedRequest, get_visible_or_404
@@ -33,8 +34,11 @@ from .selectors import Sensor, State, communes_visible, load_sensors, thresholds
 from .sensor_page import sensor_page
 
 
-def _export(found: dict[str, presentation.Table | Chart], name: str, fmt: str, place: str) -> HttpResponse:
-    target = found.get(name)
+def _export(
+    found: dict[str, presentation.Table | Chart], name: str | None, fmt: str, place: str
+) -> HttpResponse:
+    """The table or chart `name` (None: several were asked for) as a file; 404 for no such one."""
+    target = found.get(name) if name is not None else None
     if target is None:
         raise Http404
     # A table and a chart's data alike: headers and rows.
@@ -105,7 +109,7 @@ def _dashboard(
     found = presentation.exportable(board_sections, [sensor_table])
     fmt = request.GET.get("export", "")
     if fmt in EXPORT_FORMATS:
-        return _export(found, request.GET.get("table", ""), fmt, title)
+        return _export(found, single_value(request.GET, "table"), fmt, title)
     kinds = sorted({s.sdm.name for s in sensors}, key=lambda k: list(mapview.SHAPES).index(k))
     territory_map = mapview.draw_for_screens(
         title=_("Map of %(place)s") % {"place": title},
@@ -190,7 +194,7 @@ def _overview(request: ScopedRequest) -> HttpResponse:
     fmt = request.GET.get("export", "")
     if fmt in EXPORT_FORMATS:
         tables = {t.name: t for t in (commune_table, member_table, attention_table)}
-        return _export(tables, request.GET.get("table", ""), fmt, _("Territory"))  # type: ignore[arg-type]
+        return _export(tables, single_value(request.GET, "table"), fmt, _("Territory"))  # type: ignore[arg-type]
     territory_map = mapview.draw_for_screens(
         title=_("Map of the communes with sensors"),
         communes=_commune_points(communes, sensors, link=True),

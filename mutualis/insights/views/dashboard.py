@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualis.lib.query_strings import single_value
 from mutualis.lib.tabular import Column, export_response
 from mutualis.lib.urls import cached_reverse
 from mutualis.people.tenancy import ScopedRequest
@@ -87,7 +88,7 @@ def panel(request: ScopedRequest, name: str) -> HttpResponse:
     ctx = _context(request, form)
     data = PANELS[name].build(ctx)
     if asked.fmt:
-        return export(data, request.GET.get("table", ""), asked.fmt)
+        return export(data, single_value(request.GET, "table"), asked.fmt)
     return render(
         request,
         "insights/panel.html",
@@ -95,8 +96,11 @@ def panel(request: ScopedRequest, name: str) -> HttpResponse:
     )
 
 
-def export(data: PanelData, table: str, fmt: str) -> HttpResponse:
-    """One of the panel's tables: its key figures ("facts") or its n-th chart's data."""
+def export(data: PanelData, table: str | None, fmt: str) -> HttpResponse:
+    """One of the panel's tables: its key figures ("facts") or its n-th chart's data (the
+    first when none is named); None, several named, is none of them."""
+    if table is None:
+        raise Http404
     if table == "facts":
         columns = [
             Column(_("Figure"), lambda f: f.label),

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mutualis.lib.query_strings import single_value
 from mutualis.lib.tabular import EXPORT_FORMATS, Column, export_response
 from mutualis.people.tenancy import Scope, ScopedRequest
 from mutualis.registry.models import AssetType, Member, SiteKind
@@ -117,7 +118,7 @@ def _interval_columns() -> list[Column]:
 
 
 def _export(request: ScopedRequest, runs: list[ForecastRun]) -> HttpResponse | None:
-    fmt, table = request.GET.get("export"), request.GET.get("table", "summary")
+    fmt, table = request.GET.get("export"), single_value(request.GET, "table", "summary")
     if fmt not in EXPORT_FORMATS:
         return None
     if table not in TABLES:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mutualis.lib.numbers import whole_number
+from mutualis.lib.query_strings import single_value
 from mutualis.lib.tabular import Column, export_response
 from mutualis.lib.urls import cached_reverse
 from mutualis.people.tenancy import ScopedRequest
@@ -285,7 +286,7 @@ def recurring_page(request: ScopedRequest) -> HttpResponse:
 
     asked = export_request(request, filters, recurrence)
     if asked.fmt:
-        table = request.GET.get("table", "")
+        table = single_value(request.GET, "table") or ""
         columns: list[Column]
         rows: list[Any]
         if table == "rates":
