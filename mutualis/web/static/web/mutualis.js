@@ -13,7 +13,9 @@ document.addEventListener("DOMContentLoaded", () => {
   // A table wider than the screen scrolls sideways in its box: the box then takes the
   // keyboard's focus, so that the arrow keys scroll it (WCAG 2.1.1), and is a region named
   // after the table's caption. A box that fits loses both (no useless tab stop). A box named
-  // in the page (a chart's, the map's) keeps that name for when it scrolls again.
+  // in the page (a chart's, the map's) keeps that name for when it scrolls again. A table
+  // without links in its rows that scrolls on a phone is sent as a region already: without
+  // scripts, nothing in it would take the focus (includes/fleet_table.html).
   const boxes = document.querySelectorAll(".table-scroll");
   boxes.forEach((box) => {
     if (box.hasAttribute("aria-label")) box.dataset.name = box.getAttribute("aria-label");
