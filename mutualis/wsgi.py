@@ -1,7 +1,7 @@
 import gc
 import os
 
-from django.core.wsgi import get_wsgi_application
+from mutualis.lib.request_charset import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"mutualis.settings.{os.environ.get('MUTUALIS_ENV', 'prod')}")
 application = get_wsgi_application()
