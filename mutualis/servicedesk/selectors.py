@@ -310,3 +310,24 @@ def resent_declaration(
         if held.issuperset(file_digests):
             return ticket
     return None
+
+
+def resent_comment(
+    ticket: Ticket, *, body: str, by: User | None, internal: bool, file_digests: list[str]
+) -> Comment | None:
+    """The ticket's last message, when `body` repeats it word for word: the same person's,
+    as public or as internal, within RESENT_WITHIN, with no file it does not already hold (a
+    form sent twice, a client retrying). None when the message is a new one, such as the
+    same words after someone else's."""
+    last = ticket.comments.order_by("-created_at", "-id").first()
+    if (
+        by is None
+        or last is None
+        or last.author_id != by.pk
+        or last.internal != internal
+        or last.body != body.strip()  # as post_comment records it
+        or last.created_at < timezone.now() - RESENT_WITHIN
+    ):
+        return None
+    held = {digest for pair in last.attachments.values_list("sha256", "sent_sha256") for digest in pair}
+    return last if held.issuperset(file_digests) else None

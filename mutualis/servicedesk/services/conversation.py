@@ -14,6 +14,7 @@ from ..lifecycle import IllegalTransition
 from ..mail import notifications
 from ..models import Comment, Ticket, TicketChannel, TicketState
 from ..permissions import member_transition_allowed
+from ..selectors import resent_comment
 from .files import keep_files
 from .records import apply_state, locked, refresh_search, touch
 
@@ -52,7 +53,9 @@ def reply(
     channel: str = TicketChannel.WEB,
 ) -> Comment:
     """A public reply. A member replying to a ticket waiting for them hands it back to the
-    operator; replying to a resolved ticket reopens it while the delay allows."""
+    operator; replying to a resolved ticket reopens it while the delay allows. The same
+    reply sent again (selectors.resent_comment) records and announces nothing: the reply
+    already recorded is answered. Two sent at once are queued on the ticket's lock."""
     if not body.strip():
         raise ValidationError({"body": _("Write a message.")})
     current = locked(ticket)
@@ -67,6 +70,11 @@ def reply(
                 "number": current.number,
             }
         raise IllegalTransition(message, code="closed")
+    # An email is a message of its own: one received twice is known by its Message-ID.
+    if channel != TicketChannel.EMAIL:
+        resent = resent_comment(current, body=body, by=by, internal=False, file_digests=_digests(files))
+        if resent is not None:
+            return resent
     if not as_staff and current.state in (TicketState.WAITING_MEMBER, TicketState.RESOLVED):
         if not member_transition_allowed(current, TicketState.IN_PROGRESS, by):
             raise IllegalTransition(
@@ -89,12 +97,20 @@ def reply(
 def add_note(
     *, ticket: Ticket, body: str, by: User | None, files: list[CheckedFile] | None = None
 ) -> Comment:
-    """An internal note: seen by the operator's staff only, never by the member."""
+    """An internal note: seen by the operator's staff only, never by the member; recorded
+    once when sent twice, as a reply is."""
     if not body.strip():
         raise ValidationError({"body": _("Write a message.")})
     current = locked(ticket)
+    resent = resent_comment(current, body=body, by=by, internal=True, file_digests=_digests(files))
+    if resent is not None:
+        return resent
     comment = post_comment(current, body, by=by, internal=True, as_staff=True)
     if files:
         keep_files(current, files, by=by, comment=comment, internal=True)
     refresh_search(current)
     return comment
+
+
+def _digests(files: list[CheckedFile] | None) -> list[str]:
+    return [f.sha256 for f in files or []]
