@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from mutualis.servicedesk import services
 from mutualis.servicedesk.lifecycle import MEMBER_TRANSITIONS, TRANSITIONS, IllegalTransition, allowed_targets
@@ -146,7 +146,7 @@ def test_bulk_assign_names_what_it_skipped(cast: Cast, desk: Desk, ticket: Ticke
         team=desk.team,
     )
     assert done == 1
-    assert skipped == [f"n° {closed.number} est clos"]
+    assert skipped == [f"n° {closed.number} à l’état « clos »"]
     ticket.refresh_from_db()
     assert ticket.team == desk.team
 
@@ -171,3 +171,27 @@ def test_resolved_tickets_close_after_the_delay(cast: Cast, ticket: Ticket, desk
     assert services.close_resolved() == 1
     ticket.refresh_from_db()
     assert ticket.state == "closed"
+
+
+def test_refusals_name_the_state_in_correct_french(cast: Cast, desk: Desk, ticket: Ticket) -> None:
+    """ "Une demande clos ne peut pas être attribuée": a state's name is not an adjective
+    that agrees with "demande"; the messages name the state as one."""
+    other = services.open_ticket(
+        site=desk.station, incident_type=desk.camera_offline, title="Caméra du hall", by=cast.alice
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(state="closed")
+    ticket.refresh_from_db()
+    with translation.override("fr"):
+        with pytest.raises(IllegalTransition) as assigning:
+            services.assign(ticket=ticket, assignee=desk.tess, by=cast.olivia)
+        with pytest.raises(IllegalTransition) as merging:
+            services.merge(duplicate=ticket, into=other, by=cast.olivia)
+        with pytest.raises(IllegalTransition) as merging_into:
+            services.merge(duplicate=other, into=ticket, by=cast.olivia)
+    assert assigning.value.messages == ["Une demande à l’état « clos » ne peut pas être attribuée."]
+    assert merging.value.messages == [
+        f"Le n° {ticket.number} est à l’état « clos » : il ne peut pas être fusionné."
+    ]
+    assert merging_into.value.messages == [
+        f"Le n° {ticket.number} est à l’état « clos » : fusionnez dans une demande ouverte."
+    ]
