@@ -151,3 +151,20 @@ def test_french_punctuation_is_spaced_like_the_rest_of_the_catalogue() -> None:
         if key.startswith("msgstr") and re.search(r"[\u00a0\u202f][:;!?]", text)
     ]
     assert other_spaces == []
+
+
+def test_no_message_is_marked_inside_an_f_string() -> None:
+    """xgettext does not read inside an f-string: `f"{name}: {_('(present)')}"` was never
+    extracted, so `make messages` (--no-obsolete) dropped its hand-added translation and
+    the message went back to English. Such a message is taken out into a variable."""
+    source = Path(__file__).resolve().parents[1] / "mutualis"
+    marked = re.compile(
+        r"""\bf(["'])[^"'\n]*\{[^}\n]*\b(?:n|p)?gettext(?:_lazy)?\(|\bf(["'])[^"'\n]*\{[^}\n]*\b_\("""
+    )
+    found = [
+        f"{path.relative_to(source)}:{number}"
+        for path in sorted(source.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if marked.search(line)
+    ]
+    assert found == []

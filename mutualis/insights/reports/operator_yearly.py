@@ -277,11 +277,13 @@ def build(
     figures = compute(operator, year, as_of=as_of)
     progress(60)
     text = summary(figures)
+    # Out of the f-string below: xgettext does not look inside one for messages.
+    title = _("Activity report %(year)s") % {"year": year}
     document = pdf.Document(
         title=_("Activity report %(year)s – %(operator)s") % {"year": year, "operator": operator.name},
         author=operator.name,
         subject=_("Yearly activity of the service desk"),
-        footer=f"{operator.name} – {_('Activity report %(year)s') % {'year': year}}",
+        footer=f"{operator.name} – {title}",
     )
     content = pdf.render(document, story(figures, text), compress=compress)
     progress(95)

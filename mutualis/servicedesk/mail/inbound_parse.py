@@ -329,7 +329,9 @@ def automatic(message: Message, subject: str) -> str | None:
         return f"Auto-Submitted: {auto_submitted}"
     for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"):
         if message.get(name) is not None:
-            return f"{name}: {_header(message, name) or _('(present)')}"
+            # Out of the f-string: xgettext does not look inside one for messages.
+            value = _header(message, name) or _("(present)")
+            return f"{name}: {value}"
     precedence = _header(message, "Precedence").lower()
     if precedence in _BULK_PRECEDENCE:
         return f"Precedence: {precedence}"
