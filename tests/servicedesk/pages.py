@@ -139,3 +139,10 @@ def camera(cast: Cast, desk: Desk, *, title: str = "Caméra du parking") -> Tick
     return services.open_ticket(
         site=desk.station, incident_type=desk.camera_offline, title=title, by=cast.alice
     )
+
+
+def ticket_html(client: Client, ticket: Ticket) -> str:
+    """The ticket's page as `client`'s person gets it (asserted found)."""
+    response = client.get(f"/tickets/{ticket.number}/")
+    assert response.status_code == 200
+    return response.content.decode()

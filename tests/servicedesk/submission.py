@@ -96,3 +96,9 @@ def textarea_text(page: str, name: str) -> str:
     opened = page.index(">", start) + 1
     text = html.unescape(page[opened : page.index("</textarea>", opened)]).removeprefix("\n")
     return text.replace("\r\n", "\n")
+
+
+def press(client: Any, page: str, button: str, typed: dict[str, Any] | None = None) -> Any:
+    """Post, with the test `client`, what a browser posts when `button` of `page` is pressed."""
+    url, data = submission(page, button, typed)
+    return client.post(url, data)

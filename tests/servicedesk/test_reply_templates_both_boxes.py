@@ -20,8 +20,8 @@ from tests.conftest import Cast
 
 from .conftest import Desk
 from .factories import ReplyTemplateFactory
-from .pages import broken_screen, in_english, photo
-from .submission import submission, textarea_text
+from .pages import broken_screen, in_english, photo, ticket_html
+from .submission import press, submission, textarea_text
 
 pytestmark = pytest.mark.django_db
 
@@ -38,17 +38,6 @@ def ticket(cast: Cast, desk: Desk) -> Ticket:
 @pytest.fixture
 def tess(desk: Desk, as_user) -> Client:  # type: ignore[no-untyped-def]
     return in_english(as_user, desk.tess)
-
-
-def _page(client: Client, ticket: Ticket) -> str:
-    response = client.get(f"/tickets/{ticket.number}/")
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def _press(client: Client, page: str, button: str, typed: dict[str, object]):  # type: ignore[no-untyped-def]
-    url, data = submission(page, button, typed)
-    return client.post(url, data)
 
 
 def _file_group(page: str, name: str) -> str:
@@ -71,7 +60,7 @@ def test_both_boxes_come_back_when_a_template_goes_into_either(
     filled = fill(BODY, ticket=ticket, agent=desk.tess)
     typed = {"reply-body": REPLY, "note-body": NOTE}
 
-    response = _press(tess, _page(tess, ticket), button, {**typed, f"{into}-template": template.pk})
+    response = press(tess, ticket_html(tess, ticket), button, {**typed, f"{into}-template": template.pk})
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -88,7 +77,7 @@ def test_both_boxes_come_back_when_a_template_goes_into_either(
     assert not OutboundEmail.objects.exclude(event="created").exists()
 
     # And again from the page that came back: nothing is lost on the way.
-    again = _press(tess, page, "Insert into the note", {"note-template": template.pk}).content.decode()
+    again = press(tess, page, "Insert into the note", {"note-template": template.pk}).content.decode()
     assert textarea_text(again, "reply-body") == textarea_text(page, "reply-body")
     assert textarea_text(again, "note-body") == f"{textarea_text(page, 'note-body')}\n\n{filled}"
 
@@ -98,9 +87,9 @@ def test_files_chosen_in_either_box_are_asked_again_at_their_own_file_box(
 ) -> None:
     template = ReplyTemplateFactory(operator=cast.operator, title="Numéro de série", body=BODY)
     plan = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
-    response = _press(
+    response = press(
         tess,
-        _page(tess, ticket),
+        ticket_html(tess, ticket),
         "Insert into the reply",
         {
             "reply-body": REPLY,
@@ -124,26 +113,26 @@ def test_files_chosen_in_either_box_are_asked_again_at_their_own_file_box(
         assert f'id="id_{name}_helptext"' in _file_group(page, name)
     assert not Attachment.objects.exists()
     # Nothing chosen, nothing said.
-    page = _press(
-        tess, _page(tess, ticket), "Insert into the note", {"note-template": template.pk}
+    page = press(
+        tess, ticket_html(tess, ticket), "Insert into the note", {"note-template": template.pk}
     ).content.decode()
     assert "Choose the file" not in page
 
 
 def test_a_refused_send_keeps_the_other_box(cast: Cast, ticket: Ticket, tess: Client) -> None:
-    response = _press(tess, _page(tess, ticket), "Send", {"reply-body": "  ", "note-body": NOTE})
+    response = press(tess, ticket_html(tess, ticket), "Send", {"reply-body": "  ", "note-body": NOTE})
     assert response.status_code == 400
     page = response.content.decode()
     assert textarea_text(page, "note-body") == NOTE
     assert "Write a message." in page
-    response = _press(tess, _page(tess, ticket), "Add the note", {"reply-body": REPLY, "note-body": ""})
+    response = press(tess, ticket_html(tess, ticket), "Add the note", {"reply-body": REPLY, "note-body": ""})
     assert response.status_code == 400
     assert textarea_text(response.content.decode(), "reply-body") == REPLY.replace("\r\n", "\n")
     assert not Comment.objects.exists()
 
 
 def test_sending_the_reply_sends_the_reply_only(cast: Cast, ticket: Ticket, tess: Client, as_user) -> None:
-    response = _press(tess, _page(tess, ticket), "Send", {"reply-body": REPLY, "note-body": NOTE})
+    response = press(tess, ticket_html(tess, ticket), "Send", {"reply-body": REPLY, "note-body": NOTE})
     assert response.status_code == 302
     comment = Comment.objects.get()
     assert (comment.body, comment.internal) == (REPLY, False)
@@ -158,7 +147,9 @@ def test_sending_the_reply_sends_the_reply_only(cast: Cast, ticket: Ticket, tess
 
 def test_adding_the_note_adds_the_note_only(cast: Cast, ticket: Ticket, tess: Client, as_user) -> None:
     emails = OutboundEmail.objects.count()
-    response = _press(tess, _page(tess, ticket), "Add the note", {"reply-body": REPLY, "note-body": NOTE})
+    response = press(
+        tess, ticket_html(tess, ticket), "Add the note", {"reply-body": REPLY, "note-body": NOTE}
+    )
     assert response.status_code == 302
     comment = Comment.objects.get()
     assert (comment.body, comment.internal) == (NOTE, True)
@@ -173,7 +164,7 @@ def test_outsiders_cannot_insert_and_never_see_another_operators_templates(
 ) -> None:
     ours = ReplyTemplateFactory(operator=cast.operator, title="Le nôtre", body="Texte de l’opérateur")
     theirs = ReplyTemplateFactory(operator=cast.other_operator, title="Le leur", body="Texte de l’autre")
-    page = _page(tess, ticket)
+    page = ticket_html(tess, ticket)
     assert "Le leur" not in page
     assert "Texte de l’autre" not in html.unescape(page)
     typed = {"reply-body": REPLY, "note-body": NOTE}

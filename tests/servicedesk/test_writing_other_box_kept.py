@@ -23,8 +23,8 @@ from tests.conftest import Cast, login
 
 from .conftest import Desk
 from .factories import ReplyTemplateFactory
-from .pages import broken_screen, photo
-from .submission import submission, textarea_text
+from .pages import broken_screen, photo, ticket_html
+from .submission import press, submission, textarea_text
 
 pytestmark = pytest.mark.django_db
 
@@ -62,17 +62,6 @@ def tess(desk: Desk) -> Client:
     return logged_in(desk.tess)
 
 
-def _page(client: Client, ticket: Ticket) -> str:
-    response = client.get(f"/tickets/{ticket.number}/")
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def _press(client: Client, page: str, button: str, typed: dict[str, object]):  # type: ignore[no-untyped-def]
-    url, data = submission(page, button, typed)
-    return client.post(url, data)
-
-
 def _box(page: str, box: str) -> str:
     return textarea_text(page, f"{box}-body")
 
@@ -93,7 +82,7 @@ def test_the_page_after_a_send_shows_the_other_box_still_holding_its_text(
     ticket: Ticket, tess: Client, button: str
 ) -> None:
     sent, other, said = SENDS[button]
-    response = _press(tess, _page(tess, ticket), button, {"reply-body": REPLY, "note-body": NOTE})
+    response = press(tess, ticket_html(tess, ticket), button, {"reply-body": REPLY, "note-body": NOTE})
     assert response.status_code == 302  # POST/redirect/GET, as any send
     comment = Comment.objects.get()
     assert (comment.body, comment.internal) == ({"reply": REPLY, "note": NOTE}[sent], sent == "note")
@@ -103,12 +92,12 @@ def test_the_page_after_a_send_shows_the_other_box_still_holding_its_text(
     assert _box(page, sent) == ""  # sent: its box is empty again, not filled with the other's
     assert said in html.unescape(page)
     # Shown back once: the page loaded again has both boxes empty.
-    again = _page(tess, ticket)
+    again = ticket_html(tess, ticket)
     assert (_box(again, "reply"), _box(again, "note")) == ("", "")
     assert "you were writing" not in again
 
     # Sent from the page it came back in, it is what was typed, in its own box.
-    assert _press(tess, page, {"reply": "Send", "note": "Add the note"}[other], {}).status_code == 302
+    assert press(tess, page, {"reply": "Send", "note": "Add the note"}[other], {}).status_code == 302
     bodies = {c.internal: c.body.replace("\r\n", "\n") for c in Comment.objects.all()}
     assert bodies == {False: _typed("reply"), True: _typed("note")}
 
@@ -116,7 +105,7 @@ def test_the_page_after_a_send_shows_the_other_box_still_holding_its_text(
 def test_a_note_kept_after_the_reply_never_reaches_the_member(
     cast: Cast, ticket: Ticket, tess: Client
 ) -> None:
-    response = _press(tess, _page(tess, ticket), "Send", {"reply-body": REPLY, "note-body": NOTE})
+    response = press(tess, ticket_html(tess, ticket), "Send", {"reply-body": REPLY, "note-body": NOTE})
     page = html.unescape(tess.get(response["Location"]).content.decode())
     # In the note's box, and there only: not in the reply's, not in the history.
     assert page.count("clé chez la gardienne") == 1
@@ -131,7 +120,9 @@ def test_a_note_kept_after_the_reply_never_reaches_the_member(
 
 
 def test_a_reply_kept_after_the_note_is_not_in_the_note(ticket: Ticket, tess: Client) -> None:
-    response = _press(tess, _page(tess, ticket), "Add the note", {"reply-body": REPLY, "note-body": NOTE})
+    response = press(
+        tess, ticket_html(tess, ticket), "Add the note", {"reply-body": REPLY, "note-body": NOTE}
+    )
     page = tess.get(response["Location"]).content.decode()
     assert _box(page, "reply") == _typed("reply")
     assert "jeudi" not in _box(page, "note")
@@ -172,7 +163,7 @@ def test_files_chosen_in_the_other_box_are_asked_for_again_at_that_box(
         f"{sent}-files": photo("sent.png"),
         f"{other}-files": files,
     }
-    response = _press(tess, _page(tess, ticket), button, typed)
+    response = press(tess, ticket_html(tess, ticket), button, typed)
     assert response.status_code == 302
     page = tess.get(response["Location"]).content.decode()
     assert said in _file_group(page, f"{other}-files")
@@ -183,12 +174,12 @@ def test_files_chosen_in_the_other_box_are_asked_for_again_at_that_box(
     assert f'aria-describedby="id_{other}-files_helptext"' in file_box.group(0)
     # Only the sent box's file was kept, with what was sent.
     assert [a.name for a in Attachment.objects.all()] == ["sent.png"]
-    assert "Choose the file" not in _page(tess, ticket)
+    assert "Choose the file" not in ticket_html(tess, ticket)
 
 
 def test_files_alone_in_the_other_box_are_asked_for_again_too(ticket: Ticket, tess: Client) -> None:
     plan = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
-    response = _press(tess, _page(tess, ticket), "Send", {"reply-body": REPLY, "note-files": plan})
+    response = press(tess, ticket_html(tess, ticket), "Send", {"reply-body": REPLY, "note-files": plan})
     page = html.unescape(tess.get(response["Location"]).content.decode())
     assert "Choose the file “plan.pdf” again for the note" in page
     assert "The internal note you were writing is not added yet" in page
@@ -196,7 +187,7 @@ def test_files_alone_in_the_other_box_are_asked_for_again_too(ticket: Ticket, te
 
 
 def test_nothing_typed_in_the_other_box_nothing_kept_nor_said(ticket: Ticket, tess: Client) -> None:
-    response = _press(tess, _page(tess, ticket), "Send", {"reply-body": REPLY, "note-body": "  \r\n"})
+    response = press(tess, ticket_html(tess, ticket), "Send", {"reply-body": REPLY, "note-body": "  \r\n"})
     page = tess.get(response["Location"]).content.decode()
     assert "Your reply is sent." in page
     assert "you were writing" not in page
@@ -207,7 +198,7 @@ def test_no_one_else_and_no_other_ticket_gets_the_kept_text(
     cast: Cast, desk: Desk, ticket: Ticket, tess: Client
 ) -> None:
     other_ticket = broken_screen(cast, desk, title="Chargeur perdu")
-    response = _press(tess, _page(tess, ticket), "Send", {"reply-body": REPLY, "note-body": NOTE})
+    response = press(tess, ticket_html(tess, ticket), "Send", {"reply-body": REPLY, "note-body": NOTE})
     assert response.status_code == 302
 
     # Another member's user: the ticket's 404, as for a ticket that does not exist.
@@ -215,41 +206,41 @@ def test_no_one_else_and_no_other_ticket_gets_the_kept_text(
     assert charlie.get(f"/tickets/{ticket.number}/").status_code == 404
     # The requester herself, and another agent of the operator on the same ticket: nothing.
     for someone in (cast.alice, cast.olivia):
-        shown = html.unescape(_page(logged_in(someone), ticket))
+        shown = html.unescape(ticket_html(logged_in(someone), ticket))
         assert "gardienne" not in shown, someone
     # The same agent on another ticket: nothing either, and it is still kept for this one.
-    elsewhere = _page(tess, other_ticket)
+    elsewhere = ticket_html(tess, other_ticket)
     assert (_box(elsewhere, "reply"), _box(elsewhere, "note")) == ("", "")
     assert "gardienne" not in html.unescape(elsewhere)
-    assert _box(_page(tess, ticket), "note") == NOTE
+    assert _box(ticket_html(tess, ticket), "note") == NOTE
 
     # What was kept for one person, were it in another's session, is not shown to them.
-    _press(tess, _page(tess, ticket), "Send", {"reply-body": REPLY, "note-body": NOTE})
+    press(tess, ticket_html(tess, ticket), "Send", {"reply-body": REPLY, "note-body": NOTE})
     olivia = logged_in(cast.olivia)
     session = olivia.session
     session[SESSION_KEY] = tess.session[SESSION_KEY]
     session.save()
-    assert "gardienne" not in html.unescape(_page(olivia, ticket))
+    assert "gardienne" not in html.unescape(ticket_html(olivia, ticket))
     assert SESSION_KEY not in olivia.session
     # Logged out and in as someone else in the same browser: nothing.
     tess.post("/accounts/logout/")
     login(tess, cast.olivia)
-    assert "gardienne" not in html.unescape(_page(tess, ticket))
+    assert "gardienne" not in html.unescape(ticket_html(tess, ticket))
 
 
 def test_a_members_user_keeps_nothing_of_a_note_box_they_do_not_have(cast: Cast, ticket: Ticket) -> None:
     alice = logged_in(cast.alice)
-    url, data = submission(_page(alice, ticket), "Send", {"reply-body": "Merci."})
+    url, data = submission(ticket_html(alice, ticket), "Send", {"reply-body": "Merci."})
     assert alice.post(url, {**data, "note-body": NOTE}).status_code == 302
     assert SESSION_KEY not in alice.session
-    assert "gardienne" not in html.unescape(_page(alice, ticket))
+    assert "gardienne" not in html.unescape(ticket_html(alice, ticket))
 
 
 def test_a_template_link_goes_after_the_kept_text(
     cast: Cast, desk: Desk, ticket: Ticket, tess: Client
 ) -> None:
     template = ReplyTemplateFactory(operator=cast.operator, title="Rappel", body="Rappel pour n° {numéro}.")
-    _press(tess, _page(tess, ticket), "Send", {"reply-body": REPLY, "note-body": NOTE})
+    press(tess, ticket_html(tess, ticket), "Send", {"reply-body": REPLY, "note-body": NOTE})
     page = tess.get(f"/tickets/{ticket.number}/?reply_template={template.pk}&into=note").content.decode()
     filled = fill(template.body, ticket=ticket, agent=desk.tess)
     assert _box(page, "note") == f"{NOTE}\n\n{filled}"
