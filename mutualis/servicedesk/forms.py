@@ -364,11 +364,15 @@ class DeclareForm(forms.Form):
             )
 
 
+# A reply's or a note's text (its box's `maxlength`).
+BODY_MAX_LENGTH = 10_000
+
+
 class ReplyForm(forms.Form):
     prefix = "reply"
     body = forms.CharField(
         label=_("Your message"),
-        max_length=10_000,
+        max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": _("Write a message.")},
     )

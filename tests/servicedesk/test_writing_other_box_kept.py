@@ -245,3 +245,12 @@ def test_a_template_link_goes_after_the_kept_text(
     filled = fill(template.body, ticket=ticket, agent=desk.tess)
     assert _box(page, "note") == f"{NOTE}\n\n{filled}"
     assert _box(page, "reply") == ""
+
+
+def test_the_kept_text_is_no_longer_than_its_box_takes(ticket: Ticket, tess: Client) -> None:
+    """A browser types no more than the box's `maxlength`; a forged post of megabytes is not
+    kept whole in the session, which is read on every request."""
+    page = ticket_html(tess, ticket)
+    assert 'maxlength="10000"' in page
+    press(tess, page, "Send", {"reply-body": REPLY, "note-body": "x" * 2_000_000})
+    assert _box(ticket_html(tess, ticket), "note") == "x" * 10_000

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from mutualis.people.tenancy import ScopedRequest
 
-from ..forms import chosen_names
+from ..forms import BODY_MAX_LENGTH, chosen_names
 from ..models import Ticket
 from .reply_templates import NOTE, REPLY
 
@@ -40,7 +40,9 @@ def keep_other_box(request: ScopedRequest, ticket: Ticket, *, sent: str, other_s
     kept = {
         key: entry for key, entry in request.session.get(SESSION_KEY, {}).items() if key != str(ticket.pk)
     }
-    text = request.POST.get(f"{other}-body", "")
+    # A browser types no more than the box takes (its `maxlength`): only a forged post holds
+    # more, and the session, read on each request, keeps no more than that.
+    text = request.POST.get(f"{other}-body", "")[:BODY_MAX_LENGTH]
     files = chosen_names(request.FILES.getlist(f"{other}-files"))
     said = ""
     if other_shown and (text.strip() or files):
