@@ -1,33 +1,18 @@
 """Days that people type into filters and forms, kept within the years the application
 computes with (`mutualis.lib.calendar_bounds`), on every door alike: the pages' forms
-(`CalendarDateField`) and the API's serializers (`within_calendar` as a validator).
+(`CalendarDateField`), the API's serializers and the models' days people enter
+(`within_calendar` as a validator).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.formats import date_format
-from django.utils.translation import gettext_lazy as _
 
-from mutualis.lib.calendar_bounds import EARLIEST, LATEST, holds
-
-
-def within_calendar(value: date) -> None:
-    """Refuse a day, or an instant on a day, outside EARLIEST..LATEST (a Django validator;
-    DRF runs it too)."""
-    if not holds(value.date() if isinstance(value, datetime) else value):
-        raise ValidationError(
-            _("Enter a date between %(earliest)s and %(latest)s."),
-            code="out_of_range",
-            params={
-                "earliest": date_format(EARLIEST, "SHORT_DATE_FORMAT"),
-                "latest": date_format(LATEST, "SHORT_DATE_FORMAT"),
-            },
-        )
+from mutualis.lib.calendar_bounds import EARLIEST, LATEST, within_calendar
 
 
 class CalendarDateField(forms.DateField):

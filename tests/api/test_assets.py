@@ -323,3 +323,21 @@ def test_a_read_only_token_changes_nothing(cast, api):
     problem(read_only.post(f"assets/{cast.asset_a.pk}/status/", {"status": "lost"}), 403)
     cast.asset_a.refresh_from_db()
     assert (cast.asset_a.label, cast.asset_a.status) == ("", "in_service")
+
+
+@pytest.mark.parametrize(
+    ("change", "day"), [("acquired_on", "0001-01-01"), ("warranty_ends_on", "9999-12-31")]
+)
+def test_a_day_outside_the_years_computed_with_is_refused_and_changes_nothing(cast, api, change, day):
+    """Bought in year 1: the forecasts then aged the tablet 2025 years. Such a day is a
+    typing slip, refused as the filters and forms refuse it; nothing is written."""
+    adam = api(cast.adam)
+    created = problem(adam.post("assets/", _new_asset(cast, **{change: day})), 400)
+    assert [m.startswith("Enter a date between") for m in field_messages(created, change)] == [True]
+    assert not Asset.objects.filter(inventory_tag="A-0002").exists()
+    changed = problem(adam.patch(f"assets/{cast.asset_a.pk}/", {change: day}), 400)
+    assert [m.startswith("Enter a date between") for m in field_messages(changed, change)] == [True]
+    cast.asset_a.refresh_from_db()
+    assert getattr(cast.asset_a, change) != dt.date.fromisoformat(day)
+    # An outsider of the asset's member gets the 404 of a missing asset, writing nothing.
+    assert api(cast.charlie).patch(f"assets/{cast.asset_a.pk}/", {change: day}).status_code == 404

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.lib.calendar_bounds import within_calendar
+
 from .operator import Operator
 from .sites import Site
 
@@ -132,7 +134,7 @@ class Asset(models.Model):
         _("status"), max_length=16, choices=AssetStatus.choices, default=AssetStatus.IN_SERVICE
     )
     status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
-    acquired_on = models.DateField(_("acquired on"), null=True, blank=True)
+    acquired_on = models.DateField(_("acquired on"), null=True, blank=True, validators=[within_calendar])
     acquisition_cost = models.DecimalField(
         _("acquisition cost (EUR, excl. VAT)"),
         max_digits=12,
@@ -141,7 +143,9 @@ class Asset(models.Model):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    warranty_ends_on = models.DateField(_("warranty ends on"), null=True, blank=True)
+    warranty_ends_on = models.DateField(
+        _("warranty ends on"), null=True, blank=True, validators=[within_calendar]
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,

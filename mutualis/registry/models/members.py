@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.lib.calendar_bounds import within_calendar
 from mutualis.registry.identifiers import validate_siren, validate_siret
 
 from .operator import Operator
@@ -112,8 +113,8 @@ class Member(models.Model):
         verbose_name=_("parent member"),
         help_text=_("The EPCI or département the member belongs to (a commune for a CCAS)."),
     )
-    joined_on = models.DateField(_("member since"), null=True, blank=True)
-    left_on = models.DateField(_("left on"), null=True, blank=True)
+    joined_on = models.DateField(_("member since"), null=True, blank=True, validators=[within_calendar])
+    left_on = models.DateField(_("left on"), null=True, blank=True, validators=[within_calendar])
     services = models.ManyToManyField(
         Service, through="MemberService", related_name="members", verbose_name=_("subscribed services")
     )
@@ -256,8 +257,8 @@ class MemberService(models.Model):
     # No index of its own: member_service_unique starts with it.
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="subscriptions", db_index=False)
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="subscriptions")
-    since = models.DateField(_("since"), null=True, blank=True)
-    until = models.DateField(_("until"), null=True, blank=True)
+    since = models.DateField(_("since"), null=True, blank=True, validators=[within_calendar])
+    until = models.DateField(_("until"), null=True, blank=True, validators=[within_calendar])
 
     class Meta:
         verbose_name = _("subscription")

@@ -20,6 +20,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mutualis.lib.calendar_bounds import within_calendar
 from mutualis.people.tenancy import OperatorDataQuerySet
 from mutualis.registry.models import Operator
 
@@ -219,8 +220,8 @@ class Closure(models.Model):
 
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="closures")
     label = models.CharField(gettext_lazy("reason"), max_length=100)
-    first_day = models.DateField(gettext_lazy("first day closed"))
-    last_day = models.DateField(gettext_lazy("last day closed"))
+    first_day = models.DateField(gettext_lazy("first day closed"), validators=[within_calendar])
+    last_day = models.DateField(gettext_lazy("last day closed"), validators=[within_calendar])
 
     class Meta:
         ordering = ["first_day"]

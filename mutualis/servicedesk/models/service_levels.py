@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.lib.calendar_bounds import within_calendar
 from mutualis.lib.wording import labelled
 from mutualis.people.tenancy import OperatorDataQuerySet
 from mutualis.registry.models import Member, Operator
@@ -213,8 +214,14 @@ class ServiceContract(models.Model):
         SlaPolicy, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("service level")
     )
     reference = models.CharField(_("reference"), max_length=60, blank=True)
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty: until further notice."))
+    starts_on = models.DateField(_("from"), validators=[within_calendar])
+    ends_on = models.DateField(
+        _("until"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: until further notice."),
+        validators=[within_calendar],
+    )
 
     objects = ServiceContractQuerySet.as_manager()
 
