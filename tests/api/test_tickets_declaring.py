@@ -147,6 +147,10 @@ def test_equipment_of_another_site_is_refused(cast, desk, api):
     ]
     body = problem(api(cast.alice).post("tickets/", declaration(desk, assets=[cast.asset_b.pk])), 400)
     assert field_messages(body, "assets") == [f"No such asset: {cast.asset_b.pk}."]
+    # Named twice, another member's asset is still one unknown asset, named once.
+    twice = declaration(desk, assets=[cast.asset_b.pk, cast.asset_b.pk])
+    body = problem(api(cast.alice).post("tickets/", twice), 400)
+    assert field_messages(body, "assets") == [f"No such asset: {cast.asset_b.pk}."]
     nothing_written()
 
 

@@ -250,7 +250,8 @@ class TicketCreateSerializer(_Input):
         # An id beyond the database's integers names no asset, like any unknown one.
         named_ids = [pk for pk in attrs["assets"] if fits_an_id(pk)]
         visible = Asset.objects.visible_to(self.scope).in_bulk(named_ids)
-        missing = [str(pk) for pk in attrs["assets"] if pk not in visible]
+        # Each id named once, in the order given: `[1799, 1799]` is one unknown asset.
+        missing = [str(pk) for pk in dict.fromkeys(attrs["assets"]) if pk not in visible]
         if missing:
             errors["assets"] = [_("No such asset: %(ids)s.") % {"ids": ", ".join(missing)}]
         try:
